@@ -1,0 +1,60 @@
+// Decides how a CLI command reaches the data: through a running collector's API (the embedded data
+// directory belongs to it), or by opening the data directory itself when no collector runs.
+import { resolve } from 'node:path';
+import { readCollectorLock } from '../collector/data-dir-lock.js';
+import type { VerdictConfig } from '../collector/config.js';
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:7318';
+
+export type Target = { kind: 'api'; url: string } | { kind: 'local'; config: VerdictConfig };
+
+export class ApiUnreachableError extends Error {
+  readonly code = 'API_UNREACHABLE';
+  constructor(url: string, cause: unknown) {
+    super(`cannot reach the Verdict API at ${url}: ${(cause as Error).message}`, { cause });
+    this.name = 'ApiUnreachableError';
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** An explicit --api (or VERDICT_API_URL) is used as is; otherwise a running collector, else the folder. */
+export async function chooseTarget(explicitApi: string | undefined, config: VerdictConfig): Promise<Target> {
+  if (explicitApi) return { kind: 'api', url: explicitApi };
+  if (!config.clickhouseUrl) {
+    const owner = readCollectorLock(resolve(config.dataDir));
+    if (owner) return { kind: 'api', url: owner.apiUrl };
+  }
+  if (await answers(DEFAULT_API_URL)) return { kind: 'api', url: DEFAULT_API_URL };
+  return { kind: 'local', config };
+}
+
+/** GET or POST JSON against the API; a non-2xx answer becomes an Error carrying the API's message. */
+export async function callApi<T>(baseUrl: string, path: string, init?: { method?: string; body?: unknown }): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, baseUrl), {
+      method: init?.method ?? 'GET',
+      headers: init?.body !== undefined ? { 'content-type': 'application/json' } : undefined,
+      body: init?.body !== undefined ? JSON.stringify(init.body) : undefined,
+    });
+  } catch (err) {
+    throw new ApiUnreachableError(baseUrl, err);
+  }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { error: text };
+  }
+  if (!res.ok) throw new Error((body as { error?: string }).error ?? `HTTP ${res.status}`);
+  return body as T;
+}

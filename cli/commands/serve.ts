@@ -1,0 +1,36 @@
+// `verdict serve`: runs the collector until SIGINT/SIGTERM, then stops cleanly (finishes in-flight
+// requests, stores what is batched, closes the engine).
+import { startCollector } from '../../collector/collector.js';
+import type { VerdictConfig } from '../../collector/config.js';
+
+export async function serve(config: VerdictConfig): Promise<number> {
+  const collector = await startCollector(config);
+  const where = collector.store.placement === 'embedded' ? `${collector.store.location} (embedded ClickHouse)` : collector.store.location;
+  process.stdout.write(
+    `verdict collector ready\n` +
+      `  OTLP/HTTP  ${collector.otlpHttpUrl}/v1/traces\n` +
+      `  API        ${collector.apiUrl}\n` +
+      `  data       ${where}\n` +
+      `Point an OpenTelemetry SDK at it: OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpHttpUrl}\n`,
+  );
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`verdict: ${signal} again, exiting without waiting\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      process.stdout.write(`verdict: ${signal} received, stopping…\n`);
+      collector.close().then(
+        () => resolve(0),
+        (err) => {
+          process.stderr.write(`verdict: error while stopping: ${(err as Error).message}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

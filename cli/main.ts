@@ -1,0 +1,64 @@
+// The `verdict` command: parses the command line and dispatches to one command module.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CONFIG_FLAGS, ConfigError, loadConfig } from '../collector/config.js';
+import { UsageError } from './errors.js';
+import { serve } from './commands/serve.js';
+import { sql } from './commands/sql.js';
+
+const HELP = `verdict — is the new version of your app better or worse than the last one?
+
+Usage:
+  verdict serve [--data-dir DIR] [--host HOST] [--otlp-http-port N] [--api-port N]
+                [--clickhouse-url URL] [--ttl-days N] ...
+  verdict sql "<query>" [--json] [--api URL]
+
+Every --flag of serve can also be set as VERDICT_<FLAG> (e.g. VERDICT_DATA_DIR).
+`;
+
+const CLI_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  json: { type: 'boolean' },
+  api: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+for (const flag of CONFIG_FLAGS) CLI_OPTIONS[flag] = { type: 'string' };
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`verdict: ${err.message}\n`);
+      return 2;
+    }
+    const e = err as Error & { code?: string };
+    process.stderr.write(`verdict: ${e.message}\n`);
+    return 2;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: CLI_OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return command || values.help ? 0 : 2;
+  }
+  const flags: Record<string, string> = {};
+  for (const flag of CONFIG_FLAGS) if (typeof values[flag] === 'string') flags[flag] = values[flag] as string;
+  const config = loadConfig(process.env, flags);
+  const api = (values.api as string | undefined) ?? process.env.VERDICT_API_URL;
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'sql':
+      return sql(rest.join(' ') || undefined, { json: Boolean(values.json), api, config });
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; run verdict --help`);
+  }
+}

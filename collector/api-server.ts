@@ -1,0 +1,45 @@
+// The query API on its own port (7318): read-only SQL for users and the CLI, health, and the
+// question endpoints that later modules register. Separate from the OTLP port so that ingest and
+// reads can be bound and secured differently.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { runReadOnlySql, SqlError } from '../queries/read-only-sql.js';
+
+export interface ApiServerOptions {
+  client: ClickHouseClient;
+  logLevel: string;
+}
+
+export function createApiServer(options: ApiServerOptions): FastifyInstance {
+  const app = Fastify({ logger: { level: options.logLevel } });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  const sqlSchema = {
+    type: 'object',
+    required: ['query'],
+    properties: { query: { type: 'string', minLength: 1 } },
+  } as const;
+
+  async function sql(query: string) {
+    try {
+      return await runReadOnlySql(options.client, query);
+    } catch (err) {
+      if (err instanceof SqlError) throw Object.assign(new Error(err.message), { statusCode: 400 });
+      throw err;
+    }
+  }
+
+  app.get<{ Querystring: { query: string } }>('/api/sql', { schema: { querystring: sqlSchema } }, async (req) => sql(req.query.query));
+  app.post<{ Body: { query: string } }>('/api/sql', { schema: { body: sqlSchema } }, async (req) => sql(req.body.query));
+
+  app.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) request.log.error({ err }, 'API request failed');
+    return reply.code(status).send({ error: err.message, statusCode: status });
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({ error: `no API route ${request.method} ${request.url}`, statusCode: 404 }),
+  );
+  return app;
+}

@@ -1,0 +1,109 @@
+// The collector's one typed configuration: defaults that work on a fresh machine, overridden by
+// VERDICT_* environment variables, then by command-line flags. Bad values fail fast with the name
+// of the setting that was wrong.
+
+export interface VerdictConfig {
+  /** Embedded store location (chDB). Ignored when clickhouseUrl is set. */
+  dataDir: string;
+  host: string;
+  otlpHttpPort: number;
+  otlpGrpcPort: number;
+  apiPort: number;
+  /** A ClickHouse server instead of the embedded engine. */
+  clickhouseUrl?: string;
+  clickhouseUser?: string;
+  clickhousePassword?: string;
+  clickhouseDatabase: string;
+  /** Decompressed OTLP request bodies above this many bytes are answered 413. */
+  maxBodyBytes: number;
+  /** Days to keep spans; 0 keeps them forever. */
+  ttlDays: number;
+  /** A batch is inserted when it holds this many spans... */
+  batchMaxRows: number;
+  /** ...or when its oldest span has waited this long. */
+  batchMaxDelayMs: number;
+  /** Spans waiting for insertion beyond this many bytes make ingest answer 503 (retry later). */
+  maxPendingBytes: number;
+  maxAttributesPerSpan: number;
+  maxAttributeValueLength: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_ERROR';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_CONFIG: VerdictConfig = {
+  dataDir: './.verdict/data',
+  host: '127.0.0.1',
+  otlpHttpPort: 4318,
+  otlpGrpcPort: 4317,
+  apiPort: 7318,
+  clickhouseDatabase: 'default',
+  maxBodyBytes: 32 * 1024 * 1024,
+  ttlDays: 0,
+  batchMaxRows: 50_000,
+  batchMaxDelayMs: 200,
+  maxPendingBytes: 256 * 1024 * 1024,
+  maxAttributesPerSpan: 1024,
+  maxAttributeValueLength: 64 * 1024,
+  logLevel: 'warn',
+};
+
+type Kind = 'string' | 'port' | 'int';
+
+/** Each setting: its flag (--kebab-case), its environment variable, and how to parse it. */
+const SETTINGS: ReadonlyArray<{ key: keyof VerdictConfig; flag: string; env: string; kind: Kind }> = [
+  { key: 'dataDir', flag: 'data-dir', env: 'VERDICT_DATA_DIR', kind: 'string' },
+  { key: 'host', flag: 'host', env: 'VERDICT_HOST', kind: 'string' },
+  { key: 'otlpHttpPort', flag: 'otlp-http-port', env: 'VERDICT_OTLP_HTTP_PORT', kind: 'port' },
+  { key: 'otlpGrpcPort', flag: 'otlp-grpc-port', env: 'VERDICT_OTLP_GRPC_PORT', kind: 'port' },
+  { key: 'apiPort', flag: 'api-port', env: 'VERDICT_API_PORT', kind: 'port' },
+  { key: 'clickhouseUrl', flag: 'clickhouse-url', env: 'VERDICT_CLICKHOUSE_URL', kind: 'string' },
+  { key: 'clickhouseUser', flag: 'clickhouse-user', env: 'VERDICT_CLICKHOUSE_USER', kind: 'string' },
+  { key: 'clickhousePassword', flag: 'clickhouse-password', env: 'VERDICT_CLICKHOUSE_PASSWORD', kind: 'string' },
+  { key: 'clickhouseDatabase', flag: 'clickhouse-database', env: 'VERDICT_CLICKHOUSE_DATABASE', kind: 'string' },
+  { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'VERDICT_MAX_BODY_BYTES', kind: 'int' },
+  { key: 'ttlDays', flag: 'ttl-days', env: 'VERDICT_TTL_DAYS', kind: 'int' },
+  { key: 'batchMaxRows', flag: 'batch-max-rows', env: 'VERDICT_BATCH_MAX_ROWS', kind: 'int' },
+  { key: 'batchMaxDelayMs', flag: 'batch-max-delay-ms', env: 'VERDICT_BATCH_MAX_DELAY_MS', kind: 'int' },
+  { key: 'maxPendingBytes', flag: 'max-pending-bytes', env: 'VERDICT_MAX_PENDING_BYTES', kind: 'int' },
+  { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int' },
+  { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int' },
+  { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string' },
+];
+
+export const CONFIG_FLAGS = SETTINGS.map((s) => s.flag);
+
+function parse(kind: Kind, raw: string, source: string): string | number {
+  if (kind === 'string') {
+    if (raw === '') throw new ConfigError(`${source} must not be empty`);
+    return raw;
+  }
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${source} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  const n = Number(raw);
+  if (kind === 'port' && n > 65535) throw new ConfigError(`${source} must be a port number (0-65535), got ${raw}`);
+  return n;
+}
+
+/**
+ * Builds the configuration from defaults, then `env`, then `flags` (already split into name → value,
+ * names without the leading dashes). Unknown flags are the caller's business.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<string, string> = {}): VerdictConfig {
+  const config: VerdictConfig = { ...DEFAULT_CONFIG };
+  const target = config as unknown as Record<string, unknown>;
+  for (const s of SETTINGS) {
+    const fromEnv = env[s.env];
+    if (fromEnv !== undefined && fromEnv !== '') target[s.key] = parse(s.kind, fromEnv, s.env);
+    const fromFlag = flags[s.flag];
+    if (fromFlag !== undefined) target[s.key] = parse(s.kind, fromFlag, `--${s.flag}`);
+  }
+  if (config.batchMaxRows < 1) throw new ConfigError('--batch-max-rows must be at least 1');
+  if (config.maxBodyBytes < 1024) throw new ConfigError('--max-body-bytes must be at least 1024');
+  return config;
+}

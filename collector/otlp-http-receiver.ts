@@ -1,0 +1,119 @@
+// OTLP/HTTP trace receiver (POST /v1/traces) per the OTLP specification: protobuf or JSON, gzip,
+// 200 with partial success, 400 undecodable, 413 too large, 415 unknown type, 503 + Retry-After
+// when storage cannot take more; error bodies are google.rpc.Status in the request's encoding.
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Readable } from 'node:stream';
+import { OverloadedError } from './batch-writer.js';
+import type { Ingestor } from './ingest.js';
+import { OtlpDecodeError } from './otlp/model.js';
+import { decodeTraceRequestJson } from './otlp/json-decoder.js';
+import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
+import { exportResponse, GrpcCode, statusBody, type OtlpEncoding } from './otlp/responses.js';
+import { BodyTooLargeError, CorruptBodyError, readBody, UnsupportedEncodingError } from './request-body.js';
+import { StoreUnavailableError } from './store.js';
+
+export interface OtlpHttpReceiverOptions {
+  ingestor: Ingestor;
+  maxBodyBytes: number;
+  decode?: DecodeOptions;
+  logLevel: string;
+  /** Seconds a client is told to wait before retrying a 503. */
+  retryAfterSeconds?: number;
+}
+
+const CONTENT_TYPES: Record<string, OtlpEncoding> = {
+  'application/x-protobuf': 'protobuf',
+  'application/protobuf': 'protobuf',
+  'application/json': 'json',
+};
+
+function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
+  if (!contentType) return undefined;
+  return CONTENT_TYPES[contentType.split(';')[0].trim().toLowerCase()];
+}
+
+function sendStatus(reply: FastifyReply, encoding: OtlpEncoding, httpStatus: number, grpcCode: number, message: string): FastifyReply {
+  return reply
+    .code(httpStatus)
+    .header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf')
+    .send(statusBody(encoding, grpcCode, message));
+}
+
+export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): FastifyInstance {
+  const app = Fastify({
+    logger: { level: options.logLevel },
+    bodyLimit: options.maxBodyBytes,
+    // Slow or idle clients must not pin sockets.
+    connectionTimeout: 60_000,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 65_000,
+  });
+  const retryAfter = String(options.retryAfterSeconds ?? 2);
+
+  // The route reads the raw stream itself: it must inflate gzip within the size limit and answer
+  // 415 in OTLP's own format, which fastify's built-in parsers would not.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  app.post('/v1/traces', async (request, reply) => {
+    const encoding = encodingOf(request.headers['content-type']);
+    const payload = request.body as Readable | undefined;
+    if (!encoding) {
+      payload?.resume();
+      return sendStatus(reply, 'json', 415, GrpcCode.INVALID_ARGUMENT,
+        `unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}: use application/x-protobuf or application/json`);
+    }
+    let body: Buffer;
+    try {
+      body = payload ? await readBody(payload, request.headers['content-encoding'], options.maxBodyBytes) : Buffer.alloc(0);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendStatus(reply, encoding, 413, GrpcCode.RESOURCE_EXHAUSTED, err.message);
+      if (err instanceof UnsupportedEncodingError) return sendStatus(reply, encoding, 415, GrpcCode.INVALID_ARGUMENT, err.message);
+      if (err instanceof CorruptBodyError) return sendStatus(reply, encoding, 400, GrpcCode.INVALID_ARGUMENT, err.message);
+      throw err;
+    }
+    let decoded;
+    try {
+      decoded = encoding === 'json' ? decodeTraceRequestJson(body, options.decode) : decodeTraceRequestProtobuf(body, options.decode);
+    } catch (err) {
+      if (err instanceof OtlpDecodeError) {
+        return sendStatus(reply, encoding, 400, GrpcCode.INVALID_ARGUMENT, `cannot decode ExportTraceServiceRequest: ${err.message}`);
+      }
+      throw err;
+    }
+    try {
+      const partial = await options.ingestor.ingest(decoded);
+      return reply
+        .code(200)
+        .header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf')
+        .send(exportResponse(encoding, partial));
+    } catch (err) {
+      if (err instanceof OverloadedError || err instanceof StoreUnavailableError) {
+        request.log.warn({ err: err.message }, 'ingest refused, client asked to retry');
+        reply.header('retry-after', retryAfter);
+        return sendStatus(reply, encoding, 503, GrpcCode.UNAVAILABLE, `spans not stored, retry later: ${err.message}`);
+      }
+      throw err;
+    }
+  });
+
+  app.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: '/v1/traces',
+    handler: async (_request, reply) =>
+      sendStatus(reply.header('allow', 'POST'), 'json', 405, GrpcCode.UNIMPLEMENTED, 'method not allowed: OTLP/HTTP uses POST'),
+  });
+
+  app.setNotFoundHandler(async (request, reply) =>
+    sendStatus(reply, 'json', 404, GrpcCode.UNIMPLEMENTED, `no OTLP endpoint at ${request.method} ${request.url}: traces go to POST /v1/traces`),
+  );
+
+  app.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err }, 'OTLP request failed');
+    const encoding = encodingOf(request.headers['content-type']) ?? 'json';
+    return sendStatus(reply, encoding, status, status === 500 ? 13 : GrpcCode.INVALID_ARGUMENT, err.message);
+  });
+
+  return app;
+}

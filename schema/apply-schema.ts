@@ -1,0 +1,37 @@
+// Applies schema/migrations/*.sql in name order at start-up, forward-only, recording each applied
+// file in verdict_schema_migrations so a restart (or a second collector) skips what is done.
+// Every statement is itself idempotent (IF NOT EXISTS), so a crash between applying and recording is safe.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { basename } from 'node:path';
+import { listSqlFiles, readSqlFile, splitStatements } from './sql-files.js';
+
+export interface SchemaOptions {
+  /** Days to keep spans; 0 leaves the table's TTL as it is. */
+  ttlDays?: number;
+}
+
+export interface SchemaResult {
+  applied: string[];
+  alreadyApplied: string[];
+}
+
+export async function applySchema(client: ClickHouseClient, options: SchemaOptions = {}): Promise<SchemaResult> {
+  await client.command({ query: readSqlFile('schema/migrations-table.sql') });
+  const done = await client.query({ query: 'SELECT DISTINCT name FROM verdict_schema_migrations', format: 'JSONEachRow' });
+  const appliedBefore = new Set((await done.json<{ name: string }>()).map((r) => r.name));
+  const result: SchemaResult = { applied: [], alreadyApplied: [] };
+  for (const file of listSqlFiles('schema/migrations')) {
+    const name = basename(file);
+    if (appliedBefore.has(name)) {
+      result.alreadyApplied.push(name);
+      continue;
+    }
+    for (const statement of splitStatements(readSqlFile(file))) await client.command({ query: statement });
+    await client.insert({ table: 'verdict_schema_migrations', values: [{ name }], format: 'JSONEachRow' });
+    result.applied.push(name);
+  }
+  if (options.ttlDays && options.ttlDays > 0) {
+    await client.command({ query: readSqlFile('schema/ttl.sql'), query_params: { days: options.ttlDays } });
+  }
+  return result;
+}

@@ -1,0 +1,65 @@
+-- Verdict's dimensions, derived from the attribute maps so every writer (Verdict's collector or the
+-- upstream exporter) gets them for free. Span attributes win over resource attributes; within each,
+-- OTel semantic-convention keys come first, then MLflow / Langfuse / OpenInference aliases.
+-- docs/schema.md is the user-facing contract for these lists: change both together.
+ALTER TABLE otel_traces
+    ADD COLUMN IF NOT EXISTS AppVersion LowCardinality(String) MATERIALIZED coalesce(
+        nullIf(SpanAttributes['app.version'], ''),
+        nullIf(SpanAttributes['app_version'], ''),
+        nullIf(SpanAttributes['langfuse.version'], ''),
+        nullIf(SpanAttributes['langfuse.release'], ''),
+        nullIf(ResourceAttributes['app.version'], ''),
+        nullIf(ResourceAttributes['app_version'], ''),
+        nullIf(ResourceAttributes['langfuse.version'], ''),
+        nullIf(ResourceAttributes['langfuse.release'], ''),
+        nullIf(ResourceAttributes['service.version'], ''),
+        ''),
+    ADD COLUMN IF NOT EXISTS Environment LowCardinality(String) MATERIALIZED coalesce(
+        nullIf(SpanAttributes['deployment.environment.name'], ''),
+        nullIf(SpanAttributes['deployment.environment'], ''),
+        nullIf(SpanAttributes['environment'], ''),
+        nullIf(SpanAttributes['langfuse.environment'], ''),
+        nullIf(ResourceAttributes['deployment.environment.name'], ''),
+        nullIf(ResourceAttributes['deployment.environment'], ''),
+        nullIf(ResourceAttributes['environment'], ''),
+        nullIf(ResourceAttributes['langfuse.environment'], ''),
+        ''),
+    ADD COLUMN IF NOT EXISTS SessionId String MATERIALIZED coalesce(
+        nullIf(SpanAttributes['session.id'], ''),
+        nullIf(SpanAttributes['gen_ai.conversation.id'], ''),
+        nullIf(SpanAttributes['mlflow.trace.session'], ''),
+        nullIf(SpanAttributes['langfuse.session.id'], ''),
+        nullIf(ResourceAttributes['session.id'], ''),
+        nullIf(ResourceAttributes['gen_ai.conversation.id'], ''),
+        nullIf(ResourceAttributes['mlflow.trace.session'], ''),
+        nullIf(ResourceAttributes['langfuse.session.id'], ''),
+        ''),
+    ADD COLUMN IF NOT EXISTS UserId String MATERIALIZED coalesce(
+        nullIf(SpanAttributes['user.id'], ''),
+        nullIf(SpanAttributes['enduser.id'], ''),
+        nullIf(SpanAttributes['mlflow.trace.user'], ''),
+        nullIf(SpanAttributes['langfuse.user.id'], ''),
+        nullIf(ResourceAttributes['user.id'], ''),
+        nullIf(ResourceAttributes['enduser.id'], ''),
+        nullIf(ResourceAttributes['mlflow.trace.user'], ''),
+        nullIf(ResourceAttributes['langfuse.user.id'], ''),
+        ''),
+    ADD COLUMN IF NOT EXISTS GitCommit LowCardinality(String) MATERIALIZED coalesce(
+        nullIf(SpanAttributes['vcs.ref.head.revision'], ''),
+        nullIf(SpanAttributes['vcs.repository.ref.revision'], ''),
+        nullIf(SpanAttributes['mlflow.source.git.commit'], ''),
+        nullIf(ResourceAttributes['vcs.ref.head.revision'], ''),
+        nullIf(ResourceAttributes['vcs.repository.ref.revision'], ''),
+        nullIf(ResourceAttributes['mlflow.source.git.commit'], ''),
+        ''),
+    ADD COLUMN IF NOT EXISTS InputTokens UInt64 MATERIALIZED toUInt64OrZero(coalesce(
+        nullIf(SpanAttributes['gen_ai.usage.input_tokens'], ''),
+        nullIf(SpanAttributes['gen_ai.usage.prompt_tokens'], ''),
+        nullIf(SpanAttributes['llm.token_count.prompt'], ''),
+        '')),
+    ADD COLUMN IF NOT EXISTS OutputTokens UInt64 MATERIALIZED toUInt64OrZero(coalesce(
+        nullIf(SpanAttributes['gen_ai.usage.output_tokens'], ''),
+        nullIf(SpanAttributes['gen_ai.usage.completion_tokens'], ''),
+        nullIf(SpanAttributes['llm.token_count.completion'], ''),
+        '')),
+    ADD COLUMN IF NOT EXISTS IsRequest UInt8 MATERIALIZED ParentSpanId = '' OR SpanKind = 'Server';
