@@ -102,9 +102,13 @@ export function createBatchWriter(options: BatchWriterOptions): SpanSink {
     await inflight;
     inflight = undefined;
     inflightBytes = 0;
-    // Rows that arrived during the insert: go again now if the batch is full (or closing), else on the timer.
-    if (rows >= options.maxRows || (closed && rows > 0)) await flushOne();
-    else if (rows > 0 && !timer) schedule();
+    // Rows that arrived during the insert are already a batch (group commit): insert them right away,
+    // so under load each insert carries everything that queued behind the previous one.
+    if (rows > 0) {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await flushOne();
+    }
   }
 
   return {

@@ -1,0 +1,128 @@
+// npm run bench:ingest — spans/s through the running collector (OTLP/HTTP protobuf in, rows in the
+// embedded store) next to decode-only speed and the engine's raw insert rate of the same rows, all
+// in one run. The figure that matters is end-to-end / raw insert.
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { loadConfig } from '../collector/config.js';
+import { decodeTraceRequestProtobuf } from '../collector/otlp/protobuf-decoder.js';
+import { encodeSpanRows } from '../collector/span-rows.js';
+import { openStore } from '../collector/store.js';
+import { applySchema } from '../schema/apply-schema.js';
+import { startCollectorProcess } from '../test/helpers/collector-process.js';
+import { makeProtobufRequests } from './span-fixtures.js';
+
+const DISTINCT_SPANS = Number(process.env.BENCH_SPANS ?? 20_000);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const SPANS_PER_REQUEST = 512;
+
+function rate(spans: number, ms: number): string {
+  return `${Math.round((spans / ms) * 1000).toLocaleString('en-US')} spans/s`;
+}
+
+function log(line: string): void {
+  process.stdout.write(line + '\n');
+}
+
+async function main(): Promise<void> {
+  log(`generating ${DISTINCT_SPANS} spans with the OpenTelemetry SDK…`);
+  const bodies = makeProtobufRequests({ spans: DISTINCT_SPANS, spansPerRequest: SPANS_PER_REQUEST });
+  const bodyBytes = bodies.reduce((n, b) => n + b.length, 0);
+  const total = DISTINCT_SPANS * REPEAT;
+  log(`${bodies.length} requests of ≤${SPANS_PER_REQUEST} spans, ${(bodyBytes / DISTINCT_SPANS).toFixed(0)} protobuf bytes/span; sending each ${REPEAT}× = ${total} spans`);
+
+  // 1. Decode only, then decode + RowBinary encoding.
+  for (const b of bodies.slice(0, 5)) encodeSpanRows(decodeTraceRequestProtobuf(b)); // warm-up
+  let t = performance.now();
+  for (let r = 0; r < REPEAT; r++) for (const b of bodies) decodeTraceRequestProtobuf(b);
+  const decodeMs = performance.now() - t;
+  t = performance.now();
+  const encoded: Buffer[] = [];
+  for (let r = 0; r < REPEAT; r++) {
+    for (const b of bodies) {
+      const rows = encodeSpanRows(decodeTraceRequestProtobuf(b));
+      if (r === 0) encoded.push(rows.bytes);
+    }
+  }
+  const decodeEncodeMs = performance.now() - t;
+
+  // 2. Raw engine insert of the same rows, in 50k-row batches, into a fresh embedded store.
+  const rawDir = mkdtempSync(join(tmpdir(), 'verdict-bench-raw-'));
+  const store = openStore(loadConfig({}, { 'data-dir': rawDir }));
+  await applySchema(store.client);
+  const perBatch = Math.max(1, Math.floor(50_000 / SPANS_PER_REQUEST));
+  const batches: Buffer[] = [];
+  for (let r = 0; r < REPEAT; r++) {
+    for (let i = 0; i < encoded.length; i += perBatch) batches.push(Buffer.concat(encoded.slice(i, i + perBatch)));
+  }
+  t = performance.now();
+  let n = 0;
+  for (const batch of batches) await store.insertSpanRows(batch, `raw-${n++}`);
+  const rawMs = performance.now() - t;
+  const rawCount = await countRows(store.client);
+
+  // The same rows as JSONEachRow text (the format @clickhouse/client inserts by default), for comparison.
+  const json = await (
+    await store.client.query({ query: 'SELECT * EXCEPT (AppVersion, Environment, SessionId, UserId, GitCommit, InputTokens, OutputTokens, IsRequest) FROM otel_traces LIMIT 50000', format: 'JSONEachRow' })
+  ).text();
+  const jsonRows = json.split('\n').filter(Boolean).length;
+  t = performance.now();
+  await store.client.exec({ query: 'INSERT INTO otel_traces FORMAT JSONEachRow', values: Readable.from([json]), clickhouse_settings: { async_insert: 0 } });
+  const jsonMs = performance.now() - t;
+  await store.close();
+  rmSync(rawDir, { recursive: true, force: true });
+
+  // 3. End to end through a collector process.
+  const collector = await startCollectorProcess();
+  const url = new URL('/v1/traces', collector.otlpHttpUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  let next = 0;
+  const jobs = REPEAT * bodies.length;
+  let failures = 0;
+  async function worker(): Promise<void> {
+    while (next < jobs) {
+      const body = bodies[next++ % bodies.length];
+      const status = await post(agent, url, body);
+      if (status !== 200) failures++;
+    }
+  }
+  t = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const e2eMs = performance.now() - t;
+  const stored = Number((await collector.sql('SELECT count() AS c FROM otel_traces'))[0].c);
+  await collector.stop();
+  agent.destroy();
+  rmSync(collector.dataDir, { recursive: true, force: true });
+
+  log('');
+  log(`decode only (protobuf → model)             ${rate(total, decodeMs)}`);
+  log(`decode + RowBinary rows                    ${rate(total, decodeEncodeMs)}`);
+  log(`raw engine insert, RowBinary (50k batches) ${rate(total, rawMs)}   (${rawCount} rows stored)`);
+  log(`raw engine insert, JSONEachRow text        ${rate(jsonRows, jsonMs)}   (for comparison, ${jsonRows} rows)`);
+  log(`end to end, OTLP/HTTP protobuf, ${CONCURRENCY} clients ${rate(total, e2eMs)}   (${stored} rows stored, ${failures} failed requests)`);
+  log(`end to end / raw insert                    ${((rawMs / e2eMs) * 100).toFixed(0)} %`);
+}
+
+async function countRows(client: ReturnType<typeof openStore>['client']): Promise<number> {
+  const rows = await (await client.query({ query: 'SELECT count() AS c FROM otel_traces', format: 'JSONEachRow' })).json<{ c: string }>();
+  return Number(rows[0].c);
+}
+
+function post(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});
