@@ -91,7 +91,9 @@ function asInt64(v: unknown, path: string, signed: boolean): bigint {
   if (typeof v === 'string' && /^-?\d+$/.test(v)) {
     const b = BigInt(v);
     if (signed ? b >= -(2n ** 63n) && b < 2n ** 63n : b >= 0n && b < 2n ** 64n) return b;
-  } else if (typeof v === 'number' && Number.isSafeInteger(v) && (signed || v >= 0)) {
+  } else if (typeof v === 'number' && Number.isInteger(v) && (signed || v >= 0) && Math.abs(v) < 2 ** 64) {
+    // Senders that write nanosecond timestamps as bare JSON numbers lose precision above 2^53 in any
+    // JSON parser; accepting the nearest value beats rejecting the span.
     return BigInt(v);
   }
   throw new OtlpDecodeError(`${path}: expected a ${signed ? '' : 'non-negative '}64-bit integer (number or decimal string), got ${describe(v)}`);
