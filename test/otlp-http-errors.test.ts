@@ -1,0 +1,187 @@
+// Every rejection path of the OTLP/HTTP receiver answers the status the OTLP spec names, with a
+// google.rpc.Status body in the request's encoding, and the collector keeps serving afterwards.
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningCollector } from '../collector/collector.js';
+import { startCollectorProcess } from './helpers/collector-process.js';
+import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
+import { encode, hex, type Field } from './helpers/protobuf-writer.js';
+
+let c: RunningCollector;
+beforeAll(async () => {
+  c = await startTestCollector({ 'max-body-bytes': '4096' });
+});
+afterAll(async () => {
+  await c?.close();
+});
+
+const PROTO = { 'content-type': 'application/x-protobuf' };
+const JSON_CT = { 'content-type': 'application/json' };
+
+/** Reads varint and length-delimited fields of a protobuf message, without the collector's decoder. */
+function fields(body: Buffer): Map<number, number | Buffer> {
+  const out = new Map<number, number | Buffer>();
+  let pos = 0;
+  const varint = () => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const b = body[pos++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+      shift += 7;
+    }
+  };
+  while (pos < body.length) {
+    const tag = varint();
+    if ((tag & 7) === 0) out.set(tag >>> 3, varint());
+    else if ((tag & 7) === 2) {
+      const len = varint();
+      out.set(tag >>> 3, body.subarray(pos, pos + len));
+      pos += len;
+    } else throw new Error(`unexpected wire type in tag ${tag}`);
+  }
+  return out;
+}
+
+/** google.rpc.Status {1: code, 2: message} */
+function parseStatus(body: Buffer): { code: number; message: string } {
+  const f = fields(body);
+  return { code: (f.get(1) as number) ?? 0, message: ((f.get(2) as Buffer) ?? Buffer.alloc(0)).toString() };
+}
+
+function span(traceId: string, spanId: string, name: string): Field {
+  return {
+    n: 2,
+    message: [
+      { n: 1, bytes: hex(traceId) },
+      { n: 2, bytes: hex(spanId) },
+      { n: 5, bytes: name },
+      { n: 7, fixed64: 1_700_000_000_000_000_000n },
+      { n: 8, fixed64: 1_700_000_000_500_000_000n },
+    ],
+  };
+}
+
+function request(...spans: Field[]): Buffer {
+  const resource: Field = { n: 1, message: [{ n: 1, message: [{ n: 1, bytes: 'service.name' }, { n: 2, message: [{ n: 1, bytes: 'errors-test' }] }] }] };
+  return encode([{ n: 1, message: [resource, { n: 2, message: spans }] }]);
+}
+
+async function countByName(name: string): Promise<number> {
+  return Number((await rows(c, 'SELECT count() AS n FROM otel_traces WHERE SpanName = {name:String}', { name }))[0].n);
+}
+
+describe('OTLP/HTTP rejections', () => {
+  it('415 for an unknown content type, as a JSON Status', async () => {
+    const res = await postOtlp(c, 'hello', { 'content-type': 'text/plain' });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(JSON.parse(res.body.toString())).toEqual({ code: 3, message: expect.stringContaining('unsupported Content-Type "text/plain"') });
+  });
+
+  it('415 for an unknown content encoding', async () => {
+    const res = await postOtlp(c, request(), { ...PROTO, 'content-encoding': 'br' });
+    expect(res.status).toBe(415);
+    expect(parseStatus(res.body).message).toContain('unsupported Content-Encoding "br"');
+  });
+
+  it('405 with Allow: POST for other methods', async () => {
+    const res = await fetch(`${c.otlpHttpUrl}/v1/traces`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect((await res.json()).code).toBe(12);
+  });
+
+  it('400 for an undecodable protobuf body, as a protobuf Status naming the problem', async () => {
+    const good = request(span('0102030405060708090a0b0c0d0e0f10', '0102030405060708', 'never-stored'));
+    const truncated = good.subarray(0, good.length - 3);
+    const res = await postOtlp(c, truncated, PROTO);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/x-protobuf');
+    const status = parseStatus(res.body);
+    expect(status.code).toBe(3);
+    expect(status.message).toMatch(/cannot decode ExportTraceServiceRequest: .*(runs past the end|truncated)/);
+    expect(await countByName('never-stored')).toBe(0);
+  });
+
+  it('400 for a wrong wire type', async () => {
+    const res = await postOtlp(c, encode([{ n: 1, varint: 5 }]), PROTO);
+    expect(res.status).toBe(400);
+    expect(parseStatus(res.body).message).toContain('ExportTraceServiceRequest field 1 has wire type 0, expected 2');
+  });
+
+  it('400 for invalid JSON and for JSON of the wrong shape', async () => {
+    const bad = await postOtlp(c, '{"resourceSpans": [', JSON_CT);
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body.toString()).message).toContain('invalid JSON');
+    const wrong = await postOtlp(c, JSON.stringify({ resourceSpans: 'nope' }), JSON_CT);
+    expect(wrong.status).toBe(400);
+    expect(JSON.parse(wrong.body.toString()).message).toContain('resourceSpans: expected an array, got string');
+  });
+
+  it('413 over the decompressed size limit, also for a small gzip bomb', async () => {
+    const big = await postOtlp(c, Buffer.alloc(5000), PROTO);
+    expect(big.status).toBe(413);
+    expect(parseStatus(big.body)).toEqual({ code: 8, message: expect.stringContaining('exceeds the limit of 4096 bytes') });
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(4096 * 20);
+    const res = await postOtlp(c, bomb, { ...PROTO, 'content-encoding': 'gzip' });
+    expect(res.status).toBe(413);
+  });
+
+  it('400 for a body that is not valid gzip', async () => {
+    const res = await postOtlp(c, Buffer.from('definitely not gzip'), { ...JSON_CT, 'content-encoding': 'gzip' });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body.toString()).message).toContain('not valid gzip');
+  });
+
+  it('200 with partial success: valid spans stored, invalid ones counted and named', async () => {
+    const body = request(
+      span('0102030405060708090a0b0c0d0e0f11', '0102030405060709', 'partial-good'),
+      span('00000000000000000000000000000000', '010203040506070a', 'partial-bad'),
+      span('0102030405060708090a0b0c0d0e0f11', '0102', 'partial-bad'),
+    );
+    const res = await postOtlp(c, body, PROTO);
+    expect(res.status).toBe(200);
+    // ExportTraceServiceResponse { partial_success (1) { rejected_spans (1), error_message (2) } }
+    const partial = fields(fields(res.body).get(1) as Buffer);
+    expect(partial.get(1)).toBe(2);
+    const message = (partial.get(2) as Buffer).toString();
+    expect(message).toContain('spans[1]: invalid trace_id');
+    expect(message).toContain('spans[2]: invalid span_id');
+    expect(await countByName('partial-good')).toBe(1);
+    expect(await countByName('partial-bad')).toBe(0);
+  });
+
+  it('accepts gzip-compressed JSON and keeps serving after all of the above', async () => {
+    const doc = {
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0102030405060708090a0b0c0d0e0f12', spanId: '0102030405060710', name: 'after-errors', startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000000000001' }] }] }],
+    };
+    const res = await postOtlp(c, gzipSync(JSON.stringify(doc)), { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip' });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString())).toEqual({});
+    expect(await countByName('after-errors')).toBe(1);
+  });
+});
+
+describe('OTLP/HTTP when storage cannot take more', () => {
+  it('503 with Retry-After, and nothing half-stored', async () => {
+    const child = await startCollectorProcess({ args: ['--max-pending-bytes', '1'] });
+    try {
+      const res = await fetch(`${child.otlpHttpUrl}/v1/traces`, {
+        method: 'POST',
+        headers: JSON_CT,
+        body: JSON.stringify({
+          resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0102030405060708090a0b0c0d0e0f13', spanId: '0102030405060711', name: 'overloaded', startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000000000001' }] }] }],
+        }),
+      });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await res.json()).code).toBe(14);
+      expect(await child.sql("SELECT count() AS n FROM otel_traces WHERE SpanName = 'overloaded'")).toEqual([{ n: 0 }]);
+    } finally {
+      expect(await child.stop()).toBe(0);
+    }
+  });
+});
