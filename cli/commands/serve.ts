@@ -9,6 +9,7 @@ export async function serve(config: VerdictConfig): Promise<number> {
   process.stdout.write(
     `verdict collector ready\n` +
       `  OTLP/HTTP  ${collector.otlpHttpUrl}/v1/traces\n` +
+      `  OTLP/gRPC  ${collector.otlpGrpcAddress}\n` +
       `  API        ${collector.apiUrl}\n` +
       `  data       ${where}\n` +
       `Point an OpenTelemetry SDK at it: OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpHttpUrl}\n`,

@@ -37,6 +37,18 @@ export function statusBody(encoding: OtlpEncoding, code: number, message: string
   return Buffer.concat([varintField(1, code), stringField(2, message)]);
 }
 
+/**
+ * google.rpc.Status carrying a google.rpc.RetryInfo detail: the gRPC counterpart of Retry-After,
+ * sent as the `grpc-status-details-bin` trailer with UNAVAILABLE so exporters that honour it
+ * (the upstream collector's, Go's) wait that long before retrying.
+ */
+export function retryInfoStatus(code: number, message: string, retryDelaySeconds: number): Buffer {
+  const duration = varintField(1, retryDelaySeconds);
+  const retryInfo = lengthDelimited(1, duration);
+  const any = Buffer.concat([stringField(1, 'type.googleapis.com/google.rpc.RetryInfo'), lengthDelimited(2, retryInfo)]);
+  return Buffer.concat([varintField(1, code), stringField(2, message), lengthDelimited(3, any)]);
+}
+
 function varint(n: number): Buffer {
   const out: number[] = [];
   while (n >= 0x80) {

@@ -65,7 +65,8 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
 
   return {
     otlpHttpUrl,
-    otlpGrpcUrl: grpc,
+    // The banner shows host:port; OTLP gRPC exporters take it as an http:// URL.
+    otlpGrpcUrl: grpc && !grpc.includes('://') ? `http://${grpc}` : grpc,
     apiUrl,
     dataDir,
     child,
