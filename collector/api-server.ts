@@ -7,6 +7,8 @@ import { runReadOnlySql, SqlError } from '../queries/read-only-sql.js';
 
 export interface ApiServerOptions {
   client: ClickHouseClient;
+  /** Runs users' SQL; see Store.readOnlyClient. */
+  readOnlyClient: ClickHouseClient;
   logLevel: string;
 }
 
@@ -23,7 +25,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 
   async function sql(query: string) {
     try {
-      return await runReadOnlySql(options.client, query);
+      return await runReadOnlySql(options.readOnlyClient, query);
     } catch (err) {
       if (err instanceof SqlError) throw Object.assign(new Error(err.message), { statusCode: 400 });
       throw err;

@@ -13,6 +13,12 @@ import { OTEL_TRACES_INSERT_COLUMNS } from './span-rows.js';
 
 export interface Store {
   client: ClickHouseClient;
+  /**
+   * For users' own SQL, always queried with readonly = 1. A separate connection because the
+   * embedded connection applies per-query settings as session SETs that outlive the query (and
+   * readonly, once set, can never be unset on that session).
+   */
+  readOnlyClient: ClickHouseClient;
   placement: 'embedded' | 'server';
   /** Where the data lives: a folder for the embedded engine, the URL (without credentials) for a server. */
   location: string;
@@ -41,13 +47,14 @@ function openEmbeddedStore(config: VerdictConfig): Store {
   mkdirSync(dataDir, { recursive: true });
   const staging = join(dataDir, 'verdict-staging');
   mkdirSync(staging, { recursive: true });
-  const connection = createChdbConnection({ path: dataDir });
-  // chdb types the connection against @clickhouse/client-common, which @clickhouse/client 1.23 bundles
-  // under its own name; the shapes are the same.
-  const client = createClient({ connection: connection as unknown as NonNullable<ClickHouseClientConfigOptions['connection']> });
+  const client = embeddedClient(dataDir);
+  // Users' SQL gets its own session: queries there always carry readonly = 1, which then sticks to
+  // that session and never to the writer's.
+  const readOnlyClient = embeddedClient(dataDir);
   let batchSeq = 0;
   return {
     client,
+    readOnlyClient,
     placement: 'embedded',
     location: dataDir,
     async insertSpanRows(rows, dedupToken) {
@@ -58,8 +65,7 @@ function openEmbeddedStore(config: VerdictConfig): Store {
       try {
         await client.command({
           query: readSqlFile('schema/inserts/span-rows-from-file.sql'),
-          query_params: { path: file, structure: STRUCTURE },
-          clickhouse_settings: { async_insert: 0, insert_deduplication_token: dedupToken },
+          query_params: { path: file, structure: STRUCTURE, token: dedupToken },
         });
       } catch (err) {
         throw new StoreUnavailableError(`embedded store rejected a batch: ${(err as Error).message}`, { cause: err });
@@ -68,9 +74,16 @@ function openEmbeddedStore(config: VerdictConfig): Store {
       }
     },
     async close() {
-      await client.close();
+      await Promise.all([readOnlyClient.close(), client.close()]);
     },
   };
+}
+
+function embeddedClient(dataDir: string): ClickHouseClient {
+  // chdb types the connection against @clickhouse/client-common, which @clickhouse/client 1.23 bundles
+  // under its own name; the shapes are the same.
+  const connection = createChdbConnection({ path: dataDir }) as unknown as NonNullable<ClickHouseClientConfigOptions['connection']>;
+  return createClient({ connection });
 }
 
 function openServerStore(config: VerdictConfig, url: string): Store {
@@ -80,11 +93,19 @@ function openServerStore(config: VerdictConfig, url: string): Store {
     password: config.clickhousePassword,
     database: config.clickhouseDatabase,
   });
+  const readOnlyClient = createClient({
+    url,
+    username: config.clickhouseUser,
+    password: config.clickhousePassword,
+    database: config.clickhouseDatabase,
+    clickhouse_settings: { readonly: '1' },
+  });
   const shown = new URL(url);
   shown.username = '';
   shown.password = '';
   return {
     client,
+    readOnlyClient,
     placement: 'server',
     location: shown.toString(),
     async insertSpanRows(rows, dedupToken) {
@@ -92,7 +113,7 @@ function openServerStore(config: VerdictConfig, url: string): Store {
         const result = await client.exec({
           query: readSqlFile('schema/inserts/span-rows-rowbinary.sql'),
           values: Readable.from([rows]),
-          clickhouse_settings: { async_insert: 0, insert_deduplication_token: dedupToken },
+          query_params: { token: dedupToken },
         });
         result.stream.resume();
       } catch (err) {
@@ -100,7 +121,7 @@ function openServerStore(config: VerdictConfig, url: string): Store {
       }
     },
     async close() {
-      await client.close();
+      await Promise.all([client.close(), readOnlyClient.close()]);
     },
   };
 }

@@ -17,7 +17,7 @@ export async function sql(query: string | undefined, opts: { json: boolean; api?
     const store = openStore(target.config);
     try {
       await applySchema(store.client);
-      result = await runReadOnlySql(store.client, query);
+      result = await runReadOnlySql(store.readOnlyClient, query);
     } finally {
       await store.close();
     }

@@ -4,4 +4,5 @@ INSERT INTO otel_traces (
     ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes, Duration, StatusCode, StatusMessage,
     `Events.Timestamp`, `Events.Name`, `Events.Attributes`,
     `Links.TraceId`, `Links.SpanId`, `Links.TraceState`, `Links.Attributes`)
+SETTINGS async_insert = 0, insert_deduplication_token = {token:String}
 FORMAT RowBinary
