@@ -7,6 +7,8 @@ export { verdictResource, detectResourceAttributes, type VerdictResourceOptions 
 export {
   verdictSpanProcessor,
   contextAttributesSpanProcessor,
+  type SpanExportStats,
+  type VerdictSpanProcessor,
   type VerdictSpanProcessorOptions,
 } from './span-processor.js';
 

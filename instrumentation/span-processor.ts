@@ -2,7 +2,7 @@
 // starts; verdictSpanProcessor adds the export to Verdict (batched, spec defaults) and the flush on exit. Both
 // can join any NodeTracerProvider or NodeSDK next to the app's own processors.
 
-import type { Context } from '@opentelemetry/api';
+import { TraceFlags, type Context } from '@opentelemetry/api';
 import {
   BatchSpanProcessor,
   type BufferConfig,
@@ -34,6 +34,22 @@ export interface VerdictSpanProcessorOptions extends ExportOptions, ExitFlushOpt
   exitDeliveryTimeoutMs?: number;
 }
 
+export interface SpanExportStats {
+  /** Sampled spans that ended, i.e. were offered to the batch processor. */
+  ended: number;
+  /** Spans the collector acknowledged. */
+  exported: number;
+  /** Spans in batches the exporter gave up on. */
+  failed: number;
+  /** ended − exported − failed: still queued or in flight, or dropped by a full queue (OTEL_BSP_MAX_QUEUE_SIZE). */
+  unaccounted: number;
+}
+
+export interface VerdictSpanProcessor extends SpanProcessor {
+  /** Counts since start; after forceFlush(), `unaccounted` is what the full queue dropped. */
+  stats(): SpanExportStats;
+}
+
 /** Stamps scoped attributes and tracks local roots; exports nothing. */
 export function contextAttributesSpanProcessor(): SpanProcessor {
   return {
@@ -45,7 +61,7 @@ export function contextAttributesSpanProcessor(): SpanProcessor {
 }
 
 /** Stamps scoped attributes and exports to Verdict (or `options.exporter`) through a BatchSpanProcessor. */
-export function verdictSpanProcessor(options: VerdictSpanProcessorOptions = {}): SpanProcessor {
+export function verdictSpanProcessor(options: VerdictSpanProcessorOptions = {}): VerdictSpanProcessor {
   let config: ExportConfig | undefined;
   let exporter: SpanExporter | undefined;
   if (options.exporter === undefined) {
@@ -54,12 +70,15 @@ export function verdictSpanProcessor(options: VerdictSpanProcessorOptions = {}):
   } else {
     exporter = options.exporter ?? undefined;
   }
-  if (!exporter) return contextAttributesSpanProcessor();
+  if (!exporter) {
+    return { ...contextAttributesSpanProcessor(), stats: () => ({ ended: 0, exported: 0, failed: 0, unaccounted: 0 }) };
+  }
 
   const tracked = trackingExporter(exporter);
   // A copy: BatchSpanProcessor writes its OTEL_BSP_* fallbacks into the object it is given.
   const batch = new BatchSpanProcessor(tracked, { ...options.batch });
   let endedSinceFlush = 0;
+  let ended = 0;
   const flush = (): Promise<void> => {
     endedSinceFlush = 0;
     return batch.forceFlush();
@@ -89,10 +108,18 @@ export function verdictSpanProcessor(options: VerdictSpanProcessorOptions = {}):
     onStart: stampSpan,
     onEnd(span: ReadableSpan): void {
       releaseIfRoot(span);
-      endedSinceFlush++;
+      // The batch processor ignores unsampled spans; so do the counts.
+      if (span.spanContext().traceFlags & TraceFlags.SAMPLED) {
+        ended++;
+        endedSinceFlush++;
+      }
       batch.onEnd(span);
     },
     forceFlush: flush,
+    stats(): SpanExportStats {
+      const { exported, failed } = tracked.counts();
+      return { ended, exported, failed, unaccounted: ended - exported - failed };
+    },
     async shutdown(): Promise<void> {
       uninstall();
       await batch.shutdown();

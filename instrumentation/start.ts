@@ -9,7 +9,7 @@ import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InstrumentationError } from './errors.js';
 import { verdictResource, type VerdictResourceOptions } from './resource-detector.js';
-import { verdictSpanProcessor, type VerdictSpanProcessorOptions } from './span-processor.js';
+import { verdictSpanProcessor, type SpanExportStats, type VerdictSpanProcessorOptions } from './span-processor.js';
 
 export interface StartVerdictOptions extends VerdictResourceOptions, VerdictSpanProcessorOptions {
   /** The app's own processors, run after Verdict's (which has stamped the attributes by then). */
@@ -23,6 +23,8 @@ export interface VerdictInstrumentation {
   readonly resource?: Resource;
   readonly provider?: NodeTracerProvider;
   forceFlush(): Promise<void>;
+  /** Spans ended, exported and failed so far; see SpanExportStats. */
+  stats(): SpanExportStats;
   /** Flushes, stops exporting and removes the exit hooks. */
   shutdown(): Promise<void>;
 }
@@ -40,7 +42,12 @@ export function startVerdict(options: StartVerdictOptions = {}): VerdictInstrume
   }
   const env = options.env ?? process.env;
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
-    started = { enabled: false, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+    started = {
+      enabled: false,
+      forceFlush: () => Promise.resolve(),
+      stats: () => ({ ended: 0, exported: 0, failed: 0, unaccounted: 0 }),
+      shutdown: () => Promise.resolve(),
+    };
     return started;
   }
   const logLevel = diagLogLevelFromString(env.OTEL_LOG_LEVEL);
@@ -55,10 +62,11 @@ export function startVerdict(options: StartVerdictOptions = {}): VerdictInstrume
   }
 
   const resource = verdictResource(options);
+  const processor = verdictSpanProcessor(options);
   const provider = new NodeTracerProvider({
     resource,
     ...(options.sampler ? { sampler: options.sampler } : {}),
-    spanProcessors: [verdictSpanProcessor(options), ...(options.spanProcessors ?? [])],
+    spanProcessors: [processor, ...(options.spanProcessors ?? [])],
   });
   provider.register();
   started = {
@@ -66,6 +74,7 @@ export function startVerdict(options: StartVerdictOptions = {}): VerdictInstrume
     resource,
     provider,
     forceFlush: () => provider.forceFlush(),
+    stats: () => processor.stats(),
     shutdown: () => provider.shutdown(),
   };
   return started;

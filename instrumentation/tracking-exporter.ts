@@ -2,8 +2,15 @@
 // On process exit those spans would die with the process; the exit path asks this wrapper for them, and for
 // whatever the batch processor still buffers, and delivers them synchronously.
 
-import type { ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+export interface ExportCounts {
+  /** Spans the collector acknowledged. */
+  exported: number;
+  /** Spans in batches the exporter gave up on (after its own retries). */
+  failed: number;
+}
 
 export interface TrackingExporter extends SpanExporter {
   /**
@@ -13,11 +20,13 @@ export interface TrackingExporter extends SpanExporter {
   startCapture(): void;
   /** Spans in flight plus spans captured since startCapture(); each span is returned once. */
   takeUnacknowledged(): ReadableSpan[];
+  counts(): ExportCounts;
 }
 
 export function trackingExporter(inner: SpanExporter): TrackingExporter {
   const inFlight = new Set<ReadableSpan[]>();
   let captured: ReadableSpan[][] | undefined;
+  const counts: ExportCounts = { exported: 0, failed: 0 };
 
   return {
     export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -28,6 +37,8 @@ export function trackingExporter(inner: SpanExporter): TrackingExporter {
       inFlight.add(spans);
       inner.export(spans, (result) => {
         inFlight.delete(spans);
+        if (result.code === ExportResultCode.SUCCESS) counts.exported += spans.length;
+        else counts.failed += spans.length;
         resultCallback(result);
       });
     },
@@ -42,5 +53,6 @@ export function trackingExporter(inner: SpanExporter): TrackingExporter {
       if (captured) captured = [];
       return batches.flat();
     },
+    counts: () => ({ ...counts }),
   };
 }

@@ -1,0 +1,119 @@
+// End to end: the compiled example app (dist/, built before the suite), instrumented by Verdict, exports to a real
+// collector started here, over each OTLP protocol; the stored rows carry the version, environment, session,
+// user and commit the app and its environment gave them.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollectorProcess, type CollectorProcess } from './helpers/collector-process.js';
+
+const EXAMPLE = fileURLToPath(new URL('../dist/examples/chat-app.js', import.meta.url));
+const COMMIT = '3f2a9c0d5e7b1a4c6d8e0f2a4b6c8d0e1f3a5b7c';
+
+interface ExampleSummary {
+  traces: number;
+  sessions: number;
+  byVersion: Record<string, { traces: number; errors: number }>;
+  spans: { ended: number; exported: number; failed: number };
+  delivered: boolean;
+}
+
+let collector: CollectorProcess;
+beforeAll(async () => {
+  if (!existsSync(EXAMPLE)) throw new Error('dist/ is missing: run `npm run build` before this test');
+  collector = await startCollectorProcess();
+});
+afterAll(async () => {
+  await collector?.stop();
+});
+
+function runExample(env: Record<string, string>, traces: number): Promise<ExampleSummary> {
+  const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [EXAMPLE, '--traces', String(traces), '--seed', '11', '--json'], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  return new Promise((resolve, reject) =>
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`example exited with ${code}: ${stderr}${stdout}`));
+      else resolve(JSON.parse(stdout) as ExampleSummary);
+    }),
+  );
+}
+
+describe.each([
+  ['http/protobuf', (c: CollectorProcess) => c.otlpHttpUrl],
+  ['http/json', (c: CollectorProcess) => c.otlpHttpUrl],
+  ['grpc', (c: CollectorProcess) => c.otlpGrpcUrl!],
+])('the instrumented example app over %s', (protocol, endpointOf) => {
+  const service = `chat-app-${protocol.replace('/', '-')}`;
+  const TRACES = 300;
+
+  it('stores every span with AppVersion, Environment, SessionId, UserId and GitCommit', async () => {
+    const summary = await runExample(
+      {
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpointOf(collector),
+        // The operator's variable wins over the name the example sets in code.
+        OTEL_SERVICE_NAME: service,
+        DEPLOY_ENV: 'staging',
+        GITHUB_SHA: COMMIT,
+        GITHUB_REF_NAME: 'release/1.2',
+      },
+      TRACES,
+    );
+    expect(summary.delivered).toBe(true);
+    expect(summary.spans).toEqual({ ended: TRACES * 3, exported: TRACES * 3, failed: 0 });
+
+    const where = `ServiceName = '${service}'`;
+    const [totals] = await collector.sql(
+      `SELECT count() AS spans, uniqExact(SessionId) AS sessions,
+              countIf(Environment != 'staging') AS wrongEnvironment,
+              countIf(GitCommit != '${COMMIT}') AS wrongCommit,
+              countIf(ResourceAttributes['vcs.ref.head.name'] != 'release/1.2') AS wrongBranch,
+              countIf(NOT match(SessionId, '^sess-[0-9a-f]{12}$')) AS badSession,
+              countIf(NOT match(UserId, '^user-[0-9]{3}$')) AS badUser,
+              countIf(AppVersion NOT IN ('v1', 'v2')) AS badVersion
+       FROM otel_traces WHERE ${where}`,
+    );
+    expect(numbers(totals!)).toEqual({
+      spans: TRACES * 3,
+      sessions: summary.sessions,
+      wrongEnvironment: 0,
+      wrongCommit: 0,
+      wrongBranch: 0,
+      badSession: 0,
+      badUser: 0,
+      badVersion: 0,
+    });
+
+    // Requests per version and their errors are exactly what the app served.
+    const perVersion = await collector.sql(
+      `SELECT AppVersion AS version, countIf(IsRequest) AS requests, countIf(IsRequest AND StatusCode = 'Error') AS errors
+       FROM otel_traces WHERE ${where} GROUP BY AppVersion ORDER BY AppVersion`,
+    );
+    expect(perVersion.map(numbers)).toEqual(
+      Object.entries(summary.byVersion).map(([version, v]) => ({ version, requests: v.traces, errors: v.errors })),
+    );
+
+    // Every span of a session carries that session's one user and one version, never a neighbour's.
+    const [mixed] = await collector.sql(
+      `SELECT countIf(users != 1 OR versions != 1) AS mixedSessions FROM (
+         SELECT SessionId, uniqExact(UserId) AS users, uniqExact(AppVersion) AS versions
+         FROM otel_traces WHERE ${where} GROUP BY SessionId)`,
+    );
+    expect(numbers(mixed!)).toEqual({ mixedSessions: 0 });
+  });
+});
+
+/** ClickHouse sends 64-bit integers as JSON strings. */
+function numbers(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v]),
+  );
+}
