@@ -1,38 +1,28 @@
-// Remembers the open local root span of each trace (the first span this process started in it), so that
-// trace-level attributes can be written onto the span Verdict counts as the request, from anywhere below it.
-// Filled by the span processor; read by setTraceAttributes and the with* scopes.
+// Links every span to the local root of its trace (the first span this process started in it), so trace-level
+// attributes can be written onto the span Verdict counts as the request, from anywhere below it. The link is a
+// property on the span object itself: no registry to clean up, nothing kept alive after the spans are gone.
 
-import type { ReadableSpan, Span } from '@opentelemetry/sdk-trace-base';
+import { trace, type Context, type Span as ApiSpan } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/sdk-trace-base';
 
-/**
- * Spans that never end would otherwise pin memory forever; past this many open traces, new roots are simply
- * not tracked and trace-level attributes fall back to the active span.
- */
-export const MAX_TRACKED_ROOTS = 10_000;
+const LOCAL_ROOT = Symbol('verdict.localRoot');
 
-const openRoots = new Map<string, Span>();
+interface Linked {
+  [LOCAL_ROOT]?: Span;
+}
 
-/** A root has no parent, or a parent in another process (the trace continues from a remote caller). */
-export function isLocalRoot(span: ReadableSpan): boolean {
+/** Called as each span starts. A root has no parent, or a parent in another process (a remote caller). */
+export function linkLocalRoot(span: Span, parentContext: Context): void {
   const parent = span.parentSpanContext;
-  return parent === undefined || parent.isRemote === true;
+  if (parent === undefined || parent.isRemote === true) {
+    (span as Linked)[LOCAL_ROOT] = span;
+    return;
+  }
+  // A parent from another tracer provider carries no link; the span then has no known root.
+  (span as Linked)[LOCAL_ROOT] = (trace.getSpan(parentContext) as Linked | undefined)?.[LOCAL_ROOT];
 }
 
-export function trackLocalRoot(span: Span): void {
-  if (openRoots.size >= MAX_TRACKED_ROOTS) return;
-  openRoots.set(span.spanContext().traceId, span);
-}
-
-export function releaseLocalRoot(span: ReadableSpan): void {
-  const traceId = span.spanContext().traceId;
-  // Two local roots can share a trace (a remote caller fanned out to this process twice): only forget our own.
-  if (openRoots.get(traceId) === span) openRoots.delete(traceId);
-}
-
-export function openLocalRoot(traceId: string): Span | undefined {
-  return openRoots.get(traceId);
-}
-
-export function openLocalRootCount(): number {
-  return openRoots.size;
+/** The local root of the trace `span` belongs to, when that span was started by a Verdict processor. */
+export function localRootOf(span: ApiSpan): Span | undefined {
+  return (span as Linked)[LOCAL_ROOT];
 }

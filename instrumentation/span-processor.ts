@@ -16,7 +16,7 @@ import { getActiveVersion, scopedEntries } from './context-attributes.js';
 import { DEFAULT_EXIT_DELIVERY_TIMEOUT_MS, deliverSpansSync } from './exit-delivery.js';
 import { createExporter, resolveExportConfig, type ExportConfig, type ExportOptions } from './exporter-from-env.js';
 import { installExitFlush, type ExitFlushOptions } from './flush-on-exit.js';
-import { isLocalRoot, releaseLocalRoot, trackLocalRoot } from './local-roots.js';
+import { linkLocalRoot } from './local-roots.js';
 import { trackingExporter } from './tracking-exporter.js';
 
 export interface VerdictSpanProcessorOptions extends ExportOptions, ExitFlushOptions {
@@ -50,11 +50,11 @@ export interface VerdictSpanProcessor extends SpanProcessor {
   stats(): SpanExportStats;
 }
 
-/** Stamps scoped attributes and tracks local roots; exports nothing. */
+/** Stamps scoped attributes and links spans to their local root; exports nothing. */
 export function contextAttributesSpanProcessor(): SpanProcessor {
   return {
     onStart: stampSpan,
-    onEnd: releaseIfRoot,
+    onEnd: () => undefined,
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
@@ -107,7 +107,6 @@ export function verdictSpanProcessor(options: VerdictSpanProcessorOptions = {}):
   return {
     onStart: stampSpan,
     onEnd(span: ReadableSpan): void {
-      releaseIfRoot(span);
       // The batch processor ignores unsampled spans; so do the counts.
       if (span.spanContext().traceFlags & TraceFlags.SAMPLED) {
         ended++;
@@ -137,9 +136,5 @@ function stampSpan(span: Span, parentContext: Context): void {
   }
   const version = getActiveVersion();
   if (version !== undefined && attributes[ATTR_APP_VERSION] === undefined) span.setAttribute(ATTR_APP_VERSION, version);
-  if (isLocalRoot(span)) trackLocalRoot(span);
-}
-
-function releaseIfRoot(span: ReadableSpan): void {
-  if (isLocalRoot(span)) releaseLocalRoot(span);
+  linkLocalRoot(span, parentContext);
 }

@@ -69,6 +69,8 @@ describe.each([
     );
     expect(summary.delivered).toBe(true);
     expect(summary.spans).toEqual({ ended: TRACES * 3, exported: TRACES * 3, failed: 0 });
+    // Acknowledged means durable; flushing makes the acknowledged spans queryable.
+    await collector.flush();
 
     const where = `ServiceName = '${service}'`;
     const [totals] = await collector.sql(
