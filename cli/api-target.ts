@@ -28,10 +28,8 @@ async function answers(url: string): Promise<boolean> {
 /** An explicit --api (or VERDICT_API_URL) is used as is; otherwise a running collector, else the folder. */
 export async function chooseTarget(explicitApi: string | undefined, config: VerdictConfig): Promise<Target> {
   if (explicitApi) return { kind: 'api', url: explicitApi };
-  if (!config.clickhouseUrl) {
-    const owner = readCollectorLock(resolve(config.dataDir));
-    if (owner) return { kind: 'api', url: owner.apiUrl };
-  }
+  const owner = readCollectorLock(resolve(config.dataDir));
+  if (owner) return { kind: 'api', url: owner.apiUrl };
   if (await answers(DEFAULT_API_URL)) return { kind: 'api', url: DEFAULT_API_URL };
   return { kind: 'local', config };
 }

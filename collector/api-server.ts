@@ -9,6 +9,8 @@ export interface ApiServerOptions {
   client: ClickHouseClient;
   /** Runs users' SQL; see Store.readOnlyClient. */
   readOnlyClient: ClickHouseClient;
+  /** Inserts everything acknowledged so far (POST /api/flush). */
+  flush(): Promise<void>;
   logLevel: string;
 }
 
@@ -16,6 +18,19 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const app = Fastify({ logger: { level: options.logLevel } });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Makes every span acknowledged so far queryable now, instead of within the batch delay: for CI
+  // jobs that gate on data they just sent, and for tests.
+  app.post('/api/flush', async (_req, reply) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 30_000)));
+    const outcome = await Promise.race([options.flush().then(() => 'done' as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      return reply.code(503).header('retry-after', '5').send({ error: 'queued spans could not be stored within 30 s; the store may be unavailable', statusCode: 503 });
+    }
+    return { flushed: true };
+  });
 
   const sqlSchema = {
     type: 'object',

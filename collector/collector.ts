@@ -1,14 +1,18 @@
-// Starts and stops the whole collector: store and schema, batch writer, OTLP receivers, query API.
+// Starts and stops the whole collector: store and schema, durable queue and its inserter, OTLP
+// receivers, query API.
 // startCollector is what `verdict serve` runs and what tests start in-process.
 import type { FastifyInstance } from 'fastify';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
 import { applySchema } from '../schema/apply-schema.js';
 import { createApiServer } from './api-server.js';
-import { createBatchWriter, type SpanSink } from './batch-writer.js';
 import type { VerdictConfig } from './config.js';
 import { assertDataDirFree, writeCollectorLock } from './data-dir-lock.js';
 import { createIngestor, type Ingestor } from './ingest.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from './otlp-grpc-receiver.js';
 import { createOtlpHttpReceiver } from './otlp-http-receiver.js';
+import { openDurableQueue } from './durable-queue.js';
+import { startSegmentInserter, type SpanSink } from './segment-inserter.js';
 import { openStore, type Store } from './store.js';
 
 export interface RunningCollector {
@@ -22,23 +26,34 @@ export interface RunningCollector {
   /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`). */
   otlpGrpcUrl: string;
   apiUrl: string;
-  /** Stops accepting, finishes in-flight requests, stores what is batched, closes the engine. */
+  /** Stops accepting, finishes in-flight requests, inserts what is queued (bounded), closes the engine. */
   close(): Promise<void>;
 }
 
 export async function startCollector(config: VerdictConfig): Promise<RunningCollector> {
-  if (!config.clickhouseUrl) assertDataDirFree(config.dataDir);
+  // The data directory (queue, and the embedded engine's files) belongs to one collector at a time.
+  const dataDir = resolve(config.dataDir);
+  assertDataDirFree(dataDir);
+  const log = pino({ level: config.logLevel });
   const store = openStore(config);
   const servers: FastifyInstance[] = [];
   let grpc: OtlpGrpcReceiver | undefined;
   let releaseLock = () => {};
   try {
     await applySchema(store.client, { ttlDays: config.ttlDays });
-    const sink = createBatchWriter({
-      insert: (bytes, token) => store.insertSpanRows(bytes, token),
-      maxRows: config.batchMaxRows,
-      maxDelayMs: config.batchMaxDelayMs,
-      maxPendingBytes: config.maxPendingBytes,
+    const queue = openDurableQueue({
+      dir: join(dataDir, 'queue'),
+      segmentMaxRows: config.batchMaxRows,
+      segmentMaxBytes: 256 * 1024 * 1024,
+      segmentMaxAgeMs: config.batchMaxDelayMs,
+      maxBytes: config.queueMaxBytes,
+    });
+    const sink = startSegmentInserter({
+      queue,
+      insertSegment: (path, token) => store.insertSegment(path, token),
+      onError: (err, attempt) => {
+        if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'insert failed; spans stay queued and will be retried');
+      },
     });
     const ingestor = createIngestor(sink, {
       maxAttributesPerSpan: config.maxAttributesPerSpan,
@@ -50,10 +65,10 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     // Same ingest path and size limit as OTLP/HTTP; logs through the HTTP receiver's logger.
     grpc = createOtlpGrpcReceiver({ ingestor, maxMessageBytes: config.maxBodyBytes, log: otlp.log });
     const otlpGrpcAddress = await grpc.listen(config.host, config.otlpGrpcPort);
-    const api = createApiServer({ client: store.client, readOnlyClient: store.readOnlyClient, logLevel: config.logLevel });
+    const api = createApiServer({ client: store.client, readOnlyClient: store.readOnlyClient, flush: () => sink.flush(), logLevel: config.logLevel });
     servers.push(api);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
-    if (store.placement === 'embedded') releaseLock = writeCollectorLock(store.location, { apiUrl, otlpHttpUrl });
+    releaseLock = writeCollectorLock(dataDir, { apiUrl, otlpHttpUrl });
 
     let closing: Promise<void> | undefined;
     return {
@@ -68,7 +83,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       close() {
         closing ??= (async () => {
           await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
-          await sink.close();
+          await sink.close(config.shutdownTimeoutMs);
           releaseLock();
           await store.close();
         })();

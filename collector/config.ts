@@ -3,7 +3,7 @@
 // of the setting that was wrong.
 
 export interface VerdictConfig {
-  /** Embedded store location (chDB). Ignored when clickhouseUrl is set. */
+  /** Where Verdict keeps its files: the durable queue, and the embedded engine's data unless clickhouseUrl is set. */
   dataDir: string;
   host: string;
   otlpHttpPort: number;
@@ -18,12 +18,14 @@ export interface VerdictConfig {
   maxBodyBytes: number;
   /** Days to keep spans; 0 keeps them forever. */
   ttlDays: number;
-  /** A batch is inserted when it holds this many spans... */
+  /** A batch (durable queue segment) is inserted when it holds this many spans... */
   batchMaxRows: number;
   /** ...or when its oldest span has waited this long. */
   batchMaxDelayMs: number;
-  /** Spans waiting for insertion beyond this many bytes make ingest answer 503 (retry later). */
-  maxPendingBytes: number;
+  /** Spans waiting on disk for insertion beyond this many bytes make ingest answer 503 (retry later). */
+  queueMaxBytes: number;
+  /** On SIGTERM, how long to keep inserting queued spans before exiting (the rest stays queued). */
+  shutdownTimeoutMs: number;
   maxAttributesPerSpan: number;
   maxAttributeValueLength: number;
   logLevel: string;
@@ -48,7 +50,8 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   ttlDays: 0,
   batchMaxRows: 50_000,
   batchMaxDelayMs: 200,
-  maxPendingBytes: 256 * 1024 * 1024,
+  queueMaxBytes: 2 * 1024 * 1024 * 1024,
+  shutdownTimeoutMs: 10_000,
   maxAttributesPerSpan: 1024,
   maxAttributeValueLength: 64 * 1024,
   logLevel: 'warn',
@@ -71,7 +74,8 @@ const SETTINGS: ReadonlyArray<{ key: keyof VerdictConfig; flag: string; env: str
   { key: 'ttlDays', flag: 'ttl-days', env: 'VERDICT_TTL_DAYS', kind: 'int' },
   { key: 'batchMaxRows', flag: 'batch-max-rows', env: 'VERDICT_BATCH_MAX_ROWS', kind: 'int' },
   { key: 'batchMaxDelayMs', flag: 'batch-max-delay-ms', env: 'VERDICT_BATCH_MAX_DELAY_MS', kind: 'int' },
-  { key: 'maxPendingBytes', flag: 'max-pending-bytes', env: 'VERDICT_MAX_PENDING_BYTES', kind: 'int' },
+  { key: 'queueMaxBytes', flag: 'queue-max-bytes', env: 'VERDICT_QUEUE_MAX_BYTES', kind: 'int' },
+  { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'VERDICT_SHUTDOWN_TIMEOUT_MS', kind: 'int' },
   { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int' },
   { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int' },
   { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string' },

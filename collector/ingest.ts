@@ -2,7 +2,9 @@
 // rows (rejecting bad spans one by one), hand the rows to the sink and wait until they are stored.
 import type { ExportTraceServiceRequest } from './otlp/model.js';
 import type { PartialSuccess } from './otlp/responses.js';
-import type { SpanSink } from './batch-writer.js';
+import { OverloadedError, QueueWriteError } from './durable-queue.js';
+import type { SpanSink } from './segment-inserter.js';
+import { StoreUnavailableError } from './store.js';
 import { encodeSpanRows, type SpanLimits } from './span-rows.js';
 
 export interface IngestCounters {
@@ -37,4 +39,9 @@ export function createIngestor(sink: SpanSink, limits: SpanLimits): Ingestor {
       };
     },
   };
+}
+
+/** Failures a sender should retry (HTTP 503 + Retry-After, gRPC UNAVAILABLE); never a 500. */
+export function isRetryableIngestError(err: unknown): err is Error {
+  return err instanceof OverloadedError || err instanceof QueueWriteError || err instanceof StoreUnavailableError;
 }

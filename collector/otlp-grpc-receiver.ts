@@ -10,12 +10,10 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { OverloadedError } from './batch-writer.js';
-import type { Ingestor } from './ingest.js';
+import { isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
 import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
 import { exportResponse, GrpcCode, retryInfoStatus } from './otlp/responses.js';
-import { StoreUnavailableError } from './store.js';
 
 export interface OtlpGrpcReceiverOptions {
   ingestor: Ingestor;
@@ -105,7 +103,7 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
       const partial = await options.ingestor.ingest(decoded);
       callback(null, exportResponse('protobuf', partial));
     } catch (err) {
-      if (err instanceof OverloadedError || err instanceof StoreUnavailableError) {
+      if (isRetryableIngestError(err)) {
         log.warn({ err: err.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
         const message = `spans not stored, retry later: ${err.message}`;
         const trailer = new Metadata();

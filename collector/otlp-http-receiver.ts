@@ -3,14 +3,12 @@
 // when storage cannot take more; error bodies are google.rpc.Status in the request's encoding.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
-import { OverloadedError } from './batch-writer.js';
-import type { Ingestor } from './ingest.js';
+import { isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
 import { decodeTraceRequestJson } from './otlp/json-decoder.js';
 import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
 import { exportResponse, GrpcCode, statusBody, type OtlpEncoding } from './otlp/responses.js';
 import { BodyTooLargeError, CorruptBodyError, readBody, UnsupportedEncodingError } from './request-body.js';
-import { StoreUnavailableError } from './store.js';
 
 export interface OtlpHttpReceiverOptions {
   ingestor: Ingestor;
@@ -88,7 +86,7 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
         .header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf')
         .send(exportResponse(encoding, partial));
     } catch (err) {
-      if (err instanceof OverloadedError || err instanceof StoreUnavailableError) {
+      if (isRetryableIngestError(err)) {
         request.log.warn({ err: err.message }, 'ingest refused, client asked to retry');
         reply.header('retry-after', retryAfter);
         return sendStatus(reply, encoding, 503, GrpcCode.UNAVAILABLE, `spans not stored, retry later: ${err.message}`);

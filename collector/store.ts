@@ -3,10 +3,8 @@
 // and the batch insert below, nothing knows which placement it runs on.
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { mkdirSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { resolve, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { VerdictConfig } from './config.js';
 import { readSqlFile } from '../schema/sql-files.js';
 import { OTEL_TRACES_INSERT_COLUMNS } from './span-rows.js';
@@ -22,8 +20,11 @@ export interface Store {
   placement: 'embedded' | 'server';
   /** Where the data lives: a folder for the embedded engine, the URL (without credentials) for a server. */
   location: string;
-  /** Inserts RowBinary otel_traces rows as one batch; a replay with the same token is not stored twice. */
-  insertSpanRows(rows: Buffer, dedupToken: string): Promise<void>;
+  /**
+   * Inserts a file of RowBinary otel_traces rows (a sealed queue segment) as one batch; a replay
+   * with the same token is not stored twice.
+   */
+  insertSegment(dataPath: string, dedupToken: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,39 +39,37 @@ export class StoreUnavailableError extends Error {
 
 const STRUCTURE = OTEL_TRACES_INSERT_COLUMNS.map(([name, type]) => `\`${name}\` ${type}`).join(', ');
 
+/** The embedded engine's own folder inside the data directory (the queue lives beside it). */
+export function embeddedEnginePath(config: VerdictConfig): string {
+  return join(resolve(config.dataDir), 'clickhouse');
+}
+
 export function openStore(config: VerdictConfig): Store {
   return config.clickhouseUrl ? openServerStore(config, config.clickhouseUrl) : openEmbeddedStore(config);
 }
 
 function openEmbeddedStore(config: VerdictConfig): Store {
-  const dataDir = resolve(config.dataDir);
+  const dataDir = embeddedEnginePath(config);
   mkdirSync(dataDir, { recursive: true });
-  const staging = join(dataDir, 'verdict-staging');
-  mkdirSync(staging, { recursive: true });
   const client = embeddedClient(dataDir);
   // Users' SQL gets its own session: queries there always carry readonly = 1, which then sticks to
   // that session and never to the writer's.
   const readOnlyClient = embeddedClient(dataDir);
-  let batchSeq = 0;
   return {
     client,
     readOnlyClient,
     placement: 'embedded',
     location: dataDir,
-    async insertSpanRows(rows, dedupToken) {
-      // Binary input cannot travel through the chDB connection's query text, so the batch goes
-      // through a file the engine reads with file(): the fastest insert path measured (ENGINE-FACTS).
-      const file = join(staging, `batch-${process.pid}-${++batchSeq}.rowbinary`);
-      await writeFile(file, rows);
+    async insertSegment(dataPath, dedupToken) {
+      // Binary input cannot travel through the chDB connection's query text; the engine reads the
+      // segment file itself with file(): the fastest insert path measured (ENGINE-FACTS).
       try {
         await client.command({
           query: readSqlFile('schema/inserts/span-rows-from-file.sql'),
-          query_params: { path: file, structure: STRUCTURE, token: dedupToken },
+          query_params: { path: dataPath, structure: STRUCTURE, token: dedupToken },
         });
       } catch (err) {
         throw new StoreUnavailableError(`embedded store rejected a batch: ${(err as Error).message}`, { cause: err });
-      } finally {
-        await rm(file, { force: true });
       }
     },
     async close() {
@@ -108,11 +107,11 @@ function openServerStore(config: VerdictConfig, url: string): Store {
     readOnlyClient,
     placement: 'server',
     location: shown.toString(),
-    async insertSpanRows(rows, dedupToken) {
+    async insertSegment(dataPath, dedupToken) {
       try {
         const result = await client.exec({
           query: readSqlFile('schema/inserts/span-rows-rowbinary.sql'),
-          values: Readable.from([rows]),
+          values: createReadStream(dataPath),
           query_params: { token: dedupToken },
         });
         result.stream.resume();

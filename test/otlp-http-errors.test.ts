@@ -167,7 +167,7 @@ describe('OTLP/HTTP rejections', () => {
 
 describe('OTLP/HTTP when storage cannot take more', () => {
   it('503 with Retry-After, and nothing half-stored', async () => {
-    const child = await startCollectorProcess({ args: ['--max-pending-bytes', '1'] });
+    const child = await startCollectorProcess({ args: ['--queue-max-bytes', '1'] });
     try {
       const res = await fetch(`${child.otlpHttpUrl}/v1/traces`, {
         method: 'POST',

@@ -36,6 +36,7 @@ describe('verdict serve', () => {
     const dataDir = first.dataDir;
     try {
       expect(await send(first.otlpHttpUrl, doc('before-restart', 25))).toBe(200);
+      await first.flush();
 
       // Through the running collector (found from the data directory it owns).
       const table = await runCli(['sql', '--data-dir', dataDir, 'SELECT AppVersion, SpanName, count() AS n FROM otel_traces GROUP BY 1, 2']);
@@ -63,6 +64,7 @@ describe('verdict serve', () => {
     const again = await startCollectorProcess({ dataDir });
     try {
       expect(await again.sql("SELECT count() AS n FROM otel_traces WHERE SpanName = 'before-restart'")).toEqual([{ n: 25 }]);
+      // Not flushed: a clean stop inserts what is queued before it exits.
       expect(await send(again.otlpHttpUrl, doc('after-restart', 5))).toBe(200);
     } finally {
       expect(await again.stop()).toBe(0);
@@ -93,6 +95,7 @@ describe('verdict serve', () => {
       expect(await c.sql('SELECT count() AS n FROM otel_traces')).toEqual([{ n: 0 }]);
       // Read-only SQL must not leave the writer read-only (the embedded engine keeps session settings).
       expect(await send(c.otlpHttpUrl, doc('after-readonly', 3))).toBe(200);
+      await c.flush();
       expect(await c.sql("SELECT count() AS n FROM otel_traces WHERE SpanName = 'after-readonly'")).toEqual([{ n: 3 }]);
       const empty = await runCli(['sql', '--api', c.apiUrl, '   ']);
       expect(empty.code).toBe(2);

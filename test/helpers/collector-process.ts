@@ -15,6 +15,8 @@ export interface CollectorProcess {
   child: ChildProcess;
   output(): string;
   sql(query: string): Promise<Record<string, unknown>[]>;
+  /** Makes every acknowledged span queryable (POST /api/flush). */
+  flush(): Promise<void>;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL and wait for exit. */
@@ -80,6 +82,10 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
       const body = (await res.json()) as { rows?: Record<string, unknown>[]; error?: string };
       if (!res.ok) throw new Error(`SQL failed (${res.status}): ${body.error}`);
       return body.rows!;
+    },
+    async flush() {
+      const res = await fetch(`${apiUrl}/api/flush`, { method: 'POST' });
+      if (!res.ok) throw new Error(`flush failed (${res.status}): ${await res.text()}`);
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -1,0 +1,349 @@
+// The durable queue between receivers and ClickHouse: every accepted request's rows are appended
+// to a segment file and fsync'd (one fsync per group of concurrent requests) before the request is
+// acknowledged. Segments hold plain RowBinary so a sealed one is inserted straight from disk; a
+// sidecar index (length, rows, CRC-32 per record) finds and drops a torn last write after a crash.
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { EncodedRows } from './span-rows.js';
+
+export interface DurableQueueOptions {
+  dir: string;
+  /** A segment is sealed (ready to insert) at this many rows… */
+  segmentMaxRows: number;
+  /** …or this many bytes… */
+  segmentMaxBytes: number;
+  /** …or when its first record has waited this long. */
+  segmentMaxAgeMs: number;
+  /** Bytes on disk (sealed and open segments) above which append() refuses with OverloadedError. */
+  maxBytes: number;
+}
+
+export interface SealedSegment {
+  seq: number;
+  runId: string;
+  /** Deterministic per segment, so replaying an insert after a crash is deduplicated by the engine. */
+  token: string;
+  dataPath: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface QueueStats {
+  segments: number;
+  rows: number;
+  bytes: number;
+  appendedRecords: number;
+  groupCommits: number;
+  recoveredSegments: number;
+  recoveredRows: number;
+  tornRecords: number;
+}
+
+export interface DurableQueue {
+  /** Resolves once the rows are on disk (fsync'd). */
+  append(rows: EncodedRows): Promise<void>;
+  /** The oldest sealed segment not yet removed; waits for one. Undefined once closed and drained of sealed segments. */
+  next(): Promise<SealedSegment | undefined>;
+  /** Forgets a segment whose rows are stored. */
+  remove(segment: SealedSegment): Promise<void>;
+  /** Refuses further appends, commits what is pending and seals the open segment. */
+  closeForAppends(): Promise<void>;
+  /** Commits what is pending and seals the open segment now, so it can be inserted without waiting. */
+  sealOpen(): Promise<void>;
+  /** Resolves when no segment is left (all inserted and removed). */
+  whenEmpty(): Promise<void>;
+  stats(): QueueStats;
+}
+
+/** Too much is waiting to be stored: the sender should retry later (HTTP 503 / gRPC UNAVAILABLE). */
+export class OverloadedError extends Error {
+  readonly code = 'OVERLOADED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'OverloadedError';
+  }
+}
+
+/** The queue could not write to its disk; nothing of the failed group was acknowledged. */
+export class QueueWriteError extends Error {
+  readonly code = 'QUEUE_WRITE_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'QueueWriteError';
+  }
+}
+
+const INDEX_ENTRY = 12; // u32 length, u32 rows, u32 crc32 — little-endian
+const SEGMENT_RE = /^seg-(\d{12})-([0-9a-f-]{36})\.rb$/;
+
+interface OpenSegment {
+  seq: number;
+  runId: string;
+  data: FileHandle;
+  index: FileHandle;
+  rows: number;
+  bytes: number;
+  records: number;
+  timer?: NodeJS.Timeout;
+}
+
+interface Pending {
+  chunks: Buffer[];
+  entries: Buffer[];
+  rows: number;
+  bytes: number;
+  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+}
+
+const emptyPending = (): Pending => ({ chunks: [], entries: [], rows: 0, bytes: 0, waiters: [] });
+interface SegmentName {
+  seq: number;
+  runId: string;
+}
+const baseName = (n: SegmentName) => `seg-${String(n.seq).padStart(12, '0')}-${n.runId}`;
+const dataPathOf = (dir: string, n: SegmentName) => join(dir, `${baseName(n)}.rb`);
+const indexPathOf = (dir: string, n: SegmentName) => join(dir, `${baseName(n)}.idx`);
+const tokenOf = (n: SegmentName) => `verdict-${n.runId}-${n.seq}`;
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Checks a segment left by an earlier run; truncates a torn tail. Returns rows kept and records dropped. */
+function recoverSegment(dir: string, name: SegmentName): { rows: number; bytes: number; torn: number } {
+  const dataPath = dataPathOf(dir, name);
+  const indexPath = indexPathOf(dir, name);
+  const data = readFileSync(dataPath);
+  const index = existsSync(indexPath) ? readFileSync(indexPath) : Buffer.alloc(0);
+  const entries = Math.floor(index.length / INDEX_ENTRY);
+  let offset = 0;
+  let rows = 0;
+  let good = 0;
+  for (; good < entries; good++) {
+    const len = index.readUInt32LE(good * INDEX_ENTRY);
+    const entryRows = index.readUInt32LE(good * INDEX_ENTRY + 4);
+    const crc = index.readUInt32LE(good * INDEX_ENTRY + 8);
+    if (offset + len > data.length || crc32(data.subarray(offset, offset + len)) !== crc) break;
+    offset += len;
+    rows += entryRows;
+  }
+  // Whatever follows the last whole record was never acknowledged (ack comes after fsync of both files).
+  const torn = entries - good + (index.length % INDEX_ENTRY ? 1 : 0) + (offset < data.length && good === entries ? 1 : 0);
+  if (offset < data.length || good * INDEX_ENTRY < index.length) {
+    writeFileSync(dataPath, data.subarray(0, offset));
+    writeFileSync(indexPath, index.subarray(0, good * INDEX_ENTRY));
+  }
+  return { rows, bytes: offset, torn };
+}
+
+export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
+  const dir = options.dir;
+  mkdirSync(dir, { recursive: true });
+  // Every run names its segments with its own id, and a segment's deduplication token comes from its
+  // name: a replay after a crash reuses the token, while a new segment can never reuse one the engine
+  // still remembers from an earlier run (even if the folder was emptied and numbering restarted).
+  const runId = randomUUID();
+
+  const stats: QueueStats = {
+    segments: 0,
+    rows: 0,
+    bytes: 0,
+    appendedRecords: 0,
+    groupCommits: 0,
+    recoveredSegments: 0,
+    recoveredRows: 0,
+    tornRecords: 0,
+  };
+  const sealed: SealedSegment[] = [];
+  let nextSeq = 1;
+  for (const file of readdirSync(dir).sort()) {
+    const m = SEGMENT_RE.exec(file);
+    if (!m) continue;
+    const name: SegmentName = { seq: Number(m[1]), runId: m[2] };
+    nextSeq = Math.max(nextSeq, name.seq + 1);
+    const { rows, bytes, torn } = recoverSegment(dir, name);
+    stats.tornRecords += torn;
+    if (rows === 0) {
+      rmSync(dataPathOf(dir, name), { force: true });
+      rmSync(indexPathOf(dir, name), { force: true });
+      continue;
+    }
+    sealed.push({ ...name, token: tokenOf(name), dataPath: dataPathOf(dir, name), rows, bytes });
+    stats.recoveredSegments++;
+    stats.recoveredRows += rows;
+  }
+  let diskBytes = sealed.reduce((n, s) => n + s.bytes, 0);
+
+  let current: OpenSegment | undefined;
+  let pending = emptyPending();
+  let committing: Promise<void> | undefined;
+  let sealWhenIdle = false;
+  let closed = false;
+  let nextWaiter: (() => void) | undefined;
+  let emptyWaiters: (() => void)[] = [];
+
+  function notifyIfEmpty(): void {
+    if (sealed.length > 0 || current || committing || pending.waiters.length > 0) return;
+    const waiters = emptyWaiters;
+    emptyWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  function wake(): void {
+    const w = nextWaiter;
+    nextWaiter = undefined;
+    w?.();
+  }
+
+  async function openSegment(): Promise<OpenSegment> {
+    const name: SegmentName = { seq: nextSeq++, runId };
+    const data = await open(dataPathOf(dir, name), 'w');
+    const index = await open(indexPathOf(dir, name), 'w');
+    fsyncDir(dir);
+    const seg: OpenSegment = { ...name, data, index, rows: 0, bytes: 0, records: 0 };
+    seg.timer = setTimeout(() => {
+      seg.timer = undefined;
+      if (current !== seg) return;
+      if (committing) sealWhenIdle = true;
+      else void sealCurrent();
+    }, options.segmentMaxAgeMs);
+    return seg;
+  }
+
+  async function sealCurrent(): Promise<void> {
+    const seg = current;
+    if (!seg) return;
+    current = undefined;
+    if (seg.timer) clearTimeout(seg.timer);
+    await Promise.all([seg.data.close(), seg.index.close()]);
+    if (seg.rows === 0) {
+      await Promise.all([rm(dataPathOf(dir, seg), { force: true }), rm(indexPathOf(dir, seg), { force: true })]);
+      notifyIfEmpty();
+      return;
+    }
+    sealed.push({ seq: seg.seq, runId: seg.runId, token: tokenOf(seg), dataPath: dataPathOf(dir, seg), rows: seg.rows, bytes: seg.bytes });
+    wake();
+  }
+
+  async function commitGroups(): Promise<void> {
+    while (pending.waiters.length > 0) {
+      const group = pending;
+      pending = emptyPending();
+      let seg: OpenSegment | undefined;
+      try {
+        seg = current ??= await openSegment();
+        await seg.data.writev(group.chunks);
+        await seg.index.writev(group.entries);
+        await Promise.all([seg.data.datasync(), seg.index.datasync()]);
+      } catch (err) {
+        // Nothing of this group is acknowledged; the segment is sealed at its last good record
+        // (recovery at the next start trims any partial write).
+        if (seg) {
+          await seg.data.truncate(seg.bytes).catch(() => {});
+          await seg.index.truncate(seg.records * INDEX_ENTRY).catch(() => {});
+          await sealCurrent().catch(() => {});
+        }
+        diskBytes -= group.bytes;
+        const failure = new QueueWriteError(`cannot write to the durable queue in ${dir}: ${(err as Error).message}`, { cause: err });
+        for (const w of group.waiters) w.reject(failure);
+        continue;
+      }
+      seg.rows += group.rows;
+      seg.bytes += group.bytes;
+      seg.records += group.waiters.length;
+      stats.appendedRecords += group.waiters.length;
+      stats.groupCommits++;
+      for (const w of group.waiters) w.resolve();
+      if (seg.rows >= options.segmentMaxRows || seg.bytes >= options.segmentMaxBytes || sealWhenIdle) {
+        sealWhenIdle = false;
+        await sealCurrent();
+      }
+    }
+  }
+
+  function kick(): void {
+    if (committing) return;
+    committing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(commitGroups)
+      .finally(() => {
+        committing = undefined;
+        if (pending.waiters.length > 0) kick();
+        else if (sealWhenIdle) {
+          sealWhenIdle = false;
+          void sealCurrent();
+        }
+      });
+  }
+
+  return {
+    append(encoded) {
+      if (closed) return Promise.reject(new OverloadedError('the collector is shutting down'));
+      if (encoded.rows === 0) return Promise.resolve();
+      const size = encoded.bytes.length;
+      if (diskBytes + size > options.maxBytes) {
+        return Promise.reject(new OverloadedError(`the durable queue is full (${options.maxBytes} bytes waiting to be stored)`));
+      }
+      diskBytes += size;
+      const entry = Buffer.allocUnsafe(INDEX_ENTRY);
+      entry.writeUInt32LE(size, 0);
+      entry.writeUInt32LE(encoded.rows, 4);
+      entry.writeUInt32LE(crc32(encoded.bytes), 8);
+      return new Promise<void>((resolve, reject) => {
+        pending.chunks.push(encoded.bytes);
+        pending.entries.push(entry);
+        pending.rows += encoded.rows;
+        pending.bytes += size;
+        pending.waiters.push({ resolve, reject });
+        kick();
+      });
+    },
+    async next() {
+      for (;;) {
+        if (sealed.length > 0) return sealed[0];
+        if (closed && !current && !committing) return undefined;
+        await new Promise<void>((resolve) => (nextWaiter = resolve));
+      }
+    },
+    async remove(segment) {
+      const i = sealed.indexOf(segment);
+      if (i >= 0) sealed.splice(i, 1);
+      diskBytes -= segment.bytes;
+      await rm(segment.dataPath, { force: true });
+      await rm(indexPathOf(dir, segment), { force: true });
+      notifyIfEmpty();
+    },
+    async sealOpen() {
+      while (committing) await committing;
+      await sealCurrent();
+    },
+    whenEmpty() {
+      return new Promise<void>((resolve) => {
+        emptyWaiters.push(resolve);
+        notifyIfEmpty();
+      });
+    },
+    async closeForAppends() {
+      closed = true;
+      while (committing) await committing;
+      await sealCurrent();
+      wake();
+    },
+    stats() {
+      const open = current ? 1 : 0;
+      return {
+        ...stats,
+        segments: sealed.length + open,
+        rows: sealed.reduce((n, s) => n + s.rows, 0) + (current?.rows ?? 0),
+        bytes: diskBytes,
+      };
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// Drains the durable queue into ClickHouse one sealed segment at a time, retrying with backoff
+// while the store is unavailable (the queue keeps growing on disk meanwhile, up to its budget).
+// A segment is removed from the queue only after its insert succeeded.
+import type { DurableQueue } from './durable-queue.js';
+import type { EncodedRows } from './span-rows.js';
+
+export interface SpanSink {
+  /** Resolves once the rows are durable (in the queue on disk). */
+  write(rows: EncodedRows): Promise<void>;
+  /** Inserts everything acknowledged so far, now; resolves when it is all stored. */
+  flush(): Promise<void>;
+  /** Stops accepting, then inserts what is queued for at most `timeoutMs`; the rest stays queued. */
+  close(timeoutMs: number): Promise<void>;
+  stats(): InserterStats;
+}
+
+export interface InserterStats {
+  insertedRows: number;
+  insertedSegments: number;
+  failedInserts: number;
+  lastInsertMs: number;
+  lastError?: string;
+  /** True while the last insert attempt failed (the store is unavailable). */
+  storeFailing: boolean;
+}
+
+export interface SegmentInserterOptions {
+  queue: DurableQueue;
+  insertSegment(dataPath: string, token: string): Promise<void>;
+  onError?(err: unknown, attempt: number): void;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export function startSegmentInserter(options: SegmentInserterOptions): SpanSink {
+  const { queue } = options;
+  const retryMin = options.retryMinMs ?? 200;
+  const retryMax = options.retryMaxMs ?? 5000;
+  const stats: InserterStats = { insertedRows: 0, insertedSegments: 0, failedInserts: 0, lastInsertMs: 0, storeFailing: false };
+  let stopping = false;
+  let wakeRetry: (() => void) | undefined;
+
+  async function drain(): Promise<void> {
+    let backoff = retryMin;
+    let attempt = 0;
+    for (;;) {
+      const segment = await queue.next();
+      if (!segment || stopping) return;
+      const started = performance.now();
+      try {
+        await options.insertSegment(segment.dataPath, segment.token);
+      } catch (err) {
+        stats.failedInserts++;
+        stats.storeFailing = true;
+        stats.lastError = (err as Error).message;
+        options.onError?.(err, ++attempt);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, backoff);
+          wakeRetry = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        wakeRetry = undefined;
+        backoff = Math.min(backoff * 2, retryMax);
+        continue;
+      }
+      await queue.remove(segment);
+      stats.insertedRows += segment.rows;
+      stats.insertedSegments++;
+      stats.lastInsertMs = performance.now() - started;
+      stats.storeFailing = false;
+      backoff = retryMin;
+      attempt = 0;
+    }
+  }
+
+  const draining = drain();
+
+  return {
+    write: (rows) => queue.append(rows),
+    async flush() {
+      await queue.sealOpen();
+      await queue.whenEmpty();
+    },
+    async close(timeoutMs) {
+      await queue.closeForAppends();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+      const outcome = await Promise.race([draining.then(() => 'drained' as const), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        // Leave the rest queued for the next start; an insert already running is allowed to finish.
+        stopping = true;
+        wakeRetry?.();
+        await draining;
+      }
+    },
+    stats: () => ({ ...stats }),
+  };
+}
