@@ -27,7 +27,11 @@ export interface OtlpGrpcReceiverOptions {
   retryAfterSeconds?: number;
   /** Where refusals and failures are reported; the HTTP receiver's logger fits. */
   log?: ReceiverLog;
-  /** How long close() lets in-flight exports finish before cutting connections. */
+  /**
+   * How long close() lets in-flight exports finish before cutting connections. An export is
+   * acknowledged as soon as it is durable (milliseconds), so this only bounds how long a client
+   * that never lets go of its connection can hold up shutdown.
+   */
   shutdownGraceMs?: number;
 }
 
@@ -82,7 +86,10 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
   const retryAfter = options.retryAfterSeconds ?? 2;
   const server = new Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
-    // Responses are an empty message or a partial success: nothing near grpc-js's 4 MiB default.
+    // Connections whose peer vanished (or never answers) are found by pings and dropped, so they
+    // do not pile up; the HTTP receiver has socket timeouts for the same reason.
+    'grpc.keepalive_time_ms': 120_000,
+    'grpc.keepalive_timeout_ms': 20_000,
   });
 
   function fail(callback: sendUnaryData<Buffer>, code: number, details: string, metadata?: Metadata): void {
@@ -140,7 +147,7 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
         const force = setTimeout(() => {
           server.forceShutdown();
           resolve();
-        }, options.shutdownGraceMs ?? 30_000);
+        }, options.shutdownGraceMs ?? 5_000);
         force.unref();
         server.tryShutdown(() => {
           clearTimeout(force);
