@@ -8,7 +8,7 @@ import { sql } from './commands/sql.js';
 const HELP = `verdict — is the new version of your app better or worse than the last one?
 
 Usage:
-  verdict serve [--data-dir DIR] [--host HOST] [--otlp-http-port N] [--api-port N]
+  verdict serve [--data-dir DIR] [--host HOST] [--otlp-http-port N] [--otlp-grpc-port N] [--api-port N]
                 [--clickhouse-url URL] [--ttl-days N] ...
   verdict sql "<query>" [--json] [--api URL]
 
