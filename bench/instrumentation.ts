@@ -189,7 +189,7 @@ function rate(spansPerSecond: number): string {
 function ratio(verdict: number, baseline: number): string {
   const r = verdict / baseline;
   const overhead = (1 - r) * 100;
-  return `${r.toFixed(3)} (${overhead >= 0 ? '' : '−'}${Math.abs(overhead).toFixed(1)} % ${overhead >= 0 ? 'overhead' : 'faster'})`;
+  return `${r.toFixed(3)} (${Math.abs(overhead).toFixed(1)} % ${overhead >= 0 ? 'overhead' : 'faster'})`;
 }
 
 function log(line: string): void {

@@ -12,6 +12,7 @@ import {
   withVersion,
 } from '../instrumentation/context-attributes.js';
 import { contextAttributesSpanProcessor, verdictSpanProcessor } from '../instrumentation/span-processor.js';
+import { startVerdict } from '../instrumentation/start.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({
@@ -263,5 +264,14 @@ describe('verdictSpanProcessor with an exporter of the app', () => {
     withVersion('C', () => own.getTracer('own').startSpan('stamped').end());
     expect(appExporter.getFinishedSpans()[0]?.attributes['app.version']).toBe('C');
     await own.shutdown();
+  });
+});
+
+describe('startVerdict next to another SDK', () => {
+  it('refuses with OTEL_ALREADY_REGISTERED when another provider owns the global API', () => {
+    // beforeAll registered this file's provider globally, as an app's own NodeSDK would.
+    expect(() => startVerdict({ flushOnExit: false, detectGit: false })).toThrow(
+      expect.objectContaining({ code: 'OTEL_ALREADY_REGISTERED' }),
+    );
   });
 });

@@ -23,6 +23,13 @@ withSession({ sessionId: 'sess-exit', userId: 'user-exit' }, () =>
     for (let i = 0; i < ${SPANS}; i++) tracer.startSpan('work-' + i).end();
   }),
 );
+if (mode === 'start-twice') {
+  try {
+    startVerdict();
+  } catch (error) {
+    console.log(error.code);
+  }
+}
 if (mode === 'process-exit') process.exit(3);
 if (mode === 'throw') throw new Error('crash after spans');
 if (mode === 'wait-for-signal' || mode === 'app-handles-signal') {
@@ -132,6 +139,15 @@ describe('flush on exit', () => {
   });
 });
 
+describe('starting', () => {
+  it('refuses a second start in the same process with ALREADY_STARTED, and keeps the first running', async () => {
+    const result = await runFixture(['start-twice']);
+    expect(result.stdout.trim()).toBe('ALREADY_STARTED');
+    expect(result.code).toBe(0);
+    expectAllSpansDelivered();
+  });
+});
+
 describe('the preload entry', () => {
   it('instruments an app started with node --import verdict/register, from the environment alone', async () => {
     const app = join(dir, 'plain-app.mjs');
@@ -155,6 +171,29 @@ describe('the preload entry', () => {
     expect(sink.spans.map((s) => [s.name, s.resource['service.name'], s.resource['service.version']])).toEqual([
       ['plain-span', 'preloaded', '5.0.0'],
     ]);
+  });
+
+  it('does nothing with OTEL_SDK_DISABLED=true', async () => {
+    const app = join(dir, 'disabled-app.mjs');
+    const projectPackageJson = fileURLToPath(new URL('../package.json', import.meta.url));
+    writeFileSync(
+      app,
+      `import { createRequire } from 'node:module';\n` +
+        `const { trace } = createRequire(${JSON.stringify(projectPackageJson)})('@opentelemetry/api');\n` +
+        `trace.getTracer('plain').startSpan('not-exported').end();\nconsole.log('app ran');\n`,
+    );
+    const { NODE_OPTIONS: _ignored, ...env } = process.env;
+    const registerUrl = new URL('../dist/instrumentation/register.js', import.meta.url).href;
+    const child = spawn(process.execPath, ['--import', registerUrl, app], {
+      cwd: dir,
+      env: { ...env, OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url },
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect([code, out]).toEqual([0, 'app ran\n']);
+    // The process has exited: anything it was going to send has arrived.
+    expect(sink.requests).toEqual([]);
   });
 
   it('keeps the app running, uninstrumented, on a configuration error', async () => {
