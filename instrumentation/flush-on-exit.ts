@@ -19,6 +19,9 @@ export interface ExitFlushOptions {
 
 export const DEFAULT_SIGNAL_FLUSH_TIMEOUT_MS = 5000;
 
+/** Every signal listener installed here, so that two Verdict processors never take each other for the app's. */
+const verdictSignalListeners = new Set<(signal: NodeJS.Signals) => void>();
+
 /** Installs the hooks; returns a function that removes them. */
 export function installExitFlush(target: ExitFlushTarget, options: ExitFlushOptions = {}): () => void {
   const signals = options.signals ?? (['SIGTERM', 'SIGINT'] as const);
@@ -37,7 +40,7 @@ export function installExitFlush(target: ExitFlushTarget, options: ExitFlushOpti
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     // Decided now, while every listener is still registered: a `once` handler removes itself when it runs.
-    const appHandles = process.listenerCount(signal) > 1;
+    const appHandles = process.listeners(signal).some((listener) => !verdictSignalListeners.has(listener));
     if (flushingFor.has(signal)) {
       // A second Ctrl-C means "stop waiting".
       if (!appHandles) reraise(signal);
@@ -51,19 +54,22 @@ export function installExitFlush(target: ExitFlushTarget, options: ExitFlushOpti
   };
   const reraise = (signal: NodeJS.Signals): void => {
     process.removeListener(signal, onSignal);
-    // With no listener left, Node restores the default action: the process ends by this signal, as it would have.
+    // With no listener left, Node restores the default action: the process ends by this signal, as it would
+    // have. Another Verdict processor still flushing re-raises when it is done.
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   };
 
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
-  // First in line, so the listener count above still sees the app's own handlers.
+  // First in line, so the check above still sees the app's own handlers.
+  verdictSignalListeners.add(onSignal);
   for (const signal of signals) process.prependListener(signal, onSignal);
 
   return () => {
     process.removeListener('beforeExit', onBeforeExit);
     process.removeListener('exit', onExit);
     for (const signal of signals) process.removeListener(signal, onSignal);
+    verdictSignalListeners.delete(onSignal);
   };
 }
 

@@ -14,9 +14,11 @@ const SPANS = 5;
 
 // The app: starts Verdict, creates SPANS spans in a session, then ends the way argv[2] says.
 const FIXTURE = `
-import { startVerdict, withSession, withVersion } from ${JSON.stringify(DIST_INDEX.href)};
+import { startVerdict, verdictSpanProcessor, withSession, withVersion } from ${JSON.stringify(DIST_INDEX.href)};
 const mode = process.argv[2];
 const verdict = startVerdict({ serviceName: 'exit-fixture', serviceVersion: '1.0.0' });
+// A second Verdict processor (as for a second provider of the app) installs its own exit hooks.
+if (process.argv.includes('--second-processor')) verdictSpanProcessor();
 const tracer = verdict.provider.getTracer('fixture');
 withSession({ sessionId: 'sess-exit', userId: 'user-exit' }, () =>
   withVersion('B', () => {
@@ -128,6 +130,12 @@ describe('flush on exit', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('delivers spans on %s, then ends by that signal as it would have', async (signal) => {
     const result = await runFixture(['wait-for-signal'], (pid) => process.kill(pid, signal));
     expect(result).toMatchObject({ code: null, signal });
+    expectAllSpansDelivered();
+  });
+
+  it('ends by the signal when two Verdict processors hook it, neither taking the other for the app', async () => {
+    const result = await runFixture(['wait-for-signal', 'SIGTERM', '--second-processor'], (pid) => process.kill(pid, 'SIGTERM'));
+    expect(result).toMatchObject({ code: null, signal: 'SIGTERM' });
     expectAllSpansDelivered();
   });
 
