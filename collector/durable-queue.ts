@@ -136,8 +136,9 @@ function recoverSegment(dir: string, name: SegmentName): { rows: number; bytes: 
     rows += entryRows;
   }
   // Whatever follows the last whole record was never acknowledged (ack comes after fsync of both files).
-  const torn = entries - good + (index.length % INDEX_ENTRY ? 1 : 0) + (offset < data.length && good === entries ? 1 : 0);
-  if (offset < data.length || good * INDEX_ENTRY < index.length) {
+  const trailingBytes = offset < data.length || good * INDEX_ENTRY < index.length;
+  const torn = entries - good > 0 ? entries - good : trailingBytes ? 1 : 0;
+  if (trailingBytes) {
     writeFileSync(dataPath, data.subarray(0, offset));
     writeFileSync(indexPath, index.subarray(0, good * INDEX_ENTRY));
   }

@@ -1,0 +1,105 @@
+// The durable queue on its own: group commit, sealing, recovery of a torn tail after a crash,
+// stable deduplication tokens across restarts, and the disk budget.
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDurableQueue, OverloadedError, type DurableQueueOptions } from '../collector/durable-queue.js';
+
+const rows = (text: string, n = 1) => ({ bytes: Buffer.from(text), rows: n });
+
+function options(overrides: Partial<DurableQueueOptions> = {}): DurableQueueOptions {
+  return {
+    dir: mkdtempSync(join(tmpdir(), 'verdict-queue-')),
+    segmentMaxRows: 1000,
+    segmentMaxBytes: 1 << 20,
+    segmentMaxAgeMs: 60_000,
+    maxBytes: 1 << 20,
+    ...overrides,
+  };
+}
+
+describe('durable queue', () => {
+  it('acknowledges concurrent appends with fewer fsync groups than requests, in order', async () => {
+    const opts = options();
+    const q = openDurableQueue(opts);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => q.append(rows(`r${String(i).padStart(2, '0')};`, 2))));
+    const stats = q.stats();
+    expect(stats.appendedRecords).toBe(50);
+    expect(stats.groupCommits).toBeLessThan(50);
+    expect(stats.rows).toBe(100);
+    await q.sealOpen();
+    const seg = (await q.next())!;
+    expect(seg.rows).toBe(100);
+    expect(readFileSync(seg.dataPath, 'utf8')).toBe(Array.from({ length: 50 }, (_, i) => `r${String(i).padStart(2, '0')};`).join(''));
+  });
+
+  it('seals a segment at its row limit and on its age limit', async () => {
+    const q = openDurableQueue(options({ segmentMaxRows: 3, segmentMaxAgeMs: 30 }));
+    await q.append(rows('a', 2));
+    await q.append(rows('b', 2));
+    const full = (await q.next())!;
+    expect(full.rows).toBe(4);
+    await q.remove(full);
+    await q.append(rows('c', 1));
+    // Not full: sealed by age, which next() waits for.
+    const aged = (await q.next())!;
+    expect(aged.rows).toBe(1);
+    expect(readFileSync(aged.dataPath, 'utf8')).toBe('c');
+  });
+
+  it('recovers after a crash: whole records kept with the same token, a torn tail dropped', async () => {
+    const opts = options();
+    const q = openDurableQueue(opts);
+    await q.append(rows('first-', 1));
+    await q.append(rows('second', 1));
+    // The process dies here: the open segment is never sealed. Simulate a torn third write.
+    const [data] = readdirSync(opts.dir).filter((f) => f.endsWith('.rb'));
+    const index = data.replace(/\.rb$/, '.idx');
+    appendFileSync(join(opts.dir, data), 'thi');
+    appendFileSync(join(opts.dir, index), Buffer.from([5, 0, 0, 0, 1, 0])); // half an index entry
+
+    const reopened = openDurableQueue(opts);
+    expect(reopened.stats()).toMatchObject({ recoveredSegments: 1, recoveredRows: 2, tornRecords: 1, rows: 2 });
+    const seg = (await reopened.next())!;
+    expect(readFileSync(seg.dataPath, 'utf8')).toBe('first-second');
+    expect(statSync(join(opts.dir, index)).size).toBe(24);
+
+    // A record whose bytes do not match its checksum is dropped with everything after it.
+    appendFileSync(seg.dataPath, 'XYZ');
+    appendFileSync(join(opts.dir, index), Buffer.from([3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]));
+    const again = openDurableQueue(opts);
+    const same = (await again.next())!;
+    expect(same.token).toBe(seg.token);
+    expect(same.rows).toBe(2);
+    expect(again.stats().tornRecords).toBe(1);
+  });
+
+  it('never reuses a token, even when the folder was emptied and numbering restarts', async () => {
+    const opts = options();
+    const a = openDurableQueue(opts);
+    await a.append(rows('x'));
+    await a.sealOpen();
+    const first = (await a.next())!;
+    await a.remove(first);
+    const b = openDurableQueue(opts);
+    await b.append(rows('y'));
+    await b.sealOpen();
+    const second = (await b.next())!;
+    expect(second.seq).toBe(first.seq);
+    expect(second.token).not.toBe(first.token);
+  });
+
+  it('refuses appends beyond its disk budget until segments are removed, and after close', async () => {
+    const q = openDurableQueue(options({ maxBytes: 10 }));
+    await q.append(rows('12345678'));
+    await expect(q.append(rows('abc'))).rejects.toBeInstanceOf(OverloadedError);
+    await q.sealOpen();
+    await q.remove((await q.next())!);
+    await q.append(rows('abc'));
+    await q.closeForAppends();
+    await expect(q.append(rows('z'))).rejects.toThrow(/shutting down/);
+    await q.remove((await q.next())!);
+    expect(await q.next()).toBeUndefined();
+  });
+});
