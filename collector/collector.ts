@@ -59,11 +59,18 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       maxAttributesPerSpan: config.maxAttributesPerSpan,
       maxAttributeValueLength: config.maxAttributeValueLength,
     });
-    const otlp = createOtlpHttpReceiver({ ingestor, maxBodyBytes: config.maxBodyBytes, logLevel: config.logLevel });
+    const otlp = createOtlpHttpReceiver({
+      ingestor,
+      maxBodyBytes: config.maxBodyBytes,
+      decode: { maxValueDepth: config.maxValueDepth },
+      maxConcurrentRequests: config.maxConcurrentRequests,
+      requestTimeoutMs: config.requestTimeoutMs,
+      logLevel: config.logLevel,
+    });
     servers.push(otlp);
     const otlpHttpUrl = await otlp.listen({ host: config.host, port: config.otlpHttpPort });
     // Same ingest path and size limit as OTLP/HTTP; logs through the HTTP receiver's logger.
-    grpc = createOtlpGrpcReceiver({ ingestor, maxMessageBytes: config.maxBodyBytes, log: otlp.log });
+    grpc = createOtlpGrpcReceiver({ ingestor, maxMessageBytes: config.maxBodyBytes, decode: { maxValueDepth: config.maxValueDepth }, log: otlp.log });
     const otlpGrpcAddress = await grpc.listen(config.host, config.otlpGrpcPort);
     const api = createApiServer({ client: store.client, readOnlyClient: store.readOnlyClient, flush: () => sink.flush(), logLevel: config.logLevel });
     servers.push(api);

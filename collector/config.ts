@@ -28,6 +28,12 @@ export interface VerdictConfig {
   shutdownTimeoutMs: number;
   maxAttributesPerSpan: number;
   maxAttributeValueLength: number;
+  /** AnyValue arrays/maps nested deeper than this are stored as a marker string. */
+  maxValueDepth: number;
+  /** OTLP/HTTP export requests handled at once (429 beyond); also the gRPC concurrent-stream limit. */
+  maxConcurrentRequests: number;
+  /** A request's headers and body must arrive within this time; idle sockets are closed after it. */
+  requestTimeoutMs: number;
   logLevel: string;
 }
 
@@ -54,6 +60,9 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   shutdownTimeoutMs: 10_000,
   maxAttributesPerSpan: 1024,
   maxAttributeValueLength: 64 * 1024,
+  maxValueDepth: 32,
+  maxConcurrentRequests: 256,
+  requestTimeoutMs: 30_000,
   logLevel: 'warn',
 };
 
@@ -78,6 +87,9 @@ const SETTINGS: ReadonlyArray<{ key: keyof VerdictConfig; flag: string; env: str
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'VERDICT_SHUTDOWN_TIMEOUT_MS', kind: 'int' },
   { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int' },
   { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int' },
+  { key: 'maxValueDepth', flag: 'max-value-depth', env: 'VERDICT_MAX_VALUE_DEPTH', kind: 'int' },
+  { key: 'maxConcurrentRequests', flag: 'max-concurrent-requests', env: 'VERDICT_MAX_CONCURRENT_REQUESTS', kind: 'int' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VERDICT_REQUEST_TIMEOUT_MS', kind: 'int' },
   { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string' },
 ];
 

@@ -17,6 +17,10 @@ export interface OtlpHttpReceiverOptions {
   logLevel: string;
   /** Seconds a client is told to wait before retrying a 503. */
   retryAfterSeconds?: number;
+  /** Export requests handled at once; more are answered 429 + Retry-After. */
+  maxConcurrentRequests?: number;
+  /** A request must arrive whole within this time, its headers within min(this, 10 s). */
+  requestTimeoutMs?: number;
 }
 
 const CONTENT_TYPES: Record<string, OtlpEncoding> = {
@@ -38,15 +42,33 @@ function sendStatus(reply: FastifyReply, encoding: OtlpEncoding, httpStatus: num
 }
 
 export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): FastifyInstance {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
     logger: { level: options.logLevel },
     bodyLimit: options.maxBodyBytes,
-    // Slow or idle clients must not pin sockets.
-    connectionTimeout: 60_000,
-    requestTimeout: 60_000,
+    // Slow or idle clients must not pin sockets: a request must arrive in time, and a socket that
+    // says nothing for that long is closed.
+    connectionTimeout: requestTimeoutMs,
+    requestTimeout: requestTimeoutMs,
     keepAliveTimeout: 65_000,
   });
+  app.server.headersTimeout = Math.min(10_000, requestTimeoutMs);
   const retryAfter = String(options.retryAfterSeconds ?? 2);
+
+  // Bounded work in flight: beyond it, senders back off (429 is retryable in OTLP) instead of
+  // the process buffering without limit.
+  const maxConcurrent = options.maxConcurrentRequests ?? 256;
+  let inFlight = 0;
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    if (inFlight >= maxConcurrent) {
+      reply.header('retry-after', retryAfter);
+      return sendStatus(reply, encodingOf(request.headers['content-type']) ?? 'json', 429, GrpcCode.RESOURCE_EXHAUSTED,
+        `too many concurrent export requests (limit ${maxConcurrent}), retry later`);
+    }
+    inFlight++;
+    reply.raw.once('close', () => inFlight--);
+  });
 
   // The route reads the raw stream itself: it must inflate gzip within the size limit and answer
   // 415 in OTLP's own format, which fastify's built-in parsers would not.
@@ -68,6 +90,8 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
       if (err instanceof BodyTooLargeError) return sendStatus(reply, encoding, 413, GrpcCode.RESOURCE_EXHAUSTED, err.message);
       if (err instanceof UnsupportedEncodingError) return sendStatus(reply, encoding, 415, GrpcCode.INVALID_ARGUMENT, err.message);
       if (err instanceof CorruptBodyError) return sendStatus(reply, encoding, 400, GrpcCode.INVALID_ARGUMENT, err.message);
+      // The client went away (or was cut off for being too slow): nobody is left to answer.
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') return reply.code(400).send();
       throw err;
     }
     let decoded;

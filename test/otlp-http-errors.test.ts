@@ -90,7 +90,7 @@ describe('OTLP/HTTP rejections', () => {
     const res = await fetch(`${c.otlpHttpUrl}/v1/traces`);
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
-    expect((await res.json()).code).toBe(12);
+    expect(((await res.json()) as { code: number }).code).toBe(12);
   });
 
   it('400 for an undecodable protobuf body, as a protobuf Status naming the problem', async () => {
@@ -178,7 +178,7 @@ describe('OTLP/HTTP when storage cannot take more', () => {
       });
       expect(res.status).toBe(503);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect((await res.json()).code).toBe(14);
+      expect(((await res.json()) as { code: number }).code).toBe(14);
       expect(await child.sql("SELECT count() AS n FROM otel_traces WHERE SpanName = 'overloaded'")).toEqual([{ n: 0 }]);
     } finally {
       expect(await child.stop()).toBe(0);
