@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { applySchema } from '../schema/apply-schema.js';
+import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
 import { createApiServer } from './api-server.js';
 import type { VerdictConfig } from './config.js';
 import { assertDataDirFree, writeCollectorLock } from './data-dir-lock.js';
@@ -26,6 +26,8 @@ export interface RunningCollector {
   /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`). */
   otlpGrpcUrl: string;
   apiUrl: string;
+  /** False while a ClickHouse server placement has not been reachable yet to apply the schema. */
+  schemaApplied(): boolean;
   /** Stops accepting, finishes in-flight requests, inserts what is queued (bounded), closes the engine. */
   close(): Promise<void>;
 }
@@ -40,7 +42,22 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
   let grpc: OtlpGrpcReceiver | undefined;
   let releaseLock = () => {};
   try {
-    await applySchema(store.client, { ttlDays: config.ttlDays });
+    // The embedded engine is local: failing to apply the schema is fatal. A server may simply be
+    // down right now: receivers start anyway and queue spans until the schema is in place.
+    let schemaApplied = false;
+    const stopSchemaRetry = new AbortController();
+    const schemaOptions = { ttlDays: config.ttlDays };
+    const schemaReady =
+      store.placement === 'embedded'
+        ? applySchema(store.client, schemaOptions)
+        : applySchemaWithRetry(store.client, schemaOptions, {
+            signal: stopSchemaRetry.signal,
+            onRetry: (err, attempt) => {
+              if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'cannot apply the schema on the ClickHouse server yet; spans are queued meanwhile');
+            },
+          });
+    if (store.placement === 'embedded') await schemaReady;
+    void schemaReady.then(() => (schemaApplied = true), () => {});
     const queue = openDurableQueue({
       dir: join(dataDir, 'queue'),
       segmentMaxRows: config.batchMaxRows,
@@ -50,7 +67,10 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     });
     const sink = startSegmentInserter({
       queue,
-      insertSegment: (path, token) => store.insertSegment(path, token),
+      insertSegment: async (path, token) => {
+        await schemaReady;
+        await store.insertSegment(path, token);
+      },
       onError: (err, attempt) => {
         if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'insert failed; spans stay queued and will be retried');
       },
@@ -87,8 +107,10 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       otlpGrpcAddress,
       otlpGrpcUrl: `http://${otlpGrpcAddress}`,
       apiUrl,
+      schemaApplied: () => schemaApplied,
       close() {
         closing ??= (async () => {
+          stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
           await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
           await sink.close(config.shutdownTimeoutMs);
           releaseLock();

@@ -35,3 +35,34 @@ export async function applySchema(client: ClickHouseClient, options: SchemaOptio
   }
   return result;
 }
+
+export interface RetryOptions {
+  signal: AbortSignal;
+  onRetry(err: unknown, attempt: number): void;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/**
+ * For a ClickHouse server that may be down when the collector starts: keeps trying until the
+ * schema is applied (or the signal aborts), so ingest can queue spans meanwhile instead of failing.
+ */
+export async function applySchemaWithRetry(client: ClickHouseClient, options: SchemaOptions, retry: RetryOptions): Promise<SchemaResult> {
+  let delay = retry.minDelayMs ?? 500;
+  for (let attempt = 1; ; attempt++) {
+    retry.signal.throwIfAborted();
+    try {
+      return await applySchema(client, options);
+    } catch (err) {
+      retry.onRetry(err, attempt);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, delay);
+        retry.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(retry.signal.reason);
+        }, { once: true });
+      });
+      delay = Math.min(delay * 2, retry.maxDelayMs ?? 10_000);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// Server placement through a ClickHouse-speaking endpoint that fails for a while, goes down, and
+// is not even up when the collector starts: ingest keeps answering 200 (spans queue on disk), the
+// backlog drains when the server is back, nothing is lost or duplicated, and only past the queue
+// budget does ingest answer 503 + Retry-After (never 500).
+import { afterEach, describe, expect, it } from 'vitest';
+import { startClickHouseDouble, freePort, type ClickHouseDouble } from './helpers/clickhouse-double-process.js';
+import { startCollectorProcess, type CollectorProcess } from './helpers/collector-process.js';
+
+let nextRequest = 0;
+function request(spans = 20): string {
+  const r = nextRequest++;
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'outage' } }] },
+        scopeSpans: [
+          {
+            spans: Array.from({ length: spans }, (_, i) => ({
+              traceId: (r + 1).toString(16).padStart(32, '0'),
+              spanId: (r * 100 + i + 1).toString(16).padStart(16, '0'),
+              name: 'op',
+              startTimeUnixNano: '1700000000000000000',
+              endTimeUnixNano: '1700000000001000000',
+            })),
+          },
+        ],
+      },
+    ],
+  });
+}
+
+async function send(c: CollectorProcess): Promise<Response> {
+  const res = await fetch(`${c.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request() });
+  await res.clone().arrayBuffer();
+  return res;
+}
+
+async function sendMany(c: CollectorProcess, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) expect((await send(c)).status).toBe(200);
+}
+
+/** What the server holds once the collector has inserted everything it acknowledged. */
+async function stored(c: CollectorProcess, server: ClickHouseDouble): Promise<{ n: number; distinct: number }> {
+  await c.flush();
+  const [row] = await server.query("SELECT count() AS n, uniqExact(SpanId) AS distinct FROM otel_traces WHERE ServiceName = 'outage'");
+  return { n: Number(row.n), distinct: Number(row.distinct) };
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const f of cleanups.splice(0).reverse()) await f().catch(() => {});
+});
+
+describe('ClickHouse server outage', () => {
+  it('keeps accepting while the server fails, is down, or was never up; the backlog drains exactly once', async () => {
+    // Down from the start: the collector starts anyway and queues.
+    const port = await freePort();
+    const collector = await startCollectorProcess({ args: ['--clickhouse-url', `http://127.0.0.1:${port}`, '--batch-max-delay-ms', '20'] });
+    cleanups.push(() => collector.stop());
+    await sendMany(collector, 5);
+
+    let server: ClickHouseDouble = await startClickHouseDouble({ port });
+    cleanups.push(() => server.kill());
+    expect(await stored(collector, server)).toEqual({ n: 100, distinct: 100 });
+
+    // Failing: every query answered 503 for a while.
+    await server.setMode('fail');
+    await sendMany(collector, 5);
+    await server.setMode('ok');
+    expect(await stored(collector, server)).toEqual({ n: 200, distinct: 200 });
+
+    // Gone: the process is killed, then comes back on the same port with the same data.
+    await server.kill();
+    await sendMany(collector, 5);
+    server = await startClickHouseDouble({ port, dataDir: server.dataDir });
+    cleanups.push(() => server.kill());
+    expect(await stored(collector, server)).toEqual({ n: 300, distinct: 300 });
+  }, 90_000);
+
+  it('answers 503 + Retry-After only beyond the queue budget, and accepts again once drained', async () => {
+    const server = await startClickHouseDouble();
+    cleanups.push(() => server.kill());
+    const collector = await startCollectorProcess({
+      args: ['--clickhouse-url', server.url, '--batch-max-delay-ms', '20', '--queue-max-bytes', '20000'],
+    });
+    cleanups.push(() => collector.stop());
+    await sendMany(collector, 1);
+    expect(await stored(collector, server)).toEqual({ n: 20, distinct: 20 });
+
+    await server.setMode('fail');
+    let acked = 0;
+    let refused: Response | undefined;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const res = await send(collector);
+      if (res.status === 200) acked++;
+      else refused = res;
+    }
+    expect(acked).toBeGreaterThan(0);
+    expect(refused?.status).toBe(503);
+    expect(Number(refused?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused!.json()) as { code: number; message: string }).message).toContain('durable queue is full');
+
+    await server.setMode('ok');
+    expect(await stored(collector, server)).toEqual({ n: 20 * (1 + acked), distinct: 20 * (1 + acked) });
+    expect((await send(collector)).status).toBe(200);
+  }, 90_000);
+});
