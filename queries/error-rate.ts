@@ -1,0 +1,100 @@
+// Error rate over time per version, in buckets sized to the range (about 200 at most), for charts
+// and for "since when?". Whole buckets only: the range is widened to bucket boundaries.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { cohortSql, scopeSql } from './cohort.js';
+import { rollupSource } from './rollup.js';
+import { QueryInputError, num, queryRows, renderSql } from './run-query.js';
+import { alignRange, autoBucketSeconds, BUCKET_SECONDS, UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
+import type { Source } from './versions.js';
+
+export interface ErrorRateOptions {
+  service?: string;
+  environment?: string;
+  /** Only these versions (all when absent). */
+  versions?: string[];
+  range?: TimeRange;
+  /** Bucket size in seconds (one of BUCKET_SECONDS); automatic when absent. */
+  bucketSeconds?: number;
+  filter?: string;
+  source?: Source;
+}
+
+export interface ErrorRatePoint {
+  time: string;
+  requests: number;
+  errors: number;
+  errorRate: number;
+}
+
+export interface ErrorRateSeries {
+  version: string;
+  requests: number;
+  errors: number;
+  errorRate: number | null;
+  points: ErrorRatePoint[];
+}
+
+export interface ErrorRateResult {
+  source: 'rollup' | 'raw';
+  bucketSeconds: number;
+  from: string | null;
+  to: string | null;
+  series: ErrorRateSeries[];
+}
+
+export async function errorRate(client: ClickHouseClient, options: ErrorRateOptions = {}): Promise<ErrorRateResult> {
+  let range = options.range;
+  if (!range || range.fromMs === 0 || range.toMs >= UNBOUNDED_TO_MS) range = await dataRange(client, options, range);
+  if (options.bucketSeconds !== undefined && !(BUCKET_SECONDS as readonly number[]).includes(options.bucketSeconds)) {
+    throw new QueryInputError(`bucket must be one of ${BUCKET_SECONDS.join(', ')} seconds`);
+  }
+  const bucket = options.bucketSeconds ?? autoBucketSeconds(range);
+  range = alignRange(range, bucket);
+  const scope = { service: options.service, environment: options.environment, range };
+  const raw = options.source === 'raw' || (options.source !== 'rollup' && Boolean(options.filter));
+  let rows: Record<string, unknown>[];
+  if (raw) {
+    const s = scopeSql(scope);
+    const cohort = cohortSql({ filter: options.filter }, s, 'f_');
+    rows = await queryRows(client, renderSql('error-rate-raw', { scope: s.sql, request: cohort.request }), { ...s.params, ...cohort.params, bucket_s: bucket });
+  } else {
+    const source = rollupSource(scope, bucket);
+    rows = await queryRows(client, renderSql('error-rate', source.fragments), { ...source.params, bucket_s: bucket });
+  }
+  const wanted = options.versions?.length ? new Set(options.versions) : null;
+  const byVersion = new Map<string, ErrorRateSeries>();
+  for (const r of rows) {
+    const version = String(r.version);
+    if (wanted && !wanted.has(version)) continue;
+    let s = byVersion.get(version);
+    if (!s) byVersion.set(version, (s = { version, requests: 0, errors: 0, errorRate: null, points: [] }));
+    const requests = num(r.requests);
+    const errors = num(r.errors);
+    s.requests += requests;
+    s.errors += errors;
+    s.points.push({ time: new Date(num(r.t_ms)).toISOString(), requests, errors, errorRate: errors / requests });
+  }
+  const series = [...byVersion.values()];
+  for (const s of series) s.errorRate = s.requests > 0 ? s.errors / s.requests : null;
+  return {
+    source: raw ? 'raw' : 'rollup',
+    bucketSeconds: bucket,
+    from: range.fromMs > 0 ? new Date(range.fromMs).toISOString() : null,
+    to: range.toMs < UNBOUNDED_TO_MS ? new Date(range.toMs).toISOString() : null,
+    series,
+  };
+}
+
+/** Fills an open-ended range from the data (the rollup's first/last span), so buckets fit what exists. */
+export async function dataRange(client: ClickHouseClient, options: { service?: string; environment?: string }, range?: TimeRange): Promise<TimeRange> {
+  const full = range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS };
+  const source = rollupSource({ service: options.service, environment: options.environment, range: alignRange(full, 3600) });
+  const [r] = await queryRows(client, renderSql('data-range', source.fragments), source.params);
+  const first = num(r?.first_ms);
+  const last = num(r?.last_ms);
+  if (!first) return { fromMs: full.fromMs || Date.now() - 3_600_000, toMs: full.toMs < UNBOUNDED_TO_MS ? full.toMs : Date.now() };
+  return {
+    fromMs: full.fromMs > 0 ? full.fromMs : first,
+    toMs: full.toMs < UNBOUNDED_TO_MS ? full.toMs : last + 1,
+  };
+}

@@ -1,0 +1,27 @@
+// The typed query layer: one function per question, each over one or more queries/*.sql files.
+export { compare, DEFAULT_THRESHOLDS, DEFAULT_ALPHA, DEFAULT_MIN_REQUESTS } from './compare.js';
+export type { CompareOptions, CompareResult, CompareThresholds, Metric, MetricName, SideSummary, BreakdownGroup } from './compare.js';
+export { versions } from './versions.js';
+export type { VersionsOptions, VersionsResult, VersionRow, Source } from './versions.js';
+export { errorRate } from './error-rate.js';
+export type { ErrorRateOptions, ErrorRateResult, ErrorRateSeries, ErrorRatePoint } from './error-rate.js';
+export { errors } from './errors.js';
+export type { ErrorsOptions, ErrorsResult, ErrorGroup } from './errors.js';
+export { latency } from './latency.js';
+export type { LatencyOptions, LatencyResult, LatencySeries, LatencyBucket } from './latency.js';
+export { deployments } from './deployments.js';
+export type { DeploymentsOptions, DeploymentsResult, Deployment, DeployedVersion, Transition, Overlap } from './deployments.js';
+export { sessions, session } from './sessions.js';
+export type { SessionsOptions, SessionSummary, SessionDetail, SessionTurn } from './sessions.js';
+export { search } from './search.js';
+export type { SearchOptions, SearchResult, TraceSummary } from './search.js';
+export { trace, normalizeTraceId } from './trace.js';
+export type { TraceTree, SpanNode, SpanEvent } from './trace.js';
+export { parseFilter, FilterSyntaxError } from './filter-parser.js';
+export type { FilterNode } from './filter-parser.js';
+export { compileFilter } from './filter-compiler.js';
+export { QueryInputError } from './run-query.js';
+export { parseTimeRange } from './time-range.js';
+export type { TimeRange } from './time-range.js';
+export type { CohortSpec } from './cohort.js';
+export type { Verdict } from './statistics.js';

@@ -1,0 +1,53 @@
+// Which rollup table answers a range, and the scope condition on it. verdict_rollup_1h serves
+// ranges on whole hours (a month is 720 rows per key), verdict_rollup_1m everything else; both are
+// fed by materialized views (schema/migrations/011_rollup_1m.sql) and hold the same sums.
+import type { Scope } from './cohort.js';
+import type { QueryParams } from './run-query.js';
+import { isAligned, type TimeRange } from './time-range.js';
+
+export interface RollupSource {
+  /** Structural fragments for a rollup query: table name, time column, scope condition. */
+  fragments: { rollup: string; bucket: string; scope: string };
+  params: QueryParams;
+  table: 'verdict_rollup_1h' | 'verdict_rollup_1m';
+}
+
+/** `bucketSeconds` is the series bucket, if any: an hourly table can only serve whole-hour buckets. */
+export function rollupSource(scope: Scope, bucketSeconds?: number): RollupSource {
+  const hourly = isAligned(scope.range, 3600) && (bucketSeconds === undefined || bucketSeconds % 3600 === 0);
+  const table = hourly ? 'verdict_rollup_1h' : 'verdict_rollup_1m';
+  const bucket = hourly ? 'Hour' : 'Minute';
+  const range = toMinutes(scope.range);
+  const parts: string[] = [];
+  const params: QueryParams = { from_ms: range.fromMs, to_ms: range.toMs };
+  if (scope.service) {
+    parts.push('ServiceName = {service:String}');
+    params.service = scope.service;
+  }
+  if (scope.environment !== undefined) {
+    parts.push('Environment = {environment:String}');
+    params.environment = scope.environment;
+  }
+  parts.push(`${bucket} >= toDateTime(intDiv({from_ms:Int64}, 1000))`, `${bucket} < toDateTime(intDiv({to_ms:Int64}, 1000))`);
+  return { fragments: { rollup: table, bucket, scope: parts.join(' AND ') }, params, table };
+}
+
+/** A minute table cannot split a minute: a range is widened to whole minutes (callers align first). */
+function toMinutes(range: TimeRange): TimeRange {
+  return { fromMs: Math.floor(range.fromMs / 60_000) * 60_000, toMs: Math.ceil(range.toMs / 60_000) * 60_000 };
+}
+
+/** The scope condition on verdict_traces (service and environment; time is applied to each trace's start). */
+export function traceScope(scope: Scope): { sql: string; params: QueryParams } {
+  const parts: string[] = [];
+  const params: QueryParams = {};
+  if (scope.service) {
+    parts.push('ServiceName = {service:String}');
+    params.service = scope.service;
+  }
+  if (scope.environment !== undefined) {
+    parts.push('Environment = {environment:String}');
+    params.environment = scope.environment;
+  }
+  return { sql: parts.join(' AND ') || '1', params };
+}

@@ -1,0 +1,107 @@
+// trace: one trace's spans as a tree (children under their parent, in start order), with events
+// and links. A span whose parent is not stored (not yet arrived, or sampled out) becomes a root.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { QueryInputError, isoFromMs, queryRows, renderSql, round } from './run-query.js';
+
+export interface SpanEvent {
+  time: string | null;
+  timeUnixNano: string;
+  name: string;
+  attributes: Record<string, string>;
+}
+
+export interface SpanNode {
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: string;
+  service: string;
+  start: string | null;
+  startUnixNano: string;
+  durationMs: number;
+  status: string;
+  statusMessage: string;
+  version: string;
+  environment: string;
+  attributes: Record<string, string>;
+  resource: Record<string, string>;
+  events: SpanEvent[];
+  links: Array<{ traceId: string; spanId: string; attributes: Record<string, string> }>;
+  children: SpanNode[];
+}
+
+export interface TraceTree {
+  traceId: string;
+  spanCount: number;
+  start: string | null;
+  durationMs: number;
+  services: string[];
+  sessionId: string;
+  roots: SpanNode[];
+}
+
+export const MAX_TRACE_SPANS = 10_000;
+
+/** Accepts a 32-hex-digit trace id in any case, with MLflow's "tr-" prefix or not. */
+export function normalizeTraceId(id: string): string {
+  const t = id.trim().replace(/^tr-/i, '').toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(t)) throw new QueryInputError(`a trace id is 32 hexadecimal digits, got ${JSON.stringify(id)}`);
+  return t;
+}
+
+export async function trace(client: ClickHouseClient, traceId: string): Promise<TraceTree | null> {
+  const id = normalizeTraceId(traceId);
+  const rows = await queryRows(client, renderSql('trace'), { trace: id, limit: MAX_TRACE_SPANS });
+  if (rows.length === 0) return null;
+  const nodes = rows.map((r): SpanNode => {
+    const eventNs = r.event_ns as string[];
+    const names = r.event_names as string[];
+    const eventAttrs = r.event_attributes as Record<string, string>[];
+    const linkTraces = r.link_trace_ids as string[];
+    const linkSpans = r.link_span_ids as string[];
+    const linkAttrs = r.link_attributes as Record<string, string>[];
+    return {
+      spanId: String(r.span_id),
+      parentSpanId: String(r.parent_span_id),
+      name: String(r.name),
+      kind: String(r.kind),
+      service: String(r.service),
+      start: isoFromMs(nsToMs(String(r.start_ns))),
+      startUnixNano: String(r.start_ns),
+      durationMs: round(Number(r.duration_ns) / 1e6, 3),
+      status: String(r.status),
+      statusMessage: String(r.status_message),
+      version: String(r.version),
+      environment: String(r.environment),
+      attributes: r.attributes as Record<string, string>,
+      resource: r.resource as Record<string, string>,
+      events: eventNs.map((ns, i) => ({ time: isoFromMs(nsToMs(ns)), timeUnixNano: ns, name: names[i], attributes: eventAttrs[i] })),
+      links: linkTraces.map((t, i) => ({ traceId: t, spanId: linkSpans[i], attributes: linkAttrs[i] })),
+      children: [],
+    };
+  });
+  const byId = new Map(nodes.map((n) => [n.spanId, n]));
+  const roots: SpanNode[] = [];
+  for (const n of nodes) {
+    const parent = n.parentSpanId ? byId.get(n.parentSpanId) : undefined;
+    if (parent && parent !== n) parent.children.push(n);
+    else roots.push(n);
+  }
+  const starts = rows.map((r) => BigInt(String(r.start_ns)));
+  const ends = rows.map((r) => BigInt(String(r.start_ns)) + BigInt(String(r.duration_ns)));
+  const min = starts.reduce((a, b) => (b < a ? b : a));
+  const max = ends.reduce((a, b) => (b > a ? b : a));
+  return {
+    traceId: id,
+    spanCount: nodes.length,
+    start: isoFromMs(nsToMs(min.toString())),
+    durationMs: round(Number(max - min) / 1e6, 3),
+    services: [...new Set(nodes.map((n) => n.service))].sort(),
+    sessionId: String(rows.find((r) => r.session_id)?.session_id ?? ''),
+    roots,
+  };
+}
+
+function nsToMs(ns: string): number {
+  return Number(BigInt(ns) / 1_000_000n);
+}

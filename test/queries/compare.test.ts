@@ -1,0 +1,222 @@
+// compare on seeded populations with known answers: chat-api in production, 1.1.0 with 2,000
+// requests / 100 errors against 1.2.0 with 2,000 / 180 (its POST /chat slower, failing more and
+// using more tokens), staging and another service that must not leak in, a control version, a tiny
+// version, and a heavy-traffic pair whose difference is significant but too small to matter.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../collector/store.js';
+import { compare, type CompareResult, type Metric } from '../../queries/compare.js';
+import { openTestStore, seed, T0, MINUTE } from '../helpers/seed-spans.js';
+
+let store: Store;
+const base = { service: 'chat-api', environment: 'production', children: 1, inputTokens: 1000, outputTokens: 200, spacingMs: 2000 };
+
+beforeAll(async () => {
+  store = await openTestStore();
+  const c = store.client;
+  // 1.1.0: two request names, 1,000 requests and 50 errors each, 200 ms median-ish, one LLM child.
+  await seed(c, { ...base, version: '1.1.0', names: ['POST /chat'], requests: 1000, errors: 50, latencyMs: 200, startMs: T0, seed: 'a1' });
+  await seed(c, { ...base, version: '1.1.0', names: ['GET /history'], requests: 1000, errors: 50, latencyMs: 200, startMs: T0 + 1000, seed: 'a2' });
+  // 1.2.0, from minute 20: POST /chat regressed (130 errors, +30 % latency, 1,300 input tokens, an extra span, another model).
+  await seed(c, {
+    ...base, version: '1.2.0', names: ['POST /chat'], requests: 1000, errors: 130, latencyMs: 260, startMs: T0 + 20 * MINUTE,
+    children: 2, inputTokens: 1300, model: 'gpt-4o-mini', seed: 'b1',
+  });
+  await seed(c, { ...base, version: '1.2.0', names: ['GET /history'], requests: 1000, errors: 50, latencyMs: 200, startMs: T0 + 20 * MINUTE + 1000, seed: 'b2' });
+  // Must not leak into production chat-api: staging, and another service in production.
+  await seed(c, { ...base, environment: 'staging', version: '1.1.0', requests: 500, errors: 250, latencyMs: 1000, startMs: T0, seed: 's1' });
+  await seed(c, { ...base, environment: 'staging', version: '1.2.0', requests: 500, errors: 0, latencyMs: 50, startMs: T0, seed: 's2' });
+  await seed(c, { ...base, service: 'search-api', version: '1.2.0', requests: 1000, errors: 500, latencyMs: 900, startMs: T0, seed: 'o1' });
+  // A control that behaves like 1.1.0 (110 errors in 2,000), and a version too small to judge.
+  await seed(c, { ...base, version: '1.1.1', names: ['POST /chat', 'GET /history'], requests: 2000, errors: 110, latencyMs: 200, startMs: T0, seed: 'ctl' });
+  await seed(c, { ...base, version: '1.3.0-rc', requests: 40, errors: 2, latencyMs: 200, startMs: T0, seed: 'tiny' });
+  // Heavy traffic: 5.0 % vs 5.2 % errors in 100,000 requests each (p ≈ 0.042, but only 0.2 points).
+  await seed(c, { ...base, children: 0, version: 'big-a', requests: 100_000, errors: 5000, latencyMs: 200, spacingMs: 10, startMs: T0, seed: 'big-a' });
+  await seed(c, { ...base, children: 0, version: 'big-b', requests: 100_000, errors: 5200, latencyMs: 200, spacingMs: 10, startMs: T0, seed: 'big-b' });
+  // An A/B test inside one version, told apart by a feature-flag attribute.
+  await seed(c, { ...base, version: '2.0.0', requests: 1000, errors: 50, latencyMs: 200, startMs: T0, attributes: { 'feature.flag': 'off' }, seed: 'ab-off' });
+  await seed(c, { ...base, version: '2.0.0', requests: 1000, errors: 50, latencyMs: 300, startMs: T0, attributes: { 'feature.flag': 'on' }, seed: 'ab-on' });
+});
+
+afterAll(async () => {
+  await store?.close();
+});
+
+const m = (r: CompareResult, name: Metric['name']) => r.metrics.find((x) => x.name === name)!;
+const prod = { service: 'chat-api', environment: 'production' };
+
+describe('compare 1.1.0 → 1.2.0 in production', () => {
+  let r: CompareResult;
+  beforeAll(async () => {
+    r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' } });
+  });
+
+  it('counts exactly the production chat-api requests and errors of each version', () => {
+    expect(r.baseline).toMatchObject({ requests: 2000, errors: 100, errorRate: 0.05 });
+    expect(r.candidate).toMatchObject({ requests: 2000, errors: 180, errorRate: 0.09 });
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('tests the error rate with the pooled two-proportion z-test (hand computation: z = 4.958, p = 7.14e-7)', () => {
+    const e = m(r, 'errorRate');
+    expect(e.delta).toBeCloseTo(0.04, 12);
+    // p = 2·(1 − Φ(0.04 / sqrt(0.07 · 0.93 · (1/2000 + 1/2000)))) = 2·(1 − Φ(4.9576))
+    expect(e.pValue).toBeGreaterThan(7.0e-7);
+    expect(e.pValue).toBeLessThan(7.3e-7);
+    // Wald interval: 0.04 ± 1.96 · sqrt(0.05·0.95/2000 + 0.09·0.91/2000) = [0.02423, 0.05577]
+    expect(e.ciLow).toBeCloseTo(0.024235, 5);
+    expect(e.ciHigh).toBeCloseTo(0.055765, 5);
+    expect(e.test).toBe('two-proportion z-test');
+    expect(e.verdict).toBe('worse');
+    expect(r.regression).toBe(true);
+  });
+
+  it('agrees with ClickHouse proportionsZTest', async () => {
+    const res = await store.client.query({ query: "SELECT proportionsZTest(180, 100, 2000, 2000, 0.95, 'pooled') AS t", format: 'JSONEachRow' });
+    const [{ t }] = await res.json<{ t: { p_value: number; confidence_interval_low: number; confidence_interval_high: number } }>();
+    const e = m(r, 'errorRate');
+    expect(e.pValue! / t.p_value).toBeCloseTo(1, 5);
+    expect(e.ciLow).toBeCloseTo(t.confidence_interval_low, 9);
+    expect(e.ciHigh).toBeCloseTo(t.confidence_interval_high, 9);
+  });
+
+  it('finds the latency shift with Mann–Whitney U and reports quantiles in ms', () => {
+    // 1.1.0: 100…298 ms; 1.2.0: half of it 130…387 ms, half like 1.1.0.
+    expect(r.baseline.latencyMs!.p50).toBeGreaterThan(190);
+    expect(r.baseline.latencyMs!.p50).toBeLessThan(210);
+    const p95 = m(r, 'latencyP95');
+    expect(p95.pValue).toBeLessThan(1e-6);
+    expect(p95.delta!).toBeGreaterThan(0.1 * p95.baseline!);
+    expect(p95.ciLow!).toBeLessThan(p95.delta!);
+    expect(p95.ciHigh!).toBeGreaterThan(p95.delta!);
+    expect(p95.verdict).toBe('worse');
+    expect(p95.test).toBe('Mann-Whitney U');
+  });
+
+  it('computes tokens and spans per request over each trace', () => {
+    // Input tokens: (1000 · 1300 + 1000 · 1000) / 2000 = 1150 vs 1000 (the alternating ±5 averages out).
+    expect(r.baseline.inputTokensPerRequest).toBe(1000);
+    expect(r.candidate.inputTokensPerRequest).toBe(1150);
+    expect(r.baseline.outputTokensPerRequest).toBe(200);
+    expect(r.candidate.outputTokensPerRequest).toBe(200);
+    expect(r.baseline.spansPerRequest).toBe(2);
+    expect(r.candidate.spansPerRequest).toBe(2.5);
+    expect(m(r, 'inputTokensPerRequest').verdict).toBe('worse');
+    expect(m(r, 'outputTokensPerRequest')).toMatchObject({ delta: 0, verdict: 'no_significant_difference' });
+    expect(m(r, 'spansPerRequest').verdict).toBe('worse');
+  });
+
+  it('gives the same counts, tokens and p-values when the sides are filters instead of versions (raw path)', async () => {
+    const f = await compare(store.client, { ...prod, baseline: { filter: "version = '1.1.0'" }, candidate: { filter: "version = '1.2.0'" } });
+    for (const side of ['baseline', 'candidate'] as const) {
+      expect(f[side]).toMatchObject({
+        requests: r[side].requests,
+        errors: r[side].errors,
+        inputTokensPerRequest: r[side].inputTokensPerRequest,
+        outputTokensPerRequest: r[side].outputTokensPerRequest,
+        spansPerRequest: r[side].spansPerRequest,
+        firstSeen: r[side].firstSeen,
+        lastSeen: r[side].lastSeen,
+      });
+      // Exact quantiles (raw) vs merged t-digests (rollup): within 1 %.
+      expect(Math.abs(f[side].latencyMs!.p95 / r[side].latencyMs!.p95 - 1)).toBeLessThan(0.01);
+    }
+    for (const name of ['errorRate', 'latencyP95', 'inputTokensPerRequest', 'spansPerRequest'] as const) {
+      expect(m(f, name).pValue).toBeCloseTo(m(r, name).pValue!, 12);
+      expect(m(f, name).verdict).toBe(m(r, name).verdict);
+    }
+  });
+});
+
+describe('verdict rules', () => {
+  it('a control with 110 errors in 2,000 is no significant difference (p ≈ 0.478)', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.1.1' } });
+    expect(r.candidate).toMatchObject({ requests: 2000, errors: 110 });
+    // z = 0.005 / sqrt(0.0525 · 0.9475 · 0.001) = 0.7089 → p = 0.478
+    expect(m(r, 'errorRate').pValue).toBeCloseTo(0.4784, 3);
+    expect(r.metrics.map((x) => x.verdict)).not.toContain('worse');
+    expect(m(r, 'errorRate').verdict).toBe('no_significant_difference');
+    expect(m(r, 'latencyP50').verdict).toBe('no_significant_difference');
+    expect(r.regression).toBe(false);
+  });
+
+  it('a significant but noise-sized shift on heavy traffic is not a regression, unless the threshold is lowered', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: 'big-a' }, candidate: { version: 'big-b' } });
+    const e = m(r, 'errorRate');
+    // z = 0.002 / sqrt(0.051 · 0.949 · 2e-5) = 2.033 → p = 0.042: significant, but 0.2 points < 0.3.
+    expect(e.pValue).toBeCloseTo(0.0421, 3);
+    expect(e.verdict).toBe('no_significant_difference');
+    expect(r.regression).toBe(false);
+    const strict = await compare(store.client, {
+      ...prod, baseline: { version: 'big-a' }, candidate: { version: 'big-b' }, thresholds: { minErrorRateDelta: 0.001 },
+    });
+    expect(m(strict, 'errorRate').verdict).toBe('worse');
+    // Heavy traffic is tested on a deterministic sample of traces; the counts stay exact.
+    expect(strict.sampling.baselineRate).toBeCloseTo(0.2, 9);
+    expect(strict.sampling.baselineSampledRequests).toBeGreaterThan(18_000);
+    expect(strict.sampling.baselineSampledRequests).toBeLessThan(22_000);
+    expect(strict.baseline.requests).toBe(100_000);
+  });
+
+  it('warns and refuses a verdict when a side is too small', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.3.0-rc' } });
+    expect(r.candidate).toMatchObject({ requests: 40, errors: 2 });
+    expect(r.warnings).toEqual(['candidate has 40 requests: at least 100 per side are needed to conclude (minRequests)']);
+    expect(new Set(r.metrics.map((x) => x.verdict))).toEqual(new Set(['insufficient_data']));
+    expect(r.regression).toBe(false);
+  });
+
+  it('answers insufficient_data for a version that does not exist', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '9.9.9' } });
+    expect(r.candidate.requests).toBe(0);
+    expect(r.candidate.latencyMs).toBeNull();
+    expect(m(r, 'errorRate').verdict).toBe('insufficient_data');
+  });
+
+  it('compares an A/B test inside one version by a feature-flag filter', async () => {
+    const r = await compare(store.client, {
+      ...prod,
+      baseline: { version: '2.0.0', filter: "attributes.`feature.flag` = 'off'" },
+      candidate: { version: '2.0.0', filter: "attributes.`feature.flag` = 'on'" },
+    });
+    expect(r.baseline).toMatchObject({ requests: 1000, errors: 50, spansPerRequest: 2, inputTokensPerRequest: 1000 });
+    expect(r.candidate).toMatchObject({ requests: 1000, errors: 50, spansPerRequest: 2 });
+    expect(m(r, 'errorRate')).toMatchObject({ delta: 0, pValue: 1, verdict: 'no_significant_difference' });
+    expect(m(r, 'latencyP50').verdict).toBe('worse');
+  });
+});
+
+describe('compare options', () => {
+  it('aligns both sides to the minutes where both were live', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, align: true });
+    // 1.1.0 runs minutes 0–33, 1.2.0 minutes 20–53: the common window is [20, 34).
+    expect(r.window).toEqual({ from: new Date(T0 + 20 * MINUTE).toISOString(), to: new Date(T0 + 34 * MINUTE).toISOString(), aligned: true });
+    // 1.1.0 request i of each name starts at 2 s · i (+1 s for the second name): i = 600…999 → 400 each.
+    expect(r.baseline.requests).toBe(800);
+    // 1.2.0 request i starts at 20 min + 2 s · i: i = 0…419 → 420 each.
+    expect(r.candidate.requests).toBe(840);
+  });
+
+  it('breaks the comparison down by request name to locate the regression', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'name' });
+    const groups = Object.fromEntries(r.breakdown!.groups.map((g) => [g.key, g]));
+    expect(Object.keys(groups).sort()).toEqual(['GET /history', 'POST /chat']);
+    expect(groups['POST /chat'].baseline).toMatchObject({ requests: 1000, errors: 50 });
+    expect(groups['POST /chat'].candidate).toMatchObject({ requests: 1000, errors: 130 });
+    expect(groups['POST /chat'].metrics.map((x) => x.verdict)).toEqual(['worse', 'worse']);
+    expect(groups['GET /history'].metrics.map((x) => x.verdict)).toEqual(['no_significant_difference', 'no_significant_difference']);
+  });
+
+  it('breaks down by model even though the model is on the LLM child span', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'model' });
+    const groups = Object.fromEntries(r.breakdown!.groups.map((g) => [g.key, g]));
+    expect(groups['gpt-4o'].baseline.requests).toBe(2000);
+    expect(groups['gpt-4o'].candidate.requests).toBe(1000);
+    expect(groups['gpt-4o-mini'].baseline.requests).toBe(0);
+    expect(groups['gpt-4o-mini'].candidate.requests).toBe(1000);
+    expect(groups['gpt-4o-mini'].metrics[0].verdict).toBe('insufficient_data');
+  });
+
+  it('rejects a side with neither version nor filter', async () => {
+    await expect(compare(store.client, { baseline: {}, candidate: { version: '1.2.0' } })).rejects.toMatchObject({ code: 'INVALID_QUERY_INPUT' });
+  });
+});
