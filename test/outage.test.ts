@@ -104,4 +104,23 @@ describe('ClickHouse server outage', () => {
     expect(await stored(collector, server)).toEqual({ n: 20 * (1 + acked), distinct: 20 * (1 + acked) });
     expect((await send(collector)).status).toBe(200);
   }, 90_000);
+
+  it('SIGTERM while the server fails: exits 0 within the shutdown timeout, the rest is inserted at the next start', async () => {
+    const server = await startClickHouseDouble();
+    cleanups.push(() => server.kill());
+    const args = ['--clickhouse-url', server.url, '--batch-max-delay-ms', '20', '--shutdown-timeout-ms', '500'];
+    const first = await startCollectorProcess({ args });
+    cleanups.push(() => first.stop());
+    await sendMany(first, 1);
+    expect(await stored(first, server)).toEqual({ n: 20, distinct: 20 });
+    await server.setMode('fail');
+    await sendMany(first, 3);
+    expect(await first.stop()).toBe(0);
+    expect(first.output()).toContain('SIGTERM received');
+
+    await server.setMode('ok');
+    const second = await startCollectorProcess({ args, dataDir: first.dataDir });
+    cleanups.push(() => second.stop());
+    expect(await stored(second, server)).toEqual({ n: 80, distinct: 80 });
+  }, 90_000);
 });
