@@ -73,7 +73,7 @@ interface Cell {
 
 export async function deployments(client: ClickHouseClient, options: DeploymentsOptions = {}): Promise<DeploymentsResult> {
   let range: TimeRange = await dataRange(client, options, options.range);
-  const bucket = options.bucketSeconds ?? autoBucketSeconds(range, 1000);
+  const bucket = options.bucketSeconds ?? autoBucketSeconds(range);
   range = alignRange(range, bucket);
   const source = rollupSource({ service: options.service, environment: options.environment, range }, bucket);
   const rows = await queryRows(client, renderSql('deployments', source.fragments), { ...source.params, bucket_s: bucket });

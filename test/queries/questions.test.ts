@@ -1,0 +1,243 @@
+// The other version questions on one seeded deployment story of chat-api in production, one
+// request a minute: 1.0.0 for hours 0–10, 1.1.0 for 10–20, 1.2.0 for 20–25 (with a new error),
+// back to 1.1.0 for 25–45 (a rollback) with 1.3.0 as a 10 % canary during 35–45, then 1.3.0 alone
+// for 45–50. Staging has its own versions that must not leak into production's answers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../collector/store.js';
+import { deployments } from '../../queries/deployments.js';
+import { errorRate } from '../../queries/error-rate.js';
+import { errors } from '../../queries/errors.js';
+import { latency } from '../../queries/latency.js';
+import { search } from '../../queries/search.js';
+import { session, sessions } from '../../queries/sessions.js';
+import { trace } from '../../queries/trace.js';
+import { versions } from '../../queries/versions.js';
+import { openTestStore, seed, T0, HOUR, MINUTE } from '../helpers/seed-spans.js';
+
+let store: Store;
+const prod = { service: 'chat-api', environment: 'production' };
+const at = (h: number) => T0 + h * HOUR;
+
+beforeAll(async () => {
+  store = await openTestStore();
+  const c = store.client;
+  const p = { ...prod, spacingMs: MINUTE, latencyMs: 200, errorMessage: 'upstream timeout' };
+  await seed(c, { ...p, version: '1.0.0', commit: 'c100', requests: 600, errors: 6, startMs: at(0), attributes: { environment: 'production' } });
+  await seed(c, { ...p, version: '1.1.0', commit: 'c110', requests: 600, errors: 12, startMs: at(10) });
+  await seed(c, { ...p, version: '1.2.0', commit: 'c120', requests: 150, errors: 10, startMs: at(20), sessionPrefix: 'sa', turnsPerSession: 3, children: 2, inputTokens: 100, outputTokens: 20, model: 'gpt-4o-mini' });
+  await seed(c, {
+    ...p, version: '1.2.0', commit: 'c120', requests: 150, errors: 20, startMs: at(22.5), errorMessage: 'context length exceeded after 4096 tokens', seed: '1.2.0-b',
+  });
+  await seed(c, { ...p, version: '1.1.0', commit: 'c110', requests: 1200, errors: 0, startMs: at(25), seed: '1.1.0-back' });
+  await seed(c, { ...p, version: '1.3.0', commit: 'c130', requests: 60, errors: 0, startMs: at(35), spacingMs: 10 * MINUTE });
+  await seed(c, { ...p, version: '1.3.0', commit: 'c130', requests: 300, errors: 3, startMs: at(45), seed: '1.3.0-full' });
+  await seed(c, { ...p, environment: 'staging', version: '9.0.0', requests: 100, errors: 50, startMs: at(0), errorMessage: 'staging only', sessionPrefix: 'stg', turnsPerSession: 2 });
+});
+
+afterAll(async () => {
+  await store?.close();
+});
+
+describe('versions', () => {
+  it('lists production versions in order of first appearance with exact counts and commits', async () => {
+    const r = await versions(store.client, prod);
+    expect(r.source).toBe('rollup');
+    expect(r.versions.map((v) => [v.version, v.requests, v.errors, v.commits])).toEqual([
+      ['1.0.0', 600, 6, ['c100']],
+      ['1.1.0', 1800, 12, ['c110']],
+      ['1.2.0', 300, 30, ['c120']],
+      ['1.3.0', 360, 3, ['c130']],
+    ]);
+    const v12 = r.versions[2];
+    expect(v12.firstSeen).toBe(new Date(at(20)).toISOString());
+    expect(v12.errorRate).toBe(0.1);
+    expect(v12.spansPerRequest).toBe(2);
+    // Two populations of 150: i % 100 runs 0…99 then 0…49, so the exact median is 174 ms.
+    expect(Math.abs(v12.latencyMs!.p50 / 174 - 1)).toBeLessThan(0.02);
+  });
+});
+
+describe('deployments', () => {
+  it('finds the timeline, the rollback, the canary and what is live now', async () => {
+    const r = await deployments(store.client, prod);
+    expect(r.bucketSeconds).toBe(900);
+    expect(r.deployments).toHaveLength(1);
+    const d = r.deployments[0];
+    expect(d.versions.map((v) => [v.version, v.requests, v.live])).toEqual([
+      ['1.0.0', 600, false],
+      ['1.1.0', 1800, false],
+      ['1.2.0', 300, false],
+      ['1.3.0', 360, true],
+    ]);
+    expect(d.live).toEqual(['1.3.0']);
+    const iso = (h: number) => new Date(at(h)).toISOString();
+    expect(d.rollouts).toEqual([
+      { at: iso(10), from: '1.0.0', to: '1.1.0' },
+      { at: iso(20), from: '1.1.0', to: '1.2.0' },
+      { at: iso(45), from: '1.1.0', to: '1.3.0' },
+    ]);
+    expect(d.rollbacks).toEqual([{ at: iso(25), from: '1.2.0', to: '1.1.0' }]);
+    expect(d.overlaps).toEqual([
+      {
+        from: iso(35),
+        to: iso(45),
+        versions: [
+          { version: '1.1.0', requests: 600, share: 0.9091 },
+          { version: '1.3.0', requests: 60, share: 0.0909 },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps environments apart', async () => {
+    const r = await deployments(store.client, { environment: 'staging' });
+    expect(r.deployments.map((d) => [d.service, d.environment, d.live])).toEqual([['chat-api', 'staging', ['9.0.0']]]);
+  });
+});
+
+describe('errors', () => {
+  it('groups a version\'s errors by span name and message pattern', async () => {
+    const r = await errors(store.client, { ...prod, version: '1.2.0' });
+    expect(r.newInCandidate).toBeNull();
+    expect(r.errors.map((e) => [e.spanName, e.message, e.count, e.requestErrors])).toEqual([
+      ['POST /chat', 'context length exceeded after <n> tokens', 20, 20],
+      ['POST /chat', 'upstream timeout', 10, 10],
+    ]);
+    expect(r.errors[0].example).toBe('context length exceeded after 4096 tokens');
+  });
+
+  it('finds the errors new in the candidate', async () => {
+    const r = await errors(store.client, { ...prod, baseline: '1.1.0', candidate: '1.2.0' });
+    expect(r.errors.map((e) => [e.message, e.count, e.baselineCount, e.isNew])).toEqual([
+      ['context length exceeded after <n> tokens', 20, 0, true],
+      ['upstream timeout', 10, 12, false],
+    ]);
+    expect(r.newInCandidate!.map((e) => e.message)).toEqual(['context length exceeded after <n> tokens']);
+  });
+});
+
+describe('error rate over time', () => {
+  it('buckets each version\'s requests and errors', async () => {
+    const r = await errorRate(store.client, { ...prod, bucketSeconds: 3600 });
+    expect(r.bucketSeconds).toBe(3600);
+    const v12 = r.series.find((s) => s.version === '1.2.0')!;
+    expect([v12.requests, v12.errors]).toEqual([300, 30]);
+    expect(v12.points.map((p) => [p.time, p.requests])).toEqual([
+      [new Date(at(20)).toISOString(), 60],
+      [new Date(at(21)).toISOString(), 60],
+      [new Date(at(22)).toISOString(), 60],
+      [new Date(at(23)).toISOString(), 60],
+      [new Date(at(24)).toISOString(), 60],
+    ]);
+    expect(r.series.map((s) => s.version)).toEqual(['1.0.0', '1.1.0', '1.2.0', '1.3.0']);
+  });
+
+  it('chooses the bucket size from the range', async () => {
+    const r = await errorRate(store.client, prod);
+    // 50 hours of data in at most 200 buckets: 15 minutes.
+    expect(r.bucketSeconds).toBe(900);
+  });
+});
+
+describe('latency distribution', () => {
+  it('gives every version the same log buckets and its own counts and quantiles', async () => {
+    const r = await latency(store.client, { ...prod, versions: ['1.0.0', '1.3.0'] });
+    expect(r.series.map((s) => [s.version, s.requests])).toEqual([['1.0.0', 600], ['1.3.0', 360]]);
+    // Durations 100…298 ms: buckets from 10^2.0 = 100 ms to 10^2.5 ≈ 316 ms.
+    expect(r.buckets[0].lowerMs).toBe(100);
+    expect(r.buckets[r.buckets.length - 1].upperMs).toBeCloseTo(316.227766, 5);
+    for (const s of r.series) expect(s.counts.reduce((a, b) => a + b, 0)).toBe(s.requests);
+    // 100, 102, …, 124 ms (13 values, 6 requests each) fall in [100, 125.9).
+    expect(r.series[0].counts[0]).toBe(78);
+    expect(r.series[0].latencyMs.p50).toBe(200);
+  });
+});
+
+describe('sessions', () => {
+  it('lists a version\'s sessions, most recently active first', async () => {
+    const r = await sessions(store.client, { ...prod, version: '1.2.0', limit: 3 });
+    expect(r.sessions.map((s) => [s.sessionId, s.turns])).toEqual([
+      ['sa-49', 3],
+      ['sa-48', 3],
+      ['sa-47', 3],
+    ]);
+    expect(r.sessions[0].versions).toEqual(['1.2.0']);
+    // Turns at minutes 147, 148, 149 of the population, each lasting 200 · (0.5 + i % 100 / 100) ms.
+    expect(r.sessions[0].durationMs).toBeCloseTo(2 * 60_000 + 200 * (0.5 + 49 / 100), 3);
+  });
+
+  it('gives one session\'s requests in order with their traces\' spans and tokens', async () => {
+    const s = await session(store.client, 'sa-0');
+    expect(s).toMatchObject({ sessionId: 'sa-0', turns: 3, errors: 0 });
+    expect(s!.traces.map((t) => [t.start, t.spans, t.inputTokens])).toEqual([
+      [new Date(at(20)).toISOString(), 3, 105],
+      [new Date(at(20) + MINUTE).toISOString(), 3, 95],
+      [new Date(at(20) + 2 * MINUTE).toISOString(), 3, 105],
+    ]);
+    expect(await session(store.client, 'no-such-session')).toBeNull();
+  });
+});
+
+describe('search', () => {
+  it('pages through matches newest first with a cursor', async () => {
+    const filter = "attributes.status = 'ERROR' AND version = '1.2.0'";
+    const first = await search(store.client, { filter, limit: 20 });
+    expect(first.traces).toHaveLength(20);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await search(store.client, { filter, limit: 20, cursor: first.nextCursor! });
+    expect(second.traces).toHaveLength(10);
+    expect(second.nextCursor).toBeNull();
+    const all = [...first.traces, ...second.traces];
+    expect(new Set(all.map((t) => t.traceId)).size).toBe(30);
+    const starts = all.map((t) => BigInt(t.startUnixNano));
+    expect(starts.every((s, i) => i === 0 || s <= starts[i - 1])).toBe(true);
+    expect(all.every((t) => t.status === 'Error' && t.version === '1.2.0')).toBe(true);
+  });
+
+  it.each([
+    ["tags.environment = 'production'", 600],
+    ["attributes.execution_time_ms > 290 AND version = '1.0.0'", 24],
+    ["span.attributes.gen_ai.request.model = 'gpt-4o-mini'", 150],
+    ["span.name = 'step 2' AND status = 'OK'", 140],
+    ["(version = '1.0.0' OR version = '1.3.0') AND status = 'ERROR'", 9],
+    ["version IN ('1.2.0', '1.3.0') AND environment = 'production'", 660],
+    ["version NOT IN ('1.1.0') AND environment != 'staging'", 1260],
+    ["session LIKE 'sa-1%' AND turn_free_text_is_not_a_field = 'x'", -1],
+    ["session LIKE 'sa-1_'", 30],
+    ["session ILIKE 'SA-4%'", 33],
+    ["metadata.`mlflow.trace.session` = 'stg-0'", 2],
+    ["commit = 'c130' AND attributes.status != 'ERROR'", 357],
+    ["version = '1'' OR 1=1 --'", 0],
+    ["tags.`x'] OR 1=1 --` = 'y'", 0],
+    ["name = 'a''); DROP TABLE otel_traces; --'", 0],
+  ])('%s → %i traces', async (filter, expected) => {
+    if (expected < 0) {
+      await expect(search(store.client, { filter })).rejects.toMatchObject({ code: 'FILTER_SYNTAX' });
+      return;
+    }
+    const r = await search(store.client, { filter, limit: 10_000 });
+    expect(r.traces).toHaveLength(expected);
+  });
+
+  it('still has all its spans after the injection attempts', async () => {
+    const res = await store.client.query({ query: 'SELECT count() AS n FROM otel_traces', format: 'JSONEachRow' });
+    expect((await res.json<{ n: number }>())[0].n).toBe(3060 + 300 + 100);
+  });
+});
+
+describe('trace', () => {
+  it('returns one trace as a tree with its spans in start order', async () => {
+    const { traces } = await search(store.client, { filter: "session = 'sa-0'", limit: 1 });
+    const t = await trace(store.client, traces[0].traceId.toUpperCase());
+    expect(t).toMatchObject({ traceId: traces[0].traceId, spanCount: 3, services: ['chat-api'], sessionId: 'sa-0' });
+    expect(t!.roots).toHaveLength(1);
+    expect(t!.roots[0].name).toBe('POST /chat');
+    expect(t!.roots[0].children.map((c) => c.name)).toEqual(['chat gpt-4o-mini', 'step 2']);
+    expect(t!.roots[0].children[0].attributes['gen_ai.usage.input_tokens']).toBe('105');
+  });
+
+  it('answers null for an unknown trace and rejects a malformed id', async () => {
+    expect(await trace(store.client, '0'.repeat(32))).toBeNull();
+    await expect(trace(store.client, "x' OR 1=1")).rejects.toMatchObject({ code: 'INVALID_QUERY_INPUT' });
+  });
+});
