@@ -1,0 +1,592 @@
+// The protobuf ingest path: walks an OTLP ExportTraceServiceRequest's bytes once and writes otel_traces
+// RowBinary rows directly, copying strings and ids out of the request without a JS object model.
+// Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)), as test/protobuf-to-rows.test.ts checks.
+import { createRowBinaryWriter, ensure, takeBytes, writeVarUint, type RowBinaryWriter } from '../rowbinary-writer.js';
+import { DEFAULT_SPAN_LIMITS, encodeSpanRows, type EncodeResult, type SpanLimits } from '../span-rows.js';
+import { OtlpDecodeError } from './model.js';
+import { decodeTraceRequestProtobuf, type DecodeOptions } from './protobuf-decoder.js';
+import { expectWireType, readLengthEnd, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './protobuf-reader.js';
+import {
+  createAttributeTable,
+  DEFAULT_MAX_VALUE_DEPTH,
+  parseKeyValue,
+  skipKeyValue,
+  skipTag,
+  writeAttributeMap,
+  writeServiceName,
+  type WireCounters,
+  type WireReader,
+} from './wire-attributes.js';
+import { copyUtf8String, writeHexRange } from './wire-strings.js';
+
+export interface ProtobufEncodeResult extends EncodeResult {
+  /** True when the walker found the body undecodable and the model path answered (it throws the decode error). */
+  usedModelPath: boolean;
+  /** Attribute values (arrays, kvlists, bytes) the model decoder rendered, one by one. */
+  modelRenderedValues: number;
+}
+
+// Must stay equal to span-rows.ts's values; the differential test compares every column.
+const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
+const STATUS_NAMES = ['Unset', 'Ok', 'Error'];
+const MAX_REJECTION_MESSAGES = 5;
+
+/** Fixed names as ready-made RowBinary Strings (length byte + ASCII). */
+const rowBinaryStrings = (names: string[]): Buffer[] => names.map((n) => Buffer.concat([Buffer.from([n.length]), Buffer.from(n, 'latin1')]));
+const KIND_STRINGS = rowBinaryStrings(SPAN_KIND_NAMES);
+const STATUS_STRINGS = rowBinaryStrings(STATUS_NAMES);
+
+/** A growable table of int rows, reused across requests (encoding is synchronous, one request at a time). */
+interface IntTable {
+  data: Int32Array;
+  count: number;
+  readonly stride: number;
+}
+
+function createIntTable(stride: number): IntTable {
+  return { data: new Int32Array(64 * stride), count: 0, stride };
+}
+
+/** Appends a row and returns its offset in `data`. */
+function addRow(t: IntTable): number {
+  if ((t.count + 1) * t.stride > t.data.length) {
+    const next = new Int32Array(t.data.length * 2);
+    next.set(t.data);
+    t.data = next;
+  }
+  return t.count++ * t.stride;
+}
+
+function addRange(t: IntTable, start: number, end: number): void {
+  const o = addRow(t);
+  t.data[o] = start;
+  t.data[o + 1] = end;
+}
+
+const out = createRowBinaryWriter(1 << 20);
+/** ServiceName + ResourceAttributes of the current resource, then + ScopeName + ScopeVersion: adjacent columns. */
+const resourcePart = createRowBinaryWriter(1 << 12);
+const scopePart = createRowBinaryWriter(1 << 12);
+/** KeyValues of the current resource, or of the current span (its own, then each event's, then each link's). */
+const attributes = createAttributeTable();
+const scopeSpansRanges = createIntTable(2);
+const spanRanges = createIntTable(2);
+const eventRanges = createIntTable(2);
+const linkRanges = createIntTable(2);
+// [timeOffset (-1 = absent), nameStart, nameEnd, firstAttribute, attributeCount]
+const events = createIntTable(5);
+// [traceIdStart, traceIdEnd, spanIdStart, spanIdEnd, traceStateStart, traceStateEnd, firstAttribute, attributeCount]
+const links = createIntTable(8);
+
+interface RequestState {
+  limits: SpanLimits;
+  counters: WireCounters;
+  rows: number;
+  rejected: number;
+  rejections: string[];
+}
+
+/**
+ * Encodes a protobuf ExportTraceServiceRequest into otel_traces rows. Throws OtlpDecodeError for an
+ * undecodable body, with the model decoder's message.
+ */
+export function encodeProtobufSpanRows(body: Buffer, limits: SpanLimits = DEFAULT_SPAN_LIMITS, options: DecodeOptions = {}): ProtobufEncodeResult {
+  try {
+    return encodeFromWire(body, limits, options);
+  } catch (err) {
+    if (!(err instanceof OtlpDecodeError)) throw err;
+    // The walker rejects exactly what the model decoder rejects; running the model words the error the same way.
+    return { ...encodeSpanRows(decodeTraceRequestProtobuf(body, options), limits), usedModelPath: true, modelRenderedValues: 0 };
+  }
+}
+
+function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions): ProtobufEncodeResult {
+  const r: WireReader = { buf: body, pos: 0, maxDepth: options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH, options };
+  const st: RequestState = {
+    limits,
+    counters: { truncatedValues: 0, droppedAttributes: 0, modelRenderedValues: 0 },
+    rows: 0,
+    rejected: 0,
+    rejections: [],
+  };
+  out.pos = 0;
+  const end = body.length;
+  let ri = 0;
+  while (r.pos < end) {
+    const tag = readVarint32(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      expectWireType(wt, WIRE_LEN, field, 'ExportTraceServiceRequest');
+      const fieldEnd = readLengthEnd(r, end);
+      encodeResourceSpans(r, fieldEnd, ri++, st);
+      r.pos = fieldEnd;
+    } else skipTag(r, wt, end, field);
+  }
+  const { truncatedValues, droppedAttributes, modelRenderedValues } = st.counters;
+  return {
+    bytes: takeBytes(out),
+    rows: st.rows,
+    rejected: st.rejected,
+    rejections: st.rejections,
+    truncatedValues,
+    droppedAttributes,
+    usedModelPath: false,
+    modelRenderedValues,
+  };
+}
+
+function encodeResourceSpans(r: WireReader, end: number, ri: number, st: RequestState): void {
+  // The resource may follow its scope_spans, so scope_spans are only located in this first pass.
+  scopeSpansRanges.count = 0;
+  attributes.count = 0;
+  while (r.pos < end) {
+    const tag = readVarint32(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    switch (field) {
+      case 1:
+        expectWireType(wt, WIRE_LEN, field, 'ResourceSpans');
+        parseResource(r, readLengthEnd(r, end));
+        break;
+      case 2: {
+        expectWireType(wt, WIRE_LEN, field, 'ResourceSpans');
+        const fieldEnd = readLengthEnd(r, end);
+        addRange(scopeSpansRanges, r.pos, fieldEnd);
+        r.pos = fieldEnd;
+        break;
+      }
+      case 3:
+        expectWireType(wt, WIRE_LEN, field, 'ResourceSpans');
+        r.pos = readLengthEnd(r, end);
+        break;
+      default:
+        skipTag(r, wt, end, field);
+    }
+  }
+  // Written once per resource, spans or not, so the limit counters match the model path's.
+  resourcePart.pos = 0;
+  writeServiceName(resourcePart, r, attributes, st.counters);
+  writeAttributeMap(resourcePart, r, attributes, 0, attributes.count, st.limits, st.counters);
+  for (let si = 0; si < scopeSpansRanges.count; si++) {
+    encodeScopeSpans(r, scopeSpansRanges.data[si * 2], scopeSpansRanges.data[si * 2 + 1], ri, si, st);
+  }
+}
+
+function parseResource(r: WireReader, end: number): void {
+  // A repeated resource field replaces the earlier one, as in the model decoder.
+  attributes.count = 0;
+  while (r.pos < end) {
+    const tag = readVarint32(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1) {
+      expectWireType(wt, WIRE_LEN, field, 'Resource');
+      parseKeyValue(r, readLengthEnd(r, end), attributes);
+    } else if (field === 2) {
+      expectWireType(wt, WIRE_VARINT, field, 'Resource');
+      readVarint32(r, end);
+    } else skipTag(r, wt, end, field);
+  }
+}
+
+function encodeScopeSpans(r: WireReader, start: number, end: number, ri: number, si: number, st: RequestState): void {
+  r.pos = start;
+  spanRanges.count = 0;
+  let nameStart = 0;
+  let nameEnd = 0;
+  let versionStart = 0;
+  let versionEnd = 0;
+  while (r.pos < end) {
+    const tag = readVarint32(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    switch (field) {
+      case 1: {
+        expectWireType(wt, WIRE_LEN, field, 'ScopeSpans');
+        const scopeEnd = readLengthEnd(r, end);
+        nameStart = nameEnd = versionStart = versionEnd = 0;
+        while (r.pos < scopeEnd) {
+          const t = readVarint32(r, scopeEnd);
+          const f = t >>> 3;
+          const w = t & 7;
+          if (f === 1 || f === 2) {
+            expectWireType(w, WIRE_LEN, f, 'InstrumentationScope');
+            const stringEnd = readLengthEnd(r, scopeEnd);
+            if (f === 1) {
+              nameStart = r.pos;
+              nameEnd = stringEnd;
+            } else {
+              versionStart = r.pos;
+              versionEnd = stringEnd;
+            }
+            r.pos = stringEnd;
+          } else if (f === 3) {
+            expectWireType(w, WIRE_LEN, f, 'InstrumentationScope');
+            skipKeyValue(r, readLengthEnd(r, scopeEnd), 0);
+          } else if (f === 4) {
+            expectWireType(w, WIRE_VARINT, f, 'InstrumentationScope');
+            readVarint32(r, scopeEnd);
+          } else skipTag(r, w, scopeEnd, f);
+        }
+        break;
+      }
+      case 2: {
+        expectWireType(wt, WIRE_LEN, field, 'ScopeSpans');
+        const fieldEnd = readLengthEnd(r, end);
+        addRange(spanRanges, r.pos, fieldEnd);
+        r.pos = fieldEnd;
+        break;
+      }
+      case 3:
+        expectWireType(wt, WIRE_LEN, field, 'ScopeSpans');
+        r.pos = readLengthEnd(r, end);
+        break;
+      default:
+        skipTag(r, wt, end, field);
+    }
+  }
+  scopePart.pos = 0;
+  copyWriter(scopePart, resourcePart);
+  copyUtf8String(scopePart, r.buf, nameStart, nameEnd);
+  copyUtf8String(scopePart, r.buf, versionStart, versionEnd);
+  for (let pi = 0; pi < spanRanges.count; pi++) {
+    encodeSpan(r, spanRanges.data[pi * 2], spanRanges.data[pi * 2 + 1], ri, si, pi, st);
+  }
+}
+
+function encodeSpan(r: WireReader, start: number, end: number, ri: number, si: number, pi: number, st: RequestState): void {
+  // Pass 1: locate every field (the last occurrence wins) and parse attributes, events and links
+  // into tables, validating as the model decoder would. Pass 2 writes the row in column order.
+  const buf = r.buf;
+  r.pos = start;
+  attributes.count = 0;
+  eventRanges.count = 0;
+  linkRanges.count = 0;
+  let traceIdStart = 0;
+  let traceIdEnd = 0;
+  let spanIdStart = 0;
+  let spanIdEnd = 0;
+  let traceStateStart = 0;
+  let traceStateEnd = 0;
+  let parentStart = 0;
+  let parentEnd = 0;
+  let nameStart = 0;
+  let nameEnd = 0;
+  let kind = 0;
+  let startAt = -1;
+  let endAt = -1;
+  let statusCode = 0;
+  let messageStart = 0;
+  let messageEnd = 0;
+  while (r.pos < end) {
+    const tag = readVarint32(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    switch (field) {
+      case 1:
+      case 2:
+      case 3:
+      case 4:
+      case 5: {
+        expectWireType(wt, WIRE_LEN, field, 'Span');
+        const fieldEnd = readLengthEnd(r, end);
+        if (field === 1) {
+          traceIdStart = r.pos;
+          traceIdEnd = fieldEnd;
+        } else if (field === 2) {
+          spanIdStart = r.pos;
+          spanIdEnd = fieldEnd;
+        } else if (field === 3) {
+          traceStateStart = r.pos;
+          traceStateEnd = fieldEnd;
+        } else if (field === 4) {
+          parentStart = r.pos;
+          parentEnd = fieldEnd;
+        } else {
+          nameStart = r.pos;
+          nameEnd = fieldEnd;
+        }
+        r.pos = fieldEnd;
+        break;
+      }
+      case 6:
+        expectWireType(wt, WIRE_VARINT, field, 'Span');
+        kind = readVarint32(r, end);
+        break;
+      case 7:
+      case 8:
+        expectWireType(wt, WIRE_FIXED64, field, 'Span');
+        checkFixed(r, end, 8, 'fixed64');
+        if (field === 7) startAt = r.pos;
+        else endAt = r.pos;
+        r.pos += 8;
+        break;
+      case 9:
+        expectWireType(wt, WIRE_LEN, field, 'Span');
+        parseKeyValue(r, readLengthEnd(r, end), attributes);
+        break;
+      case 11:
+      case 13: {
+        expectWireType(wt, WIRE_LEN, field, 'Span');
+        const fieldEnd = readLengthEnd(r, end);
+        addRange(field === 11 ? eventRanges : linkRanges, r.pos, fieldEnd);
+        r.pos = fieldEnd;
+        break;
+      }
+      case 10:
+      case 12:
+      case 14:
+        expectWireType(wt, WIRE_VARINT, field, 'Span');
+        readVarint32(r, end);
+        break;
+      case 15: {
+        expectWireType(wt, WIRE_LEN, field, 'Span');
+        const statusEnd = readLengthEnd(r, end);
+        statusCode = messageStart = messageEnd = 0;
+        while (r.pos < statusEnd) {
+          const t = readVarint32(r, statusEnd);
+          const f = t >>> 3;
+          const w = t & 7;
+          if (f === 2) {
+            expectWireType(w, WIRE_LEN, f, 'Status');
+            const fieldEnd = readLengthEnd(r, statusEnd);
+            messageStart = r.pos;
+            messageEnd = fieldEnd;
+            r.pos = fieldEnd;
+          } else if (f === 3) {
+            expectWireType(w, WIRE_VARINT, f, 'Status');
+            statusCode = readVarint32(r, statusEnd);
+          } else skipTag(r, w, statusEnd, f);
+        }
+        break;
+      }
+      case 16:
+        expectWireType(wt, WIRE_FIXED32, field, 'Span');
+        checkFixed(r, end, 4, 'fixed32');
+        r.pos += 4;
+        break;
+      default:
+        skipTag(r, wt, end, field);
+    }
+  }
+  const spanAttributes = attributes.count;
+  events.count = 0;
+  for (let i = 0; i < eventRanges.count; i++) parseEvent(r, eventRanges.data[i * 2], eventRanges.data[i * 2 + 1]);
+  links.count = 0;
+  for (let i = 0; i < linkRanges.count; i++) parseLink(r, linkRanges.data[i * 2], linkRanges.data[i * 2 + 1]);
+
+  const problem = spanProblem(buf, traceIdEnd - traceIdStart, traceIdStart, spanIdEnd - spanIdStart, spanIdStart, parentEnd - parentStart, startAt, endAt);
+  if (problem !== undefined) {
+    st.rejected++;
+    if (st.rejections.length < MAX_REJECTION_MESSAGES) st.rejections.push(`resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]: ${problem}`);
+    return;
+  }
+
+  const w = out;
+  const { limits, counters } = st;
+  copyRaw(w, buf, startAt, 8);
+  writeHexRange(w, buf, traceIdStart, traceIdEnd);
+  writeHexRange(w, buf, spanIdStart, spanIdEnd);
+  writeHexRange(w, buf, parentStart, parentEnd);
+  copyUtf8String(w, buf, traceStateStart, traceStateEnd);
+  copyUtf8String(w, buf, nameStart, nameEnd);
+  copyRaw(w, KIND_STRINGS[kind < KIND_STRINGS.length ? kind : 0], 0, -1);
+  copyWriter(w, scopePart);
+  writeAttributeMap(w, r, attributes, 0, spanAttributes, limits, counters);
+  writeDuration(w, buf, startAt, endAt);
+  copyRaw(w, STATUS_STRINGS[statusCode < STATUS_STRINGS.length ? statusCode : 0], 0, -1);
+  copyUtf8String(w, buf, messageStart, messageEnd);
+
+  const ev = events.data;
+  const nEvents = events.count;
+  writeVarUint(w, nEvents);
+  for (let i = 0; i < nEvents; i++) {
+    const at = ev[i * 5];
+    // Absent, or beyond Int64 (the year 2262): 0, as span-rows.ts writes it.
+    if (at < 0 || buf[at + 7] >= 0x80) copyRaw(w, ZERO_INT64, 0, 8);
+    else copyRaw(w, buf, at, 8);
+  }
+  writeVarUint(w, nEvents);
+  for (let i = 0; i < nEvents; i++) copyUtf8String(w, buf, ev[i * 5 + 1], ev[i * 5 + 2]);
+  writeVarUint(w, nEvents);
+  for (let i = 0; i < nEvents; i++) writeAttributeMap(w, r, attributes, ev[i * 5 + 3], ev[i * 5 + 4], limits, counters);
+
+  const ln = links.data;
+  const nLinks = links.count;
+  writeVarUint(w, nLinks);
+  for (let i = 0; i < nLinks; i++) writeHexRange(w, buf, ln[i * 8], ln[i * 8 + 1]);
+  writeVarUint(w, nLinks);
+  for (let i = 0; i < nLinks; i++) writeHexRange(w, buf, ln[i * 8 + 2], ln[i * 8 + 3]);
+  writeVarUint(w, nLinks);
+  for (let i = 0; i < nLinks; i++) copyUtf8String(w, buf, ln[i * 8 + 4], ln[i * 8 + 5]);
+  writeVarUint(w, nLinks);
+  for (let i = 0; i < nLinks; i++) writeAttributeMap(w, r, attributes, ln[i * 8 + 6], ln[i * 8 + 7], limits, counters);
+  st.rows++;
+}
+
+function parseEvent(r: WireReader, start: number, end: number): void {
+  r.pos = start;
+  let at = -1;
+  let nameStart = 0;
+  let nameEnd = 0;
+  const firstAttribute = attributes.count;
+  while (r.pos < end) {
+    const tag = readVarint32(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    switch (field) {
+      case 1:
+        expectWireType(wt, WIRE_FIXED64, field, 'Span.Event');
+        checkFixed(r, end, 8, 'fixed64');
+        at = r.pos;
+        r.pos += 8;
+        break;
+      case 2: {
+        expectWireType(wt, WIRE_LEN, field, 'Span.Event');
+        const fieldEnd = readLengthEnd(r, end);
+        nameStart = r.pos;
+        nameEnd = fieldEnd;
+        r.pos = fieldEnd;
+        break;
+      }
+      case 3:
+        expectWireType(wt, WIRE_LEN, field, 'Span.Event');
+        parseKeyValue(r, readLengthEnd(r, end), attributes);
+        break;
+      case 4:
+        expectWireType(wt, WIRE_VARINT, field, 'Span.Event');
+        readVarint32(r, end);
+        break;
+      default:
+        skipTag(r, wt, end, field);
+    }
+  }
+  const o = addRow(events);
+  const d = events.data;
+  d[o] = at;
+  d[o + 1] = nameStart;
+  d[o + 2] = nameEnd;
+  d[o + 3] = firstAttribute;
+  d[o + 4] = attributes.count - firstAttribute;
+}
+
+function parseLink(r: WireReader, start: number, end: number): void {
+  r.pos = start;
+  const ranges = [0, 0, 0, 0, 0, 0];
+  const firstAttribute = attributes.count;
+  while (r.pos < end) {
+    const tag = readVarint32(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    switch (field) {
+      case 1:
+      case 2:
+      case 3: {
+        expectWireType(wt, WIRE_LEN, field, 'Span.Link');
+        const fieldEnd = readLengthEnd(r, end);
+        ranges[(field - 1) * 2] = r.pos;
+        ranges[(field - 1) * 2 + 1] = fieldEnd;
+        r.pos = fieldEnd;
+        break;
+      }
+      case 4:
+        expectWireType(wt, WIRE_LEN, field, 'Span.Link');
+        parseKeyValue(r, readLengthEnd(r, end), attributes);
+        break;
+      case 5:
+        expectWireType(wt, WIRE_VARINT, field, 'Span.Link');
+        readVarint32(r, end);
+        break;
+      case 6:
+        expectWireType(wt, WIRE_FIXED32, field, 'Span.Link');
+        checkFixed(r, end, 4, 'fixed32');
+        r.pos += 4;
+        break;
+      default:
+        skipTag(r, wt, end, field);
+    }
+  }
+  const o = addRow(links);
+  const d = links.data;
+  for (let i = 0; i < 6; i++) d[o + i] = ranges[i];
+  d[o + 6] = firstAttribute;
+  d[o + 7] = attributes.count - firstAttribute;
+}
+
+function checkFixed(r: WireReader, end: number, size: number, what: string): void {
+  if (r.pos + size > end) throw new OtlpDecodeError(`truncated ${what} at byte ${r.pos}`);
+}
+
+function isZero(buf: Buffer, start: number, length: number): boolean {
+  for (let i = start; i < start + length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/** span-rows.ts's validateSpan on offsets: the same checks, in the same order, with the same words. */
+function spanProblem(
+  buf: Buffer,
+  traceIdLength: number,
+  traceIdStart: number,
+  spanIdLength: number,
+  spanIdStart: number,
+  parentLength: number,
+  startAt: number,
+  endAt: number,
+): string | undefined {
+  if (traceIdLength !== 16 || isZero(buf, traceIdStart, 16)) {
+    return `invalid trace_id: expected 16 bytes, not all zero (got ${traceIdLength} bytes)`;
+  }
+  if (spanIdLength !== 8 || isZero(buf, spanIdStart, 8)) {
+    return `invalid span_id: expected 8 bytes, not all zero (got ${spanIdLength} bytes)`;
+  }
+  if (parentLength !== 0 && parentLength !== 8) {
+    return `invalid parent_span_id: expected empty or 8 bytes (got ${parentLength} bytes)`;
+  }
+  if (startAt < 0 || isZero(buf, startAt, 8)) return 'start_time_unix_nano is missing';
+  // An absent end time is 0, which the last check rejects.
+  if (buf[startAt + 7] >= 0x80 || (endAt >= 0 && buf[endAt + 7] >= 0x80)) return 'timestamp beyond the year 2262 cannot be stored';
+  if (endAt < 0 || compareUint64(buf, endAt, startAt) < 0) return 'end_time_unix_nano is before start_time_unix_nano';
+  return undefined;
+}
+
+function compareUint64(buf: Buffer, a: number, b: number): number {
+  const aHi = buf.readUInt32LE(a + 4);
+  const bHi = buf.readUInt32LE(b + 4);
+  if (aHi !== bHi) return aHi < bHi ? -1 : 1;
+  const aLo = buf.readUInt32LE(a);
+  const bLo = buf.readUInt32LE(b);
+  return aLo === bLo ? 0 : aLo < bLo ? -1 : 1;
+}
+
+/** Duration = end − start as UInt64 (end ≥ start, both < 2^63, as validated). */
+function writeDuration(w: RowBinaryWriter, buf: Buffer, startAt: number, endAt: number): void {
+  let lo = buf.readUInt32LE(endAt) - buf.readUInt32LE(startAt);
+  let hi = buf.readUInt32LE(endAt + 4) - buf.readUInt32LE(startAt + 4);
+  if (lo < 0) {
+    lo += 0x100000000;
+    hi -= 1;
+  }
+  ensure(w, 8);
+  w.buf.writeUInt32LE(lo, w.pos);
+  w.buf.writeUInt32LE(hi, w.pos + 4);
+  w.pos += 8;
+}
+
+const ZERO_INT64 = Buffer.alloc(8);
+
+/** Copies `length` bytes (all of `src` when −1) from `src` at `start`; a loop, since these are a few bytes. */
+function copyRaw(w: RowBinaryWriter, src: Uint8Array, start: number, length: number): void {
+  const n = length < 0 ? src.length : length;
+  ensure(w, n);
+  const dst = w.buf;
+  let p = w.pos;
+  for (let i = start; i < start + n; i++) dst[p++] = src[i];
+  w.pos = p;
+}
+
+function copyWriter(w: RowBinaryWriter, from: RowBinaryWriter): void {
+  ensure(w, from.pos);
+  from.buf.copy(w.buf, w.pos, 0, from.pos);
+  w.pos += from.pos;
+}

@@ -1,0 +1,98 @@
+// Copies strings and ids from a protobuf request straight into RowBinary without making JS strings.
+// Both formats length-prefix UTF-8, so valid UTF-8 is copied byte for byte; anything else goes
+// through Buffer.toString (U+FFFD replacement) exactly as the model decoder does, to give the same bytes.
+import { isUtf8 } from 'node:buffer';
+import { ensure, writeString, writeVarUint, type RowBinaryWriter } from '../rowbinary-writer.js';
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+/** Below this many bytes a JS loop beats a native call (and the subarray it needs). */
+const SHORT = 128;
+
+/** True when `src[start, end)` decodes to a string that re-encodes to the same bytes. */
+export function isCleanUtf8(src: Buffer, start: number, end: number): boolean {
+  if (end - start < SHORT) {
+    let high = 0;
+    for (let i = start; i < end; i++) high |= src[i];
+    if (high < 0x80) return true;
+  }
+  return isUtf8(src.subarray(start, end));
+}
+
+/** Writes `src[start, end)` as a RowBinary String, with the bytes the model path would write. */
+export function copyUtf8String(w: RowBinaryWriter, src: Buffer, start: number, end: number): void {
+  const n = end - start;
+  if (n < SHORT) {
+    // Copy while checking for non-ASCII bytes; the (rare) non-ASCII case is verified after the fact.
+    ensure(w, 1 + n);
+    const out = w.buf;
+    let p = w.pos;
+    out[p++] = n;
+    let high = 0;
+    for (let i = start; i < end; i++) {
+      const b = src[i];
+      high |= b;
+      out[p++] = b;
+    }
+    if (high < 0x80 || isUtf8(src.subarray(start, end))) w.pos = p;
+    else writeString(w, src.toString('utf8', start, end));
+    return;
+  }
+  if (!isUtf8(src.subarray(start, end))) {
+    writeString(w, src.toString('utf8', start, end));
+    return;
+  }
+  writeVarUint(w, n);
+  ensure(w, n);
+  src.copy(w.buf, w.pos, start, end);
+  w.pos += n;
+}
+
+/** Copies bytes already known to be clean UTF-8 (e.g. keys checked by isCleanUtf8) as a String. */
+export function copyCheckedString(w: RowBinaryWriter, src: Buffer, start: number, end: number): void {
+  const n = end - start;
+  writeVarUint(w, n);
+  ensure(w, n);
+  const out = w.buf;
+  if (n < SHORT) {
+    let p = w.pos;
+    for (let i = start; i < end; i++) out[p++] = src[i];
+    w.pos = p;
+  } else {
+    src.copy(out, w.pos, start, end);
+    w.pos += n;
+  }
+}
+
+/** Writes raw id bytes `src[start, end)` as a lowercase hex String (the exporter's id format). */
+export function writeHexRange(w: RowBinaryWriter, src: Buffer, start: number, end: number): void {
+  const n = (end - start) * 2;
+  writeVarUint(w, n);
+  ensure(w, n);
+  const out = w.buf;
+  let p = w.pos;
+  for (let i = start; i < end; i++) {
+    const b = src[i];
+    out[p++] = HEX[b >> 4];
+    out[p++] = HEX[b & 15];
+  }
+  w.pos = p;
+}
+
+/** Writes a string known to hold only ASCII (rendered numbers, booleans, fixed names). */
+export function writeAsciiString(w: RowBinaryWriter, s: string): void {
+  const n = s.length;
+  writeVarUint(w, n);
+  ensure(w, n);
+  const out = w.buf;
+  let p = w.pos;
+  for (let i = 0; i < n; i++) out[p++] = s.charCodeAt(i);
+  w.pos = p;
+}
+
+/** True when `src[start, end)` holds exactly the bytes of `bytes`. */
+export function rangeEquals(src: Buffer, start: number, end: number, bytes: Uint8Array): boolean {
+  if (end - start !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (src[start + i] !== bytes[i]) return false;
+  return true;
+}
