@@ -42,21 +42,19 @@ export async function runReadOnlySql(client: ClickHouseClient, sql: string): Pro
   if (sql.trim() === '') throw new SqlError('the query is empty');
   // 1. The engine parses the text as one statement (several are refused) and prints it back in
   //    canonical form: no comments, every literal and identifier quoted by the engine itself.
-  const statement = await engine(client, 'SELECT formatQuerySingleLine({sql:String}) AS s', { sql }).then(
-    (rows) => String(rows[0]?.s ?? ''),
-  );
+  const [[statement]] = await engine<[string]>(client, 'SELECT formatQuerySingleLine({sql:String})', { sql });
   // 2. As a subquery it can only be a query: INTO OUTFILE (written by clickhouse-local's client
   //    side, which readonly does not govern), KILL, SET and the rest no longer parse.
   const wrapped = `SELECT * FROM (\n${statement}\n)`;
-  let tree: Record<string, unknown>[];
+  let tree: unknown[][];
   try {
-    tree = await engine(client, `EXPLAIN AST ${wrapped}`);
+    tree = await engine<unknown[]>(client, `EXPLAIN AST ${wrapped}`);
   } catch (err) {
     if (/syntax error/i.test((err as Error).message)) throw new SqlError(NOT_A_QUERY);
     throw err;
   }
   // 3. What readonly mode lets through in the embedded engine (file(), path-revealing system tables).
-  const refused = refusal(astLines(tree.map((r) => String(r.explain))));
+  const refused = refusal(astLines(tree.map((r) => String(r[0]))));
   if (refused) throw new SqlError(refused);
   try {
     const result = await client.query({ query: wrapped, format: 'JSON', clickhouse_settings: READ_ONLY_SETTINGS });
@@ -67,11 +65,24 @@ export async function runReadOnlySql(client: ClickHouseClient, sql: string): Pro
   }
 }
 
-async function engine(client: ClickHouseClient, query: string, params?: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+async function engine<Row>(client: ClickHouseClient, query: string, params?: Record<string, unknown>): Promise<Row[]> {
   try {
-    const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: READ_ONLY_SETTINGS });
-    return await result.json<Record<string, unknown>>();
+    // exec, not query: query() appends a FORMAT clause, which EXPLAIN would take as part of the
+    // query it explains; the output format is given as the default instead.
+    const result = await client.exec({
+      query,
+      query_params: params,
+      clickhouse_settings: { default_format: 'JSONCompactEachRow', ...READ_ONLY_SETTINGS },
+    });
+    const text = await streamText(result.stream);
+    return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Row);
   } catch (err) {
     throw new SqlError((err as Error).message);
   }
+}
+
+async function streamText(stream: AsyncIterable<Buffer | string>): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
 }
