@@ -4,6 +4,7 @@ import { CONFIG_FLAGS, ConfigError, loadConfig } from '../collector/config.js';
 import { UsageError } from './errors.js';
 import { serve } from './commands/serve.js';
 import { sql } from './commands/sql.js';
+import { QUESTION_HELP, QUESTION_OPTIONS, isQuestionCommand, runQuestionCommand } from './question-commands.js';
 
 const HELP = `verdict — is the new version of your app better or worse than the last one?
 
@@ -11,7 +12,7 @@ Usage:
   verdict serve [--data-dir DIR] [--host HOST] [--otlp-http-port N] [--otlp-grpc-port N] [--api-port N]
                 [--clickhouse-url URL] [--ttl-days N] ...
   verdict sql "<query>" [--json] [--api URL]
-
+${QUESTION_HELP}
 Every --flag of serve can also be set as VERDICT_<FLAG> (e.g. VERDICT_DATA_DIR).
 `;
 
@@ -21,6 +22,7 @@ const CLI_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   help: { type: 'boolean', short: 'h' },
 };
 for (const flag of CONFIG_FLAGS) CLI_OPTIONS[flag] = { type: 'string' };
+Object.assign(CLI_OPTIONS, QUESTION_OPTIONS);
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -59,6 +61,7 @@ async function run(argv: string[]): Promise<number> {
     case 'sql':
       return sql(rest.join(' ') || undefined, { json: Boolean(values.json), api, config });
     default:
+      if (isQuestionCommand(command)) return runQuestionCommand(command, rest, values, { json: Boolean(values.json), api, config });
       throw new UsageError(`unknown command ${JSON.stringify(command)}; run verdict --help`);
   }
 }

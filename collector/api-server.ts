@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { runReadOnlySql, SqlError } from '../queries/read-only-sql.js';
+import { queryRoutes } from './query-routes.js';
 
 export interface ApiServerOptions {
   client: ClickHouseClient;
@@ -18,6 +19,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const app = Fastify({ logger: { level: options.logLevel } });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.register(queryRoutes, { client: options.client });
 
   // Makes every span acknowledged so far queryable now, instead of within the batch delay: for CI
   // jobs that gate on data they just sent, and for tests.

@@ -323,7 +323,8 @@ function versionParams(options: CompareOptions): QueryParams {
 
 export async function compare(client: ClickHouseClient, options: CompareOptions): Promise<CompareResult> {
   validate(options);
-  const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const thresholds: CompareThresholds = { ...DEFAULT_THRESHOLDS };
+  for (const [k, v] of Object.entries(options.thresholds ?? {})) if (v !== undefined) thresholds[k as keyof CompareThresholds] = v;
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const minRequests = options.minRequests ?? DEFAULT_MIN_REQUESTS;
   const sampleCap = options.sampleCap ?? DEFAULT_SAMPLE_CAP;
