@@ -336,9 +336,8 @@ describe('encodeProtobufSpanRows equals encodeSpanRows(decodeTraceRequestProtobu
         expect(result!.rows).toBeGreaterThan(0);
       }
     }
-    // Only the array-valued attribute (gen_ai.response.finish_reasons, one per LLM span) is rendered by the model.
-    const result = encodeProtobufSpanRows(bodies[0]);
-    expect(result.modelRenderedValues).toBe(result.rows / 2);
+    // Nothing in them (not even the gen_ai.response.finish_reasons array) needs the model decoder.
+    for (const body of bodies) expect(encodeProtobufSpanRows(body).modelRenderedValues).toBe(0);
   });
 
   it('for 3,000 seeded random requests: any field order, every AnyValue kind, duplicates, bad UTF-8, invalid spans, limits', () => {

@@ -5,18 +5,10 @@ import { createRowBinaryWriter, ensure, takeBytes, writeVarUint, type RowBinaryW
 import { DEFAULT_SPAN_LIMITS, encodeSpanRows, type EncodeResult, type SpanLimits } from '../span-rows.js';
 import { OtlpDecodeError } from './model.js';
 import { decodeTraceRequestProtobuf, type DecodeOptions } from './protobuf-decoder.js';
-import { expectWireType, readLengthEnd, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './protobuf-reader.js';
-import {
-  createAttributeTable,
-  DEFAULT_MAX_VALUE_DEPTH,
-  parseKeyValue,
-  skipKeyValue,
-  skipTag,
-  writeAttributeMap,
-  writeServiceName,
-  type WireCounters,
-  type WireReader,
-} from './wire-attributes.js';
+import { expectWireType, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './protobuf-reader.js';
+import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-map.js';
+import { createAttributeTable, DEFAULT_MAX_VALUE_DEPTH, parseKeyValue, skipKeyValue, type WireReader } from './wire-attributes.js';
+import { checkFixed, readFieldEnd, readTag, skipTag } from './wire-read.js';
 import { copyUtf8String, writeHexRange } from './wire-strings.js';
 
 export interface ProtobufEncodeResult extends EncodeResult {
@@ -63,10 +55,11 @@ function addRange(t: IntTable, start: number, end: number): void {
   t.data[o + 1] = end;
 }
 
-const out = createRowBinaryWriter(1 << 20);
 /** ServiceName + ResourceAttributes of the current resource, then + ScopeName + ScopeVersion: adjacent columns. */
 const resourcePart = createRowBinaryWriter(1 << 12);
 const scopePart = createRowBinaryWriter(1 << 12);
+/** The current scope's scopePart bytes: columns 8–11 of each of its rows. */
+let rowMiddle: Uint8Array = scopePart.buf.subarray(0, 0);
 /** KeyValues of the current resource, or of the current span (its own, then each event's, then each link's). */
 const attributes = createAttributeTable();
 const scopeSpansRanges = createIntTable(2);
@@ -109,23 +102,25 @@ function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions
     rejected: 0,
     rejections: [],
   };
-  out.pos = 0;
+  // Rows are written straight into the buffer handed to the sink (RowBinary is ~1.3× the protobuf).
+  const out: RowBinaryWriter = { buf: Buffer.allocUnsafe(Math.ceil(body.length * 1.5) + 256), pos: 0 };
   const end = body.length;
   let ri = 0;
   while (r.pos < end) {
-    const tag = readVarint32(r, end);
+    const tag = readTag(r, end);
     const field = tag >>> 3;
     const wt = tag & 7;
     if (field === 1) {
       expectWireType(wt, WIRE_LEN, field, 'ExportTraceServiceRequest');
-      const fieldEnd = readLengthEnd(r, end);
-      encodeResourceSpans(r, fieldEnd, ri++, st);
+      const fieldEnd = readFieldEnd(r, end);
+      encodeResourceSpans(r, out, fieldEnd, ri++, st);
       r.pos = fieldEnd;
     } else skipTag(r, wt, end, field);
   }
   const { truncatedValues, droppedAttributes, modelRenderedValues } = st.counters;
   return {
-    bytes: takeBytes(out),
+    // Keep the buffer unless most of it went unused (e.g. most spans rejected).
+    bytes: out.pos * 2 >= out.buf.length ? out.buf.subarray(0, out.pos) : takeBytes(out),
     rows: st.rows,
     rejected: st.rejected,
     rejections: st.rejections,
@@ -136,29 +131,29 @@ function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions
   };
 }
 
-function encodeResourceSpans(r: WireReader, end: number, ri: number, st: RequestState): void {
+function encodeResourceSpans(r: WireReader, out: RowBinaryWriter, end: number, ri: number, st: RequestState): void {
   // The resource may follow its scope_spans, so scope_spans are only located in this first pass.
   scopeSpansRanges.count = 0;
   attributes.count = 0;
   while (r.pos < end) {
-    const tag = readVarint32(r, end);
+    const tag = readTag(r, end);
     const field = tag >>> 3;
     const wt = tag & 7;
     switch (field) {
       case 1:
         expectWireType(wt, WIRE_LEN, field, 'ResourceSpans');
-        parseResource(r, readLengthEnd(r, end));
+        parseResource(r, readFieldEnd(r, end));
         break;
       case 2: {
         expectWireType(wt, WIRE_LEN, field, 'ResourceSpans');
-        const fieldEnd = readLengthEnd(r, end);
+        const fieldEnd = readFieldEnd(r, end);
         addRange(scopeSpansRanges, r.pos, fieldEnd);
         r.pos = fieldEnd;
         break;
       }
       case 3:
         expectWireType(wt, WIRE_LEN, field, 'ResourceSpans');
-        r.pos = readLengthEnd(r, end);
+        r.pos = readFieldEnd(r, end);
         break;
       default:
         skipTag(r, wt, end, field);
@@ -169,7 +164,7 @@ function encodeResourceSpans(r: WireReader, end: number, ri: number, st: Request
   writeServiceName(resourcePart, r, attributes, st.counters);
   writeAttributeMap(resourcePart, r, attributes, 0, attributes.count, st.limits, st.counters);
   for (let si = 0; si < scopeSpansRanges.count; si++) {
-    encodeScopeSpans(r, scopeSpansRanges.data[si * 2], scopeSpansRanges.data[si * 2 + 1], ri, si, st);
+    encodeScopeSpans(r, out, scopeSpansRanges.data[si * 2], scopeSpansRanges.data[si * 2 + 1], ri, si, st);
   }
 }
 
@@ -177,12 +172,12 @@ function parseResource(r: WireReader, end: number): void {
   // A repeated resource field replaces the earlier one, as in the model decoder.
   attributes.count = 0;
   while (r.pos < end) {
-    const tag = readVarint32(r, end);
+    const tag = readTag(r, end);
     const field = tag >>> 3;
     const wt = tag & 7;
     if (field === 1) {
       expectWireType(wt, WIRE_LEN, field, 'Resource');
-      parseKeyValue(r, readLengthEnd(r, end), attributes);
+      parseKeyValue(r, readFieldEnd(r, end), attributes);
     } else if (field === 2) {
       expectWireType(wt, WIRE_VARINT, field, 'Resource');
       readVarint32(r, end);
@@ -190,7 +185,7 @@ function parseResource(r: WireReader, end: number): void {
   }
 }
 
-function encodeScopeSpans(r: WireReader, start: number, end: number, ri: number, si: number, st: RequestState): void {
+function encodeScopeSpans(r: WireReader, out: RowBinaryWriter, start: number, end: number, ri: number, si: number, st: RequestState): void {
   r.pos = start;
   spanRanges.count = 0;
   let nameStart = 0;
@@ -198,21 +193,21 @@ function encodeScopeSpans(r: WireReader, start: number, end: number, ri: number,
   let versionStart = 0;
   let versionEnd = 0;
   while (r.pos < end) {
-    const tag = readVarint32(r, end);
+    const tag = readTag(r, end);
     const field = tag >>> 3;
     const wt = tag & 7;
     switch (field) {
       case 1: {
         expectWireType(wt, WIRE_LEN, field, 'ScopeSpans');
-        const scopeEnd = readLengthEnd(r, end);
+        const scopeEnd = readFieldEnd(r, end);
         nameStart = nameEnd = versionStart = versionEnd = 0;
         while (r.pos < scopeEnd) {
-          const t = readVarint32(r, scopeEnd);
+          const t = readTag(r, scopeEnd);
           const f = t >>> 3;
           const w = t & 7;
           if (f === 1 || f === 2) {
             expectWireType(w, WIRE_LEN, f, 'InstrumentationScope');
-            const stringEnd = readLengthEnd(r, scopeEnd);
+            const stringEnd = readFieldEnd(r, scopeEnd);
             if (f === 1) {
               nameStart = r.pos;
               nameEnd = stringEnd;
@@ -223,7 +218,7 @@ function encodeScopeSpans(r: WireReader, start: number, end: number, ri: number,
             r.pos = stringEnd;
           } else if (f === 3) {
             expectWireType(w, WIRE_LEN, f, 'InstrumentationScope');
-            skipKeyValue(r, readLengthEnd(r, scopeEnd), 0);
+            skipKeyValue(r, readFieldEnd(r, scopeEnd), 0);
           } else if (f === 4) {
             expectWireType(w, WIRE_VARINT, f, 'InstrumentationScope');
             readVarint32(r, scopeEnd);
@@ -233,14 +228,14 @@ function encodeScopeSpans(r: WireReader, start: number, end: number, ri: number,
       }
       case 2: {
         expectWireType(wt, WIRE_LEN, field, 'ScopeSpans');
-        const fieldEnd = readLengthEnd(r, end);
+        const fieldEnd = readFieldEnd(r, end);
         addRange(spanRanges, r.pos, fieldEnd);
         r.pos = fieldEnd;
         break;
       }
       case 3:
         expectWireType(wt, WIRE_LEN, field, 'ScopeSpans');
-        r.pos = readLengthEnd(r, end);
+        r.pos = readFieldEnd(r, end);
         break;
       default:
         skipTag(r, wt, end, field);
@@ -250,12 +245,13 @@ function encodeScopeSpans(r: WireReader, start: number, end: number, ri: number,
   copyWriter(scopePart, resourcePart);
   copyUtf8String(scopePart, r.buf, nameStart, nameEnd);
   copyUtf8String(scopePart, r.buf, versionStart, versionEnd);
+  rowMiddle = scopePart.buf.subarray(0, scopePart.pos);
   for (let pi = 0; pi < spanRanges.count; pi++) {
-    encodeSpan(r, spanRanges.data[pi * 2], spanRanges.data[pi * 2 + 1], ri, si, pi, st);
+    encodeSpan(r, out, spanRanges.data[pi * 2], spanRanges.data[pi * 2 + 1], ri, si, pi, st);
   }
 }
 
-function encodeSpan(r: WireReader, start: number, end: number, ri: number, si: number, pi: number, st: RequestState): void {
+function encodeSpan(r: WireReader, out: RowBinaryWriter, start: number, end: number, ri: number, si: number, pi: number, st: RequestState): void {
   // Pass 1: locate every field (the last occurrence wins) and parse attributes, events and links
   // into tables, validating as the model decoder would. Pass 2 writes the row in column order.
   const buf = r.buf;
@@ -280,7 +276,7 @@ function encodeSpan(r: WireReader, start: number, end: number, ri: number, si: n
   let messageStart = 0;
   let messageEnd = 0;
   while (r.pos < end) {
-    const tag = readVarint32(r, end);
+    const tag = readTag(r, end);
     const field = tag >>> 3;
     const wt = tag & 7;
     switch (field) {
@@ -290,7 +286,7 @@ function encodeSpan(r: WireReader, start: number, end: number, ri: number, si: n
       case 4:
       case 5: {
         expectWireType(wt, WIRE_LEN, field, 'Span');
-        const fieldEnd = readLengthEnd(r, end);
+        const fieldEnd = readFieldEnd(r, end);
         if (field === 1) {
           traceIdStart = r.pos;
           traceIdEnd = fieldEnd;
@@ -317,19 +313,19 @@ function encodeSpan(r: WireReader, start: number, end: number, ri: number, si: n
       case 7:
       case 8:
         expectWireType(wt, WIRE_FIXED64, field, 'Span');
-        checkFixed(r, end, 8, 'fixed64');
+        checkFixed(r, end, 8);
         if (field === 7) startAt = r.pos;
         else endAt = r.pos;
         r.pos += 8;
         break;
       case 9:
         expectWireType(wt, WIRE_LEN, field, 'Span');
-        parseKeyValue(r, readLengthEnd(r, end), attributes);
+        parseKeyValue(r, readFieldEnd(r, end), attributes);
         break;
       case 11:
       case 13: {
         expectWireType(wt, WIRE_LEN, field, 'Span');
-        const fieldEnd = readLengthEnd(r, end);
+        const fieldEnd = readFieldEnd(r, end);
         addRange(field === 11 ? eventRanges : linkRanges, r.pos, fieldEnd);
         r.pos = fieldEnd;
         break;
@@ -342,15 +338,15 @@ function encodeSpan(r: WireReader, start: number, end: number, ri: number, si: n
         break;
       case 15: {
         expectWireType(wt, WIRE_LEN, field, 'Span');
-        const statusEnd = readLengthEnd(r, end);
+        const statusEnd = readFieldEnd(r, end);
         statusCode = messageStart = messageEnd = 0;
         while (r.pos < statusEnd) {
-          const t = readVarint32(r, statusEnd);
+          const t = readTag(r, statusEnd);
           const f = t >>> 3;
           const w = t & 7;
           if (f === 2) {
             expectWireType(w, WIRE_LEN, f, 'Status');
-            const fieldEnd = readLengthEnd(r, statusEnd);
+            const fieldEnd = readFieldEnd(r, statusEnd);
             messageStart = r.pos;
             messageEnd = fieldEnd;
             r.pos = fieldEnd;
@@ -363,7 +359,7 @@ function encodeSpan(r: WireReader, start: number, end: number, ri: number, si: n
       }
       case 16:
         expectWireType(wt, WIRE_FIXED32, field, 'Span');
-        checkFixed(r, end, 4, 'fixed32');
+        checkFixed(r, end, 4);
         r.pos += 4;
         break;
       default:
@@ -392,7 +388,9 @@ function encodeSpan(r: WireReader, start: number, end: number, ri: number, si: n
   copyUtf8String(w, buf, traceStateStart, traceStateEnd);
   copyUtf8String(w, buf, nameStart, nameEnd);
   copyRaw(w, KIND_STRINGS[kind < KIND_STRINGS.length ? kind : 0], 0, -1);
-  copyWriter(w, scopePart);
+  ensure(w, rowMiddle.length);
+  w.buf.set(rowMiddle, w.pos);
+  w.pos += rowMiddle.length;
   writeAttributeMap(w, r, attributes, 0, spanAttributes, limits, counters);
   writeDuration(w, buf, startAt, endAt);
   copyRaw(w, STATUS_STRINGS[statusCode < STATUS_STRINGS.length ? statusCode : 0], 0, -1);
@@ -432,19 +430,19 @@ function parseEvent(r: WireReader, start: number, end: number): void {
   let nameEnd = 0;
   const firstAttribute = attributes.count;
   while (r.pos < end) {
-    const tag = readVarint32(r, end);
+    const tag = readTag(r, end);
     const field = tag >>> 3;
     const wt = tag & 7;
     switch (field) {
       case 1:
         expectWireType(wt, WIRE_FIXED64, field, 'Span.Event');
-        checkFixed(r, end, 8, 'fixed64');
+        checkFixed(r, end, 8);
         at = r.pos;
         r.pos += 8;
         break;
       case 2: {
         expectWireType(wt, WIRE_LEN, field, 'Span.Event');
-        const fieldEnd = readLengthEnd(r, end);
+        const fieldEnd = readFieldEnd(r, end);
         nameStart = r.pos;
         nameEnd = fieldEnd;
         r.pos = fieldEnd;
@@ -452,7 +450,7 @@ function parseEvent(r: WireReader, start: number, end: number): void {
       }
       case 3:
         expectWireType(wt, WIRE_LEN, field, 'Span.Event');
-        parseKeyValue(r, readLengthEnd(r, end), attributes);
+        parseKeyValue(r, readFieldEnd(r, end), attributes);
         break;
       case 4:
         expectWireType(wt, WIRE_VARINT, field, 'Span.Event');
@@ -476,7 +474,7 @@ function parseLink(r: WireReader, start: number, end: number): void {
   const ranges = [0, 0, 0, 0, 0, 0];
   const firstAttribute = attributes.count;
   while (r.pos < end) {
-    const tag = readVarint32(r, end);
+    const tag = readTag(r, end);
     const field = tag >>> 3;
     const wt = tag & 7;
     switch (field) {
@@ -484,7 +482,7 @@ function parseLink(r: WireReader, start: number, end: number): void {
       case 2:
       case 3: {
         expectWireType(wt, WIRE_LEN, field, 'Span.Link');
-        const fieldEnd = readLengthEnd(r, end);
+        const fieldEnd = readFieldEnd(r, end);
         ranges[(field - 1) * 2] = r.pos;
         ranges[(field - 1) * 2 + 1] = fieldEnd;
         r.pos = fieldEnd;
@@ -492,7 +490,7 @@ function parseLink(r: WireReader, start: number, end: number): void {
       }
       case 4:
         expectWireType(wt, WIRE_LEN, field, 'Span.Link');
-        parseKeyValue(r, readLengthEnd(r, end), attributes);
+        parseKeyValue(r, readFieldEnd(r, end), attributes);
         break;
       case 5:
         expectWireType(wt, WIRE_VARINT, field, 'Span.Link');
@@ -500,7 +498,7 @@ function parseLink(r: WireReader, start: number, end: number): void {
         break;
       case 6:
         expectWireType(wt, WIRE_FIXED32, field, 'Span.Link');
-        checkFixed(r, end, 4, 'fixed32');
+        checkFixed(r, end, 4);
         r.pos += 4;
         break;
       default:
@@ -512,10 +510,6 @@ function parseLink(r: WireReader, start: number, end: number): void {
   for (let i = 0; i < 6; i++) d[o + i] = ranges[i];
   d[o + 6] = firstAttribute;
   d[o + 7] = attributes.count - firstAttribute;
-}
-
-function checkFixed(r: WireReader, end: number, size: number, what: string): void {
-  if (r.pos + size > end) throw new OtlpDecodeError(`truncated ${what} at byte ${r.pos}`);
 }
 
 function isZero(buf: Buffer, start: number, length: number): boolean {
