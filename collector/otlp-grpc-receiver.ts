@@ -10,9 +10,9 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { isRetryableIngestError, type Ingestor } from './ingest.js';
+import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
-import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
+import type { DecodeOptions } from './otlp/protobuf-decoder.js';
 import { exportResponse, GrpcCode, retryInfoStatus } from './otlp/responses.js';
 
 export interface OtlpGrpcReceiverOptions {
@@ -97,19 +97,13 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
   }
 
   async function exportTraces(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
-    let decoded;
+    let partial;
     try {
-      decoded = decodeTraceRequestProtobuf(call.request, options.decode);
+      partial = await ingestProtobuf(options.ingestor, call.request, options.decode);
     } catch (err) {
       if (err instanceof OtlpDecodeError) {
         return fail(callback, GrpcCode.INVALID_ARGUMENT, `cannot decode ExportTraceServiceRequest: ${err.message}`);
       }
-      throw err;
-    }
-    try {
-      const partial = await options.ingestor.ingest(decoded);
-      callback(null, exportResponse('protobuf', partial));
-    } catch (err) {
       if (isRetryableIngestError(err)) {
         log.warn({ err: err.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
         const message = `spans not stored, retry later: ${err.message}`;
@@ -119,6 +113,7 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
       }
       throw err;
     }
+    callback(null, exportResponse('protobuf', partial));
   }
 
   server.addService(TRACE_SERVICE, {

@@ -3,10 +3,10 @@
 // when storage cannot take more; error bodies are google.rpc.Status in the request's encoding.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
-import { isRetryableIngestError, type Ingestor } from './ingest.js';
+import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
 import { decodeTraceRequestJson } from './otlp/json-decoder.js';
-import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
+import type { DecodeOptions } from './otlp/protobuf-decoder.js';
 import { exportResponse, GrpcCode, statusBody, type OtlpEncoding } from './otlp/responses.js';
 import { BodyTooLargeError, CorruptBodyError, readBody, UnsupportedEncodingError } from './request-body.js';
 
@@ -94,22 +94,16 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
       if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') return reply.code(400).send();
       throw err;
     }
-    let decoded;
+    let partial;
     try {
-      decoded = encoding === 'json' ? decodeTraceRequestJson(body, options.decode) : decodeTraceRequestProtobuf(body, options.decode);
+      // Protobuf is encoded to rows straight from its bytes; JSON goes through the decoded model.
+      partial = encoding === 'json'
+        ? await options.ingestor.ingest(decodeTraceRequestJson(body, options.decode))
+        : await ingestProtobuf(options.ingestor, body, options.decode);
     } catch (err) {
       if (err instanceof OtlpDecodeError) {
         return sendStatus(reply, encoding, 400, GrpcCode.INVALID_ARGUMENT, `cannot decode ExportTraceServiceRequest: ${err.message}`);
       }
-      throw err;
-    }
-    try {
-      const partial = await options.ingestor.ingest(decoded);
-      return reply
-        .code(200)
-        .header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf')
-        .send(exportResponse(encoding, partial));
-    } catch (err) {
       if (isRetryableIngestError(err)) {
         request.log.warn({ err: err.message }, 'ingest refused, client asked to retry');
         reply.header('retry-after', retryAfter);
@@ -117,6 +111,10 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
       }
       throw err;
     }
+    return reply
+      .code(200)
+      .header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf')
+      .send(exportResponse(encoding, partial));
   });
 
   app.route({
