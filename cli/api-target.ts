@@ -25,6 +25,18 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+let apiKey: string | undefined;
+
+/** The read key sent with every API request (from --api-key or VERDICT_API_KEY); one CLI run, one key. */
+export function useApiKey(key: string | undefined): void {
+  apiKey = key === '' ? undefined : key;
+}
+
+/** Headers carrying the read key, for any request to the API (empty when no key is set). */
+export function apiKeyHeaders(): Record<string, string> {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+}
+
 /** An explicit --api (or VERDICT_API_URL) is used as is; otherwise a running collector, else the folder. */
 export async function chooseTarget(explicitApi: string | undefined, config: VerdictConfig): Promise<Target> {
   if (explicitApi) return { kind: 'api', url: explicitApi };
@@ -40,7 +52,7 @@ export async function callApi<T>(baseUrl: string, path: string, init?: { method?
   try {
     res = await fetch(new URL(path, baseUrl), {
       method: init?.method ?? 'GET',
-      headers: init?.body !== undefined ? { 'content-type': 'application/json' } : undefined,
+      headers: { ...apiKeyHeaders(), ...(init?.body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: init?.body !== undefined ? JSON.stringify(init.body) : undefined,
     });
   } catch (err) {
@@ -53,6 +65,10 @@ export async function callApi<T>(baseUrl: string, path: string, init?: { method?
   } catch {
     body = { error: text };
   }
-  if (!res.ok) throw new Error((body as { error?: string }).error ?? `HTTP ${res.status}`);
+  if (!res.ok) {
+    const message = (body as { error?: string }).error ?? `HTTP ${res.status}`;
+    const hint = res.status === 401 ? ' (the API needs a read key: --api-key or VERDICT_API_KEY)' : '';
+    throw new Error(message + hint);
+  }
   return body as T;
 }

@@ -1,6 +1,7 @@
 // The `verdict` command: parses the command line and dispatches to one command module.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CONFIG_FLAGS, ConfigError, loadConfig } from '../collector/config.js';
+import { CONFIG_BOOLEAN_FLAGS, CONFIG_FLAGS, ConfigError, loadConfig } from '../collector/config.js';
+import { useApiKey } from './api-target.js';
 import { UsageError } from './errors.js';
 import { serve } from './commands/serve.js';
 import { sql } from './commands/sql.js';
@@ -10,18 +11,21 @@ const HELP = `verdict — is the new version of your app better or worse than th
 
 Usage:
   verdict serve [--data-dir DIR] [--host HOST] [--otlp-http-port N] [--otlp-grpc-port N] [--api-port N]
-                [--clickhouse-url URL] [--ttl-days N] ...
-  verdict sql "<query>" [--json] [--api URL]
+                [--clickhouse-url URL] [--ttl-days N] [--keys-file FILE] [--insecure] ...
+  verdict sql "<query>" [--json] [--api URL] [--api-key KEY]
 ${QUESTION_HELP}
-Every --flag of serve can also be set as VERDICT_<FLAG> (e.g. VERDICT_DATA_DIR).
+Every --flag of serve can also be set as VERDICT_<FLAG> (e.g. VERDICT_DATA_DIR). API keys:
+VERDICT_INGEST_KEYS and VERDICT_READ_KEYS (comma-separated) or --keys-file; commands that read
+send VERDICT_API_KEY (or --api-key).
 `;
 
 const CLI_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   json: { type: 'boolean' },
   api: { type: 'string' },
+  'api-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
-for (const flag of CONFIG_FLAGS) CLI_OPTIONS[flag] = { type: 'string' };
+for (const flag of CONFIG_FLAGS) CLI_OPTIONS[flag] = { type: CONFIG_BOOLEAN_FLAGS.has(flag) ? 'boolean' : 'string' };
 Object.assign(CLI_OPTIONS, QUESTION_OPTIONS);
 
 export async function main(argv: string[]): Promise<number> {
@@ -52,7 +56,12 @@ async function run(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   const flags: Record<string, string> = {};
-  for (const flag of CONFIG_FLAGS) if (typeof values[flag] === 'string') flags[flag] = values[flag] as string;
+  for (const flag of CONFIG_FLAGS) {
+    if (typeof values[flag] === 'string') flags[flag] = values[flag] as string;
+    else if (values[flag] === true) flags[flag] = 'true';
+  }
+  // Every request the CLI makes to the API carries this read key.
+  useApiKey((values['api-key'] as string | undefined) ?? process.env.VERDICT_API_KEY);
   const config = loadConfig(process.env, flags);
   const api = (values.api as string | undefined) ?? process.env.VERDICT_API_URL;
   switch (command) {

@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
+import { decideFromHeaders, ingestKeyInterceptor, requireReadKey } from './access-control.js';
+import { assertSafeBind, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from './api-keys.js';
 import { createApiServer } from './api-server.js';
 import type { VerdictConfig } from './config.js';
 import { assertDataDirFree, writeCollectorLock } from './data-dir-lock.js';
@@ -12,6 +14,8 @@ import { createIngestor, type Ingestor } from './ingest.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from './otlp-grpc-receiver.js';
 import { createOtlpHttpReceiver } from './otlp-http-receiver.js';
 import { openDurableQueue } from './durable-queue.js';
+import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+import { registerReadiness } from './readiness.js';
 import { startSegmentInserter, type SpanSink } from './segment-inserter.js';
 import { openStore, type Store } from './store.js';
 
@@ -26,6 +30,8 @@ export interface RunningCollector {
   /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`). */
   otlpGrpcUrl: string;
   apiUrl: string;
+  /** The configured API keys (digests only); `enabled` is false when the collector is open. */
+  keys: ApiKeys;
   /** False while a ClickHouse server placement has not been reachable yet to apply the schema. */
   schemaApplied(): boolean;
   /** Stops accepting, finishes in-flight requests, inserts what is queued (bounded), closes the engine. */
@@ -33,10 +39,13 @@ export interface RunningCollector {
 }
 
 export async function startCollector(config: VerdictConfig): Promise<RunningCollector> {
+  // Who may do what is settled before anything opens or listens: without keys, loopback only.
+  const keys = loadApiKeys(config);
+  assertSafeBind(config.host, keys, config.insecure);
   // The data directory (queue, and the embedded engine's files) belongs to one collector at a time.
   const dataDir = resolve(config.dataDir);
   assertDataDirFree(dataDir);
-  const log = pino({ level: config.logLevel });
+  const log = pino({ level: config.logLevel, redact: REDACTED_LOG_PATHS });
   const store = openStore(config);
   const servers: FastifyInstance[] = [];
   let grpc: OtlpGrpcReceiver | undefined;
@@ -86,14 +95,45 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       maxConcurrentRequests: config.maxConcurrentRequests,
       requestTimeoutMs: config.requestTimeoutMs,
       logLevel: config.logLevel,
+      authorize: (headers) => decideFromHeaders(keys, headers, 'ingest'),
     });
+    const responses = createResponseCounters();
+    countHttpResponses(otlp, 'otlp_http', responses);
     servers.push(otlp);
     const otlpHttpUrl = await otlp.listen({ host: config.host, port: config.otlpHttpPort });
     // Same ingest path and size limit as OTLP/HTTP; logs through the HTTP receiver's logger.
-    grpc = createOtlpGrpcReceiver({ ingestor, maxMessageBytes: config.maxBodyBytes, decode: { maxValueDepth: config.maxValueDepth }, log: otlp.log });
+    grpc = createOtlpGrpcReceiver({
+      ingestor,
+      maxMessageBytes: config.maxBodyBytes,
+      decode: { maxValueDepth: config.maxValueDepth },
+      log: otlp.log,
+      // Counting first, so refusals by the key check are counted too.
+      interceptors: keys.enabled ? [countGrpcStatuses(responses), ingestKeyInterceptor(keys)] : [countGrpcStatuses(responses)],
+    });
     const otlpGrpcAddress = await grpc.listen(config.host, config.otlpGrpcPort);
     const api = createApiServer({ client: store.client, readOnlyClient: store.readOnlyClient, flush: () => sink.flush(), logLevel: config.logLevel });
     servers.push(api);
+    // /healthz is always open; metrics and readiness too while only this machine can reach the API
+    // (scrapers and probes often cannot send headers); everything else needs a read key.
+    requireReadKey(api, keys, { openPaths: new Set(['/healthz']), loopbackOpenPaths: new Set(['/metrics', '/readyz']), loopback: isLoopbackHost(config.host) });
+    countHttpResponses(api, 'api', responses);
+    const metricsSources = {
+      ingest: () => ingestor.counters,
+      queue: () => queue.stats(),
+      queueMaxBytes: config.queueMaxBytes,
+      inserter: () => sink.stats(),
+      schemaApplied: () => schemaApplied,
+    };
+    api.get('/metrics', async (_request, reply) => reply.header('content-type', METRICS_CONTENT_TYPE).send(renderMetrics(metricsSources, responses)));
+    registerReadiness(api, {
+      schemaApplied: () => schemaApplied,
+      ping: async (signal) => {
+        const result = await store.readOnlyClient.query({ query: 'SELECT 1', format: 'JSONEachRow', abort_signal: signal });
+        await result.json();
+      },
+      queueBytes: () => queue.stats().bytes,
+      queueMaxBytes: config.queueMaxBytes,
+    });
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
     releaseLock = writeCollectorLock(dataDir, { apiUrl, otlpHttpUrl });
 
@@ -107,6 +147,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       otlpGrpcAddress,
       otlpGrpcUrl: `http://${otlpGrpcAddress}`,
       apiUrl,
+      keys,
       schemaApplied: () => schemaApplied,
       close() {
         closing ??= (async () => {

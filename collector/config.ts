@@ -35,6 +35,14 @@ export interface VerdictConfig {
   /** A request's headers and body must arrive within this time; idle sockets are closed after it. */
   requestTimeoutMs: number;
   logLevel: string;
+  /** Keys that may send spans (VERDICT_INGEST_KEYS, comma-separated; environment only, never a flag). */
+  ingestKeys: string[];
+  /** Keys that may use the query API (VERDICT_READ_KEYS, comma-separated). */
+  readKeys: string[];
+  /** A JSON file `{ "ingest": [...], "read": [...] }` with more keys. */
+  keysFile?: string;
+  /** Listen on a non-loopback address without keys (a network boundary is trusted to protect it). */
+  insecure: boolean;
 }
 
 export class ConfigError extends Error {
@@ -64,12 +72,18 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   maxConcurrentRequests: 256,
   requestTimeoutMs: 30_000,
   logLevel: 'warn',
+  ingestKeys: [],
+  readKeys: [],
+  insecure: false,
 };
 
-type Kind = 'string' | 'port' | 'int';
+type Kind = 'string' | 'port' | 'int' | 'list' | 'boolean';
 
-/** Each setting: its flag (--kebab-case), its environment variable, and how to parse it. */
-const SETTINGS: ReadonlyArray<{ key: keyof VerdictConfig; flag: string; env: string; kind: Kind }> = [
+/**
+ * Each setting: its flag (--kebab-case), its environment variable, and how to parse it. Secrets
+ * that must not show in `ps` (API keys) have no flag.
+ */
+const SETTINGS: ReadonlyArray<{ key: keyof VerdictConfig; flag?: string; env: string; kind: Kind }> = [
   { key: 'dataDir', flag: 'data-dir', env: 'VERDICT_DATA_DIR', kind: 'string' },
   { key: 'host', flag: 'host', env: 'VERDICT_HOST', kind: 'string' },
   { key: 'otlpHttpPort', flag: 'otlp-http-port', env: 'VERDICT_OTLP_HTTP_PORT', kind: 'port' },
@@ -91,11 +105,23 @@ const SETTINGS: ReadonlyArray<{ key: keyof VerdictConfig; flag: string; env: str
   { key: 'maxConcurrentRequests', flag: 'max-concurrent-requests', env: 'VERDICT_MAX_CONCURRENT_REQUESTS', kind: 'int' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VERDICT_REQUEST_TIMEOUT_MS', kind: 'int' },
   { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string' },
+  { key: 'ingestKeys', env: 'VERDICT_INGEST_KEYS', kind: 'list' },
+  { key: 'readKeys', env: 'VERDICT_READ_KEYS', kind: 'list' },
+  { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string' },
+  { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean' },
 ];
 
-export const CONFIG_FLAGS = SETTINGS.map((s) => s.flag);
+export const CONFIG_FLAGS = SETTINGS.flatMap((s) => (s.flag ? [s.flag] : []));
+/** Flags that take no value (`--insecure`); the CLI passes them here as "true". */
+export const CONFIG_BOOLEAN_FLAGS: ReadonlySet<string> = new Set(SETTINGS.flatMap((s) => (s.flag && s.kind === 'boolean' ? [s.flag] : [])));
 
-function parse(kind: Kind, raw: string, source: string): string | number {
+function parse(kind: Kind, raw: string, source: string): string | number | boolean | string[] {
+  if (kind === 'list') return raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (kind === 'boolean') {
+    if (/^(1|true|yes)$/i.test(raw)) return true;
+    if (/^(0|false|no)$/i.test(raw)) return false;
+    throw new ConfigError(`${source} must be true or false, got ${JSON.stringify(raw)}`);
+  }
   if (kind === 'string') {
     if (raw === '') throw new ConfigError(`${source} must not be empty`);
     return raw;
@@ -116,7 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
   for (const s of SETTINGS) {
     const fromEnv = env[s.env];
     if (fromEnv !== undefined && fromEnv !== '') target[s.key] = parse(s.kind, fromEnv, s.env);
-    const fromFlag = flags[s.flag];
+    const fromFlag = s.flag === undefined ? undefined : flags[s.flag];
     if (fromFlag !== undefined) target[s.key] = parse(s.kind, fromFlag, `--${s.flag}`);
   }
   if (config.batchMaxRows < 1) throw new ConfigError('--batch-max-rows must be at least 1');

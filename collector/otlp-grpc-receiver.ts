@@ -7,6 +7,7 @@ import {
   ServerCredentials,
   status as GrpcStatus,
   type sendUnaryData,
+  type ServerInterceptor,
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
@@ -33,6 +34,8 @@ export interface OtlpGrpcReceiverOptions {
    * that never lets go of its connection can hold up shutdown.
    */
   shutdownGraceMs?: number;
+  /** Run on every call before the handler, in order (API keys, response counting). */
+  interceptors?: ServerInterceptor[];
 }
 
 export interface ReceiverLog {
@@ -90,6 +93,7 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     // do not pile up; the HTTP receiver has socket timeouts for the same reason.
     'grpc.keepalive_time_ms': 120_000,
     'grpc.keepalive_timeout_ms': 20_000,
+    interceptors: options.interceptors ?? [],
   });
 
   function fail(callback: sendUnaryData<Buffer>, code: number, details: string, metadata?: Metadata): void {

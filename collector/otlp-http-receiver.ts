@@ -2,7 +2,9 @@
 // 200 with partial success, 400 undecodable, 413 too large, 415 unknown type, 503 + Retry-After
 // when storage cannot take more; error bodies are google.rpc.Status in the request's encoding.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import { REDACTED_LOG_PATHS, type AccessDecision } from './api-keys.js';
 import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
 import { decodeTraceRequestJson } from './otlp/json-decoder.js';
@@ -21,6 +23,8 @@ export interface OtlpHttpReceiverOptions {
   maxConcurrentRequests?: number;
   /** A request must arrive whole within this time, its headers within min(this, 10 s). */
   requestTimeoutMs?: number;
+  /** May the sender ingest (API keys)? Refused with 401/403 before anything else, body unread. */
+  authorize?(headers: IncomingHttpHeaders): AccessDecision;
 }
 
 const CONTENT_TYPES: Record<string, OtlpEncoding> = {
@@ -44,7 +48,7 @@ function sendStatus(reply: FastifyReply, encoding: OtlpEncoding, httpStatus: num
 export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): FastifyInstance {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
-    logger: { level: options.logLevel },
+    logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS },
     bodyLimit: options.maxBodyBytes,
     // Slow or idle clients must not pin sockets: a request must arrive in time, and a socket that
     // says nothing for that long is closed.
@@ -57,6 +61,17 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
 
   // Bounded work in flight: beyond it, senders back off (429 is retryable in OTLP) instead of
   // the process buffering without limit.
+  const authorize = options.authorize;
+  if (authorize) {
+    app.addHook('onRequest', async (request, reply) => {
+      const decision = authorize(request.headers);
+      if (decision.allowed) return;
+      if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="verdict"');
+      return sendStatus(reply, encodingOf(request.headers['content-type']) ?? 'json', decision.status,
+        decision.status === 401 ? GrpcCode.UNAUTHENTICATED : GrpcCode.PERMISSION_DENIED, decision.message);
+    });
+  }
+
   const maxConcurrent = options.maxConcurrentRequests ?? 256;
   let inFlight = 0;
   app.addHook('onRequest', async (request, reply) => {

@@ -5,6 +5,13 @@ import type { VerdictConfig } from '../../collector/config.js';
 
 export async function serve(config: VerdictConfig): Promise<number> {
   const collector = await startCollector(config);
+  const { keys } = collector;
+  const access = keys.enabled
+    ? `API keys required (${keys.counts.ingest} ingest, ${keys.counts.read} read)`
+    : config.insecure
+      ? `open: no API keys, --insecure on ${config.host}`
+      : 'open: no API keys, loopback only';
+  const headersHint = keys.enabled ? ' OTEL_EXPORTER_OTLP_HEADERS=x-verdict-api-key=<ingest key>' : '';
   const where = collector.store.placement === 'embedded' ? `${collector.store.location} (embedded ClickHouse)` : collector.store.location;
   process.stdout.write(
     `verdict collector ready\n` +
@@ -12,7 +19,8 @@ export async function serve(config: VerdictConfig): Promise<number> {
       `  OTLP/gRPC  ${collector.otlpGrpcAddress}\n` +
       `  API        ${collector.apiUrl}\n` +
       `  data       ${where}\n` +
-      `Point an OpenTelemetry SDK at it: OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpHttpUrl}\n`,
+      `  access     ${access}\n` +
+      `Point an OpenTelemetry SDK at it: OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpHttpUrl}${headersHint}\n`,
   );
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -28,6 +28,8 @@ export interface CollectorProcessOptions {
   args?: string[];
   /** Reuse a data directory (e.g. to restart on the same data). */
   dataDir?: string;
+  /** A read key sql() and flush() send, for a collector started with API keys. */
+  apiKey?: string;
 }
 
 // Found from the package root so this works from the TypeScript sources and from dist/ alike.
@@ -64,6 +66,7 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
   const otlpHttpUrl = match('OTLP/HTTP')!.replace(/\/v1\/traces$/, '');
   const apiUrl = match('API')!;
   const grpc = match('OTLP/gRPC');
+  const auth: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
 
   return {
     otlpHttpUrl,
@@ -76,7 +79,7 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
     async sql(query) {
       const res = await fetch(`${apiUrl}/api/sql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({ query }),
       });
       const body = (await res.json()) as { rows?: Record<string, unknown>[]; error?: string };
@@ -84,7 +87,7 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
       return body.rows!;
     },
     async flush() {
-      const res = await fetch(`${apiUrl}/api/flush`, { method: 'POST' });
+      const res = await fetch(`${apiUrl}/api/flush`, { method: 'POST', headers: auth });
       if (!res.ok) throw new Error(`flush failed (${res.status}): ${await res.text()}`);
     },
     async stop() {

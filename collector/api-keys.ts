@@ -1,0 +1,143 @@
+// Who may do what: ingest keys send spans, read keys use the API. Keys come from the environment
+// (comma-separated) and/or a JSON keys file, are held only as SHA-256 digests and compared in
+// constant time; without keys the collector must stay on loopback unless told it is insecure.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+export type KeyRole = 'ingest' | 'read';
+
+export interface ApiKeys {
+  /** True when at least one key is configured: every request then needs one. */
+  readonly enabled: boolean;
+  readonly counts: Readonly<Record<KeyRole, number>>;
+  /** What a request presenting `key` may do (empty for a missing or unknown key). */
+  roles(key: string | undefined): ReadonlySet<KeyRole>;
+}
+
+/** The outcome of checking a request: allowed, or the status to answer and why. */
+export type AccessDecision = { allowed: true } | { allowed: false; status: 401 | 403; message: string };
+
+/** A keys file that cannot be read, or a key that is too weak to be one. */
+export class ApiKeyConfigError extends Error {
+  readonly code = 'API_KEY_CONFIG';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ApiKeyConfigError';
+  }
+}
+
+/** Non-loopback bind without keys and without --insecure. */
+export class InsecureBindError extends Error {
+  readonly code = 'INSECURE_BIND';
+  constructor(host: string) {
+    super(
+      `refusing to listen on ${host} without API keys: anyone who can reach it could send spans and read them. ` +
+        'Set VERDICT_INGEST_KEYS and VERDICT_READ_KEYS (or --keys-file), bind to 127.0.0.1, or pass --insecure to accept the risk',
+    );
+    this.name = 'InsecureBindError';
+  }
+}
+
+/** Short keys are guessable; 16 characters is the least we take (32 random bytes in base64url is typical). */
+export const MIN_KEY_LENGTH = 16;
+
+/** Header names a key may arrive in (lower case, as Node and gRPC metadata give them). */
+export const KEY_HEADERS = ['authorization', 'x-verdict-api-key'] as const;
+
+/** Log paths pino must never print: the keys travel in these headers. */
+export const REDACTED_LOG_PATHS = ['req.headers.authorization', 'req.headers["x-verdict-api-key"]', 'headers.authorization', 'headers["x-verdict-api-key"]'];
+
+export interface KeySources {
+  ingestKeys: string[];
+  readKeys: string[];
+  keysFile?: string;
+}
+
+const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+
+/** Reads the keys from the configuration and the keys file (`{ "ingest": [...], "read": [...] }`). */
+export function loadApiKeys(sources: KeySources): ApiKeys {
+  const ingest = [...sources.ingestKeys];
+  const read = [...sources.readKeys];
+  if (sources.keysFile) {
+    const file = readKeysFile(sources.keysFile);
+    ingest.push(...file.ingest);
+    read.push(...file.read);
+  }
+  for (const key of [...ingest, ...read]) {
+    // The message names the length only: a key must never reach a log or a terminal.
+    if (key.length < MIN_KEY_LENGTH) throw new ApiKeyConfigError(`an API key has ${key.length} characters; keys need at least ${MIN_KEY_LENGTH}`);
+  }
+  return createApiKeys({ ingest, read });
+}
+
+export function createApiKeys(keys: Record<KeyRole, string[]>): ApiKeys {
+  const entries = (['ingest', 'read'] as const).flatMap((role) => keys[role].map((key) => ({ role, digest: digest(key) })));
+  return {
+    enabled: entries.length > 0,
+    counts: { ingest: new Set(keys.ingest).size, read: new Set(keys.read).size },
+    roles(key) {
+      const roles = new Set<KeyRole>();
+      if (key === undefined || key === '') return roles;
+      // Digests have one length whatever the key's, and every entry is compared (no early exit):
+      // the time taken tells nothing about the key or how much of it matched.
+      const presented = digest(key);
+      for (const entry of entries) if (timingSafeEqual(presented, entry.digest)) roles.add(entry.role);
+      return roles;
+    },
+  };
+}
+
+function readKeysFile(path: string): Record<KeyRole, string[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    // Not the file's content: a JSON parse error can quote part of it.
+    const reason = (err as NodeJS.ErrnoException).code ?? 'not valid JSON';
+    throw new ApiKeyConfigError(`cannot read the keys file ${path}: ${reason}`);
+  }
+  const shape = `the keys file ${path} must be JSON like { "ingest": ["…"], "read": ["…"] }`;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiKeyConfigError(shape);
+  const out: Record<KeyRole, string[]> = { ingest: [], read: [] };
+  for (const [field, value] of Object.entries(parsed)) {
+    if (field !== 'ingest' && field !== 'read') throw new ApiKeyConfigError(`${shape}; unknown field ${JSON.stringify(field)}`);
+    if (!Array.isArray(value) || !value.every((k) => typeof k === 'string')) throw new ApiKeyConfigError(`${shape}; "${field}" must be an array of strings`);
+    out[field] = value.map((k: string) => k.trim()).filter((k) => k !== '');
+  }
+  return out;
+}
+
+/** The key a request presents: `Authorization: Bearer <key>` or `x-verdict-api-key: <key>`. */
+export function presentedKey(header: (name: (typeof KEY_HEADERS)[number]) => string | undefined): string | undefined {
+  const authorization = header('authorization');
+  if (authorization) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (m) return m[1];
+  }
+  const direct = header('x-verdict-api-key')?.trim();
+  return direct === '' ? undefined : direct;
+}
+
+/** May a request presenting `key` do what needs `role`? 401 without a known key, 403 with the other kind. */
+export function decide(keys: ApiKeys, key: string | undefined, role: KeyRole): AccessDecision {
+  if (!keys.enabled) return { allowed: true };
+  const roles = keys.roles(key);
+  if (roles.has(role)) return { allowed: true };
+  if (roles.size === 0) {
+    return { allowed: false, status: 401, message: key === undefined ? `missing API key: send an ${role} key as "Authorization: Bearer <key>" or "x-verdict-api-key"` : 'unknown API key' };
+  }
+  const other = role === 'ingest' ? 'a read key cannot send spans: use an ingest key' : 'an ingest key cannot read: use a read key';
+  return { allowed: false, status: 403, message: other };
+}
+
+/** True for addresses only this machine can reach. Host names other than localhost count as not. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Without keys, only loopback; `insecure` is the operator saying a network boundary protects it. */
+export function assertSafeBind(host: string, keys: ApiKeys, insecure: boolean): void {
+  if (!keys.enabled && !insecure && !isLoopbackHost(host)) throw new InsecureBindError(host);
+}
