@@ -41,22 +41,21 @@ export async function latency(client: ClickHouseClient, options: LatencyOptions 
   let request = cohort.request;
   const params = { ...scope.params, ...cohort.params, per_decade: perDecade, versions: options.versions ?? [] };
   if (options.versions?.length) request = `${request} AND AppVersion IN {versions:Array(String)}`;
-  const fragments = { scope: scope.sql, request };
-  const [histogram, quantiles] = [
-    await queryRows(client, renderSql('latency', fragments), params),
-    await queryRows(client, renderSql('latency-quantiles', fragments), params),
-  ];
-  if (histogram.length === 0) return { buckets: [], series: [] };
-  const indexes = histogram.map((r) => num(r.bucket));
-  const lo = Math.min(...indexes);
-  const hi = Math.max(...indexes);
+  const rows = await queryRows(client, renderSql('latency', { scope: scope.sql, request }), params);
+  if (rows.length === 0) return { buckets: [], series: [] };
+  const histograms = rows.map((r) => {
+    const [indexes, counts] = r.histogram as [unknown[], unknown[]];
+    return new Map(indexes.map((i, k) => [num(i), num(counts[k])]));
+  });
+  const all = histograms.flatMap((h) => [...h.keys()]);
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
   const buckets: LatencyBucket[] = [];
   for (let i = lo; i <= hi; i++) buckets.push({ lowerMs: round(10 ** (i / perDecade), 6), upperMs: round(10 ** ((i + 1) / perDecade), 6) });
-  const series = quantiles.map((q): LatencySeries => {
-    const ns = (q.latency_ns as unknown[]).map((v) => round(num(v) / 1e6, 3));
-    return { version: String(q.version), requests: num(q.requests), latencyMs: { p50: ns[0], p90: ns[1], p95: ns[2], p99: ns[3] }, counts: new Array(hi - lo + 1).fill(0) };
+  const series = rows.map((r, k): LatencySeries => {
+    const ms = (r.latency_ns as unknown[]).map((v) => round(num(v) / 1e6, 3));
+    const counts = buckets.map((_, i) => histograms[k].get(lo + i) ?? 0);
+    return { version: String(r.version), requests: num(r.requests), latencyMs: { p50: ms[0], p90: ms[1], p95: ms[2], p99: ms[3] }, counts };
   });
-  const byVersion = new Map(series.map((s) => [s.version, s]));
-  for (const r of histogram) byVersion.get(String(r.version))!.counts[num(r.bucket) - lo] += num(r.requests);
   return { buckets, series };
 }

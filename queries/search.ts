@@ -3,6 +3,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { filterSql, scopeSql } from './cohort.js';
 import { QueryInputError, isoFromMs, num, queryRows, renderSql, round } from './run-query.js';
+import { dataRange } from './error-rate.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
 
 export interface SearchOptions {
@@ -57,20 +58,46 @@ function encodeCursor(ns: string, trace: string): string {
   return Buffer.from(JSON.stringify([ns, trace])).toString('base64url');
 }
 
+/** How far back each step of a search looks: most searches fill a page from the latest hours. */
+const WINDOWS_MS = [3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000, Infinity];
+
 export async function search(client: ClickHouseClient, options: SearchOptions = {}): Promise<SearchResult> {
   const limit = options.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) throw new QueryInputError(`limit must be an integer from 1 to ${MAX_SEARCH_LIMIT}`);
-  const scope = scopeSql({ service: options.service, environment: options.environment, range: options.range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS } });
-  const filter = filterSql(options.filter?.trim() || undefined, scope, 'f_');
+  const range = options.range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS };
+  const filterText = options.filter?.trim() || undefined;
   const cursor = decodeCursor(options.cursor);
-  const rows = await queryRows(client, renderSql('search', { scope: scope.sql, request: filter.sql }), {
-    ...scope.params,
-    ...filter.params,
-    cursor_ns: cursor.ns,
-    cursor_trace: cursor.trace,
-    limit,
-  });
-  const traces = rows.map((r): TraceSummary => ({
+  // Compiled once (a bad filter fails before any query); its span sub-queries use the window's
+  // scope parameters, which change per window.
+  const scopeFor = (r: TimeRange) => scopeSql({ service: options.service, environment: options.environment, range: r });
+  const filter = filterSql(filterText, scopeFor(range), 'f_');
+  // Newest first without reading everything: the table is not sorted by time, so the search walks
+  // back in growing windows (an hour, six hours, a day, …) from the newest span, and stops as soon as
+  // a page is full. Each window prunes whole daily partitions.
+  const latest = await dataRange(client, { service: options.service, environment: options.environment }, range);
+  let upper = Math.min(range.toMs, latest.toMs + 1, cursor === FIRST_PAGE ? Infinity : Number(BigInt(cursor.ns) / 1_000_000n) + 1);
+  const traces: TraceSummary[] = [];
+  for (const width of WINDOWS_MS) {
+    if (upper <= range.fromMs) break;
+    const lower = Math.max(range.fromMs, upper - width);
+    const scope = scopeFor({ fromMs: lower, toMs: upper });
+    const rows = await queryRows(client, renderSql('search', { scope: scope.sql, request: filter.sql }), {
+      ...scope.params,
+      ...filter.params,
+      cursor_ns: cursor.ns,
+      cursor_trace: cursor.trace,
+      limit: limit - traces.length,
+    });
+    traces.push(...rows.map(summaryOf));
+    if (traces.length >= limit) break;
+    upper = lower;
+  }
+  const last = traces[traces.length - 1];
+  return { traces, nextCursor: traces.length === limit && last ? encodeCursor(last.startUnixNano, last.traceId) : null };
+}
+
+function summaryOf(r: Record<string, unknown>): TraceSummary {
+  return {
     traceId: String(r.trace_id),
     start: isoFromMs(Number(BigInt(String(r.start_ns)) / 1_000_000n)),
     startUnixNano: String(r.start_ns),
@@ -83,7 +110,5 @@ export async function search(client: ClickHouseClient, options: SearchOptions = 
     environment: String(r.environment),
     sessionId: String(r.session_id),
     userId: String(r.user_id),
-  }));
-  const last = traces[traces.length - 1];
-  return { traces, nextCursor: traces.length === limit && last ? encodeCursor(last.startUnixNano, last.traceId) : null };
+  };
 }

@@ -1,10 +1,5 @@
--- trace: all spans of one trace with their events and links, read within the trace's time range
--- from otel_traces_trace_id_ts (as Grafana does) so the engine skips the other days' parts.
-WITH (
-    SELECT (min(Start), max(End))
-    FROM otel_traces_trace_id_ts
-    WHERE TraceId = {trace:String}
-) AS bounds
+-- trace, step 2: all spans of one trace with their events and links, read only within the time
+-- range step 1 found (as parameters, so the engine prunes partitions before it reads a granule).
 SELECT
     SpanId AS span_id,
     ParentSpanId AS parent_span_id,
@@ -28,7 +23,7 @@ SELECT
     `Links.Attributes` AS link_attributes
 FROM otel_traces
 WHERE TraceId = {trace:String}
-    AND Timestamp >= toDateTime64(bounds.1, 9)
-    AND Timestamp < toDateTime64(bounds.2, 9) + INTERVAL 1 SECOND
+    AND Timestamp >= toDateTime64({start_s:UInt32}, 9)
+    AND Timestamp < toDateTime64({end_s:UInt32} + 1, 9)
 ORDER BY Timestamp, SpanId
 LIMIT {limit:UInt32}

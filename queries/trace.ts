@@ -1,7 +1,7 @@
 // trace: one trace's spans as a tree (children under their parent, in start order), with events
 // and links. A span whose parent is not stored (not yet arrived, or sampled out) becomes a root.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { QueryInputError, isoFromMs, queryRows, renderSql, round } from './run-query.js';
+import { QueryInputError, isoFromMs, num, queryRows, renderSql, round } from './run-query.js';
 
 export interface SpanEvent {
   time: string | null;
@@ -51,7 +51,11 @@ export function normalizeTraceId(id: string): string {
 
 export async function trace(client: ClickHouseClient, traceId: string): Promise<TraceTree | null> {
   const id = normalizeTraceId(traceId);
-  const rows = await queryRows(client, renderSql('trace'), { trace: id, limit: MAX_TRACE_SPANS });
+  // Two steps: the trace's time range from the small lookup table, then its spans within that range
+  // only; a trace the lookup does not know has no spans (the lookup is filled by a materialized view).
+  const [bounds] = await queryRows(client, renderSql('trace-bounds'), { trace: id });
+  if (!bounds || num(bounds.start_s) === 0) return null;
+  const rows = await queryRows(client, renderSql('trace'), { trace: id, limit: MAX_TRACE_SPANS, start_s: num(bounds.start_s), end_s: num(bounds.end_s) });
   if (rows.length === 0) return null;
   const nodes = rows.map((r): SpanNode => {
     const eventNs = r.event_ns as string[];

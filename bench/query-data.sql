@@ -1,0 +1,90 @@
+-- Generates the query benchmark's data set inside the engine: trace number n in [first, first+count)
+-- becomes one request (a root Server span) plus 2-4 child spans, 4 spans per trace on average.
+-- Everything is derived from hashes of n, so the same parameters always produce the same spans.
+-- Deployment story (production; staging runs one day ahead, development two):
+--   day 0-7 1.0.0, 7-14 1.1.0, 14-17 1.2.0 (slower, more errors), 17-20 back to 1.1.0 (rollback),
+--   20-22 1.3.0 as a 10 % canary beside 1.1.0, 22-27 1.3.0, from 27 2.0.0 as a 20 % canary beside 1.3.0.
+-- Sessions: five turns each, interleaved with other sessions' turns, same service/environment/user.
+INSERT INTO otel_traces (
+    Timestamp, TraceId, SpanId, ParentSpanId, TraceState, SpanName, SpanKind, ServiceName,
+    ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes, Duration, StatusCode, StatusMessage,
+    `Events.Timestamp`, `Events.Name`, `Events.Attributes`,
+    `Links.TraceId`, `Links.SpanId`, `Links.TraceState`, `Links.Attributes`)
+WITH
+    number AS n,
+    intDiv(n, 40) * 8 + n % 8 AS session_no,
+    cityHash64(session_no, 'session') AS sh,
+    ['chat-api', 'search-api', 'ingest-worker'][multiIf(sh % 100 < 50, 1, sh % 100 < 80, 2, 3)] AS service,
+    ['production', 'staging', 'development'][multiIf(intDiv(sh, 100) % 100 < 80, 1, intDiv(sh, 100) % 100 < 95, 2, 3)] AS env,
+    intDiv(sh, 10000) % 100 AS canary_roll,
+    toInt64({start_ns:Int64} + n * {step_ns:Int64} + cityHash64(n, 'jitter') % {step_ns:Int64}) AS root_ns,
+    (root_ns - {start_ns:Int64}) / 86400e9 + multiIf(env = 'staging', 1, env = 'development', 2, 0) AS day,
+    multiIf(
+        day < 7, '1.0.0',
+        day < 14, '1.1.0',
+        day < 17, '1.2.0',
+        day < 20, '1.1.0',
+        day < 22, if(canary_roll < 10, '1.3.0', '1.1.0'),
+        day < 27, '1.3.0',
+        if(canary_roll < 20, '2.0.0', '1.3.0')) AS version,
+    transform(version, ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '2.0.0'],
+        ['3f2a9c1e0b7d', '8e41d0c2a9f3', 'c07b5e19d4a2', '5d9e2f70b1c8', 'a4c8e3b6f012'], '') AS git_commit,
+    transform(version, ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '2.0.0'], [1.0, 0.95, 1.3, 0.9, 0.8], 1.0) AS slowness,
+    transform(version, ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '2.0.0'], [0.02, 0.018, 0.045, 0.017, 0.015], 0.02) AS error_p,
+    cityHash64(n, 'u1') / 18446744073709551616. AS u1,
+    cityHash64(n, 'u2') / 18446744073709551616. AS u2,
+    cityHash64(n, 'u3') / 18446744073709551616. AS u3,
+    sqrt(-2 * log(greatest(u1, 1e-12))) * cos(2 * pi() * u2) AS z,
+    toUInt64(multiIf(service = 'chat-api', 420e6, service = 'search-api', 120e6, 900e6) * slowness * exp(0.5 * z)) AS root_duration,
+    u3 < error_p AS is_error,
+    multiIf(
+        version = '1.2.0' AND u3 < error_p * 0.4, 'context length exceeded',
+        version = '2.0.0' AND u3 < error_p * 0.3, 'tool schema mismatch',
+        ['upstream timeout', 'rate limited by provider', 'invalid request', 'internal error'][1 + cityHash64(n, 'msg') % 4]) AS error_message,
+    multiIf(
+        service = 'chat-api', if(u2 < 0.8, 'POST /chat', 'POST /chat/stream'),
+        service = 'search-api', 'GET /search',
+        'process document') AS root_name,
+    2 + cityHash64(n, 'kids') % 3 AS children,
+    lower(concat(hex(cityHash64(n, 't1')), hex(cityHash64(n, 't2')))) AS trace_id,
+    lower(hex(cityHash64(n, 'root'))) AS root_span_id,
+    concat('session-', toString(session_no)) AS session_id,
+    concat('user-', toString(intDiv(sh, 1000000) % 5000)) AS user_id,
+    if(u1 < 0.7, 'gpt-4o-mini', 'gpt-4o') AS model,
+    arrayJoin(range(toUInt64(children + 1))) AS i,
+    ['', 'retrieve documents', 'chat', 'tool.call search', 'rerank'][i + 1] AS child_kind,
+    toUInt64(root_duration * (0.1 + 0.2 * (cityHash64(n, i) % 100) / 100)) AS child_duration,
+    toUInt64(toUInt64(multiIf(version = '2.0.0', 600, 900)) + cityHash64(n, 'in') % 600) AS input_tokens,
+    toUInt64(150 + cityHash64(n, 'out') % 200) AS output_tokens
+SELECT
+    fromUnixTimestamp64Nano(if(i = 0, root_ns, root_ns + toInt64(root_duration / 20 * i))) AS Timestamp,
+    trace_id AS TraceId,
+    if(i = 0, root_span_id, lower(hex(cityHash64(n, 'span', i)))) AS SpanId,
+    if(i = 0, '', root_span_id) AS ParentSpanId,
+    '' AS TraceState,
+    if(i = 0, root_name, if(child_kind = 'chat', concat('chat ', model), child_kind)) AS SpanName,
+    multiIf(i = 0, 'Server', child_kind = 'chat', 'Client', 'Internal') AS SpanKind,
+    service AS ServiceName,
+    map('service.name', service, 'service.version', version, 'deployment.environment.name', env,
+        'vcs.ref.head.revision', git_commit, 'host.name', concat(service, '-', toString(sh % 4)),
+        'cloud.region', ['eu-west-1', 'us-east-1'][1 + sh % 2], 'telemetry.sdk.language', 'nodejs') AS ResourceAttributes,
+    'verdict-bench' AS ScopeName,
+    '1.0.0' AS ScopeVersion,
+    multiIf(
+        i = 0, map('app.version', version, 'session.id', session_id, 'user.id', user_id,
+                   'http.route', root_name, 'feature.new_ranker', if(canary_roll % 2 = 0, 'on', 'off')),
+        child_kind = 'chat', map('app.version', version, 'session.id', session_id,
+                   'gen_ai.system', 'openai', 'gen_ai.request.model', model,
+                   'gen_ai.usage.input_tokens', toString(input_tokens), 'gen_ai.usage.output_tokens', toString(output_tokens)),
+        map('app.version', version, 'session.id', session_id)) AS SpanAttributes,
+    if(i = 0, root_duration, child_duration) AS Duration,
+    multiIf(i = 0 AND is_error, 'Error', i = 0, 'Ok', 'Unset') AS StatusCode,
+    if(i = 0 AND is_error, error_message, '') AS StatusMessage,
+    if(i = 0 AND is_error, [fromUnixTimestamp64Nano(root_ns + toInt64(root_duration))], []) AS `Events.Timestamp`,
+    if(i = 0 AND is_error, ['exception'], []) AS `Events.Name`,
+    if(i = 0 AND is_error, [map('exception.type', 'Error', 'exception.message', error_message)], []) AS `Events.Attributes`,
+    [] AS `Links.TraceId`,
+    [] AS `Links.SpanId`,
+    [] AS `Links.TraceState`,
+    [] AS `Links.Attributes`
+FROM numbers({first:UInt64}, {count:UInt64})

@@ -1,0 +1,202 @@
+// npm run bench:query — generates a realistic 10M-span data set (30 days, 3 services, 5 versions,
+// 3 environments, sessions, a rollback and two canaries; bench/query-data.sql) inside the engine,
+// then times every question cold and warm through the typed query layer.
+//
+//   cold: the first run after dropping the engine's caches (marks, uncompressed blocks, query
+//         condition cache, page cache); the OS page cache stays warm — the data set fits in RAM.
+//   warm: the median of 5 runs after one untimed run.
+//
+// The data set is kept in .verdict/bench-query (BENCH_DIR) and reused while the generator and size
+// are unchanged; BENCH_TRACES sets the size (default 2.5M traces ≈ 10M spans), BENCH_REGENERATE=1
+// rebuilds it.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { loadConfig } from '../collector/config.js';
+import { openStore } from '../collector/store.js';
+import { applySchema } from '../schema/apply-schema.js';
+import { PACKAGE_ROOT, readSqlFile } from '../schema/sql-files.js';
+import { compare } from '../queries/compare.js';
+import { deployments } from '../queries/deployments.js';
+import { errorRate } from '../queries/error-rate.js';
+import { errors } from '../queries/errors.js';
+import { latency } from '../queries/latency.js';
+import { search } from '../queries/search.js';
+import { session, sessions } from '../queries/sessions.js';
+import { trace } from '../queries/trace.js';
+import { versions } from '../queries/versions.js';
+
+const TRACES = Number(process.env.BENCH_TRACES ?? 2_500_000);
+const DIR = resolve(process.env.BENCH_DIR ?? join(PACKAGE_ROOT, '.verdict', 'bench-query'));
+const DAYS = 30;
+const CHUNK = 100_000;
+const WARM_RUNS = 5;
+
+interface Marker {
+  generator: string;
+  traces: number;
+  startMs: number;
+  spans: number;
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function one<T = Record<string, unknown>>(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<T> {
+  const res = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return (await res.json<T>())[0];
+}
+
+function progress(done: number, total: number, startedMs: number): void {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  const elapsed = (performance.now() - startedMs) / 1000;
+  const eta = done > 0 ? (elapsed / done) * (total - done) : 0;
+  const line = `  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((done / total) * 100).toFixed(0).padStart(3)}%  ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} traces  ${elapsed.toFixed(0)} s, ~${eta.toFixed(0)} s left`;
+  if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
+  else if (done === total || Math.floor((done / total) * 10) !== Math.floor(((done - CHUNK) / total) * 10)) log(line);
+}
+
+async function generate(client: ClickHouseClient): Promise<Marker> {
+  const sql = readSqlFile('bench/query-data.sql');
+  // Whole days, ending at the start of today (UTC): "now" in the data set is the end of day 30.
+  const endMs = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  const startMs = endMs - DAYS * 86_400_000;
+  const stepNs = (BigInt(DAYS) * 86_400_000_000_000n) / BigInt(TRACES);
+  log(`generating ${TRACES.toLocaleString('en-US')} traces (≈${(TRACES * 4).toLocaleString('en-US')} spans) over ${DAYS} days into ${DIR}`);
+  const started = performance.now();
+  for (let first = 0; first < TRACES; first += CHUNK) {
+    await client.command({
+      query: sql,
+      query_params: { first, count: Math.min(CHUNK, TRACES - first), start_ns: (BigInt(startMs) * 1_000_000n).toString(), step_ns: stepNs.toString() },
+    });
+    progress(Math.min(first + CHUNK, TRACES), TRACES, started);
+  }
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  const { spans } = await one<{ spans: number }>(client, 'SELECT count() AS spans FROM otel_traces');
+  const seconds = (performance.now() - started) / 1000;
+  log(`  ${Number(spans).toLocaleString('en-US')} spans in ${seconds.toFixed(0)} s (${Math.round(Number(spans) / seconds).toLocaleString('en-US')} spans/s, materialized views included)`);
+  return { generator: '', traces: TRACES, startMs, spans: Number(spans) };
+}
+
+async function waitForMerges(client: ClickHouseClient): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const { n } = await one<{ n: number }>(client, 'SELECT count() AS n FROM system.merges');
+    if (Number(n) === 0 || performance.now() - started > 600_000) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function dropCaches(client: ClickHouseClient): Promise<void> {
+  for (const cache of ['MARK', 'UNCOMPRESSED', 'QUERY CONDITION', 'QUERY', 'MMAP', 'PRIMARY INDEX', 'PAGE']) {
+    await client.command({ query: `SYSTEM DROP ${cache} CACHE` });
+  }
+}
+
+interface Timing {
+  question: string;
+  coldMs: number;
+  warmMs: number;
+  target?: number;
+}
+
+async function time(client: ClickHouseClient, question: string, run: () => Promise<unknown>, target?: number): Promise<Timing> {
+  await dropCaches(client);
+  let t = performance.now();
+  await run();
+  const coldMs = performance.now() - t;
+  await run();
+  const runs: number[] = [];
+  for (let i = 0; i < WARM_RUNS; i++) {
+    t = performance.now();
+    await run();
+    runs.push(performance.now() - t);
+  }
+  runs.sort((a, b) => a - b);
+  const timing = { question, coldMs, warmMs: runs[Math.floor(runs.length / 2)], target };
+  const verdict = target === undefined ? '' : timing.warmMs < target ? `  (target < ${target} ms: met)` : `  (target < ${target} ms: MISSED)`;
+  log(`  ${question.padEnd(48)} warm ${timing.warmMs.toFixed(1).padStart(7)} ms   cold ${coldMs.toFixed(1).padStart(7)} ms${verdict}`);
+  return timing;
+}
+
+async function main(): Promise<void> {
+  const generator = createHash('sha256').update(readFileSync(join(PACKAGE_ROOT, 'bench', 'query-data.sql'))).update(String(TRACES)).digest('hex').slice(0, 16);
+  const markerFile = join(DIR, 'bench-query.json');
+  let marker: Marker | undefined = existsSync(markerFile) ? (JSON.parse(readFileSync(markerFile, 'utf8')) as Marker) : undefined;
+  if (marker && (marker.generator !== generator || process.env.BENCH_REGENERATE === '1')) {
+    log(`the data set in ${DIR} is from another generator or size: rebuilding it`);
+    rmSync(DIR, { recursive: true, force: true });
+    marker = undefined;
+  }
+  const store = openStore(loadConfig({}, { 'data-dir': DIR }));
+  const client = store.client;
+  try {
+    await applySchema(client);
+    if (!marker) {
+      marker = { ...(await generate(client)), generator };
+      writeFileSync(markerFile, JSON.stringify(marker));
+    } else {
+      log(`reusing ${marker.spans.toLocaleString('en-US')} spans in ${DIR} (BENCH_REGENERATE=1 rebuilds)`);
+    }
+    log('waiting for background merges to settle…');
+    await waitForMerges(client);
+    const disk = await one<{ tables: string }>(
+      client,
+      "SELECT arrayStringConcat(groupArray(concat(table, ' ', formatReadableSize(bytes))), ', ') AS tables FROM (SELECT table, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table ORDER BY bytes DESC)",
+    );
+    log(`on disk: ${disk.tables}`);
+
+    const prod = { service: 'chat-api', environment: 'production' };
+    const { trace_id: traceId } = await one<{ trace_id: string }>(
+      client,
+      "SELECT lower(concat(hex(cityHash64(toUInt64(1234567), 't1')), hex(cityHash64(toUInt64(1234567), 't2')))) AS trace_id",
+    );
+    const { session_id: sessionId } = await one<{ session_id: string }>(
+      client,
+      "SELECT SessionId AS session_id FROM otel_traces WHERE TraceId = {t:String} AND IsRequest = 1 LIMIT 1",
+      { t: traceId },
+    );
+
+    log('');
+    log(`${marker.spans.toLocaleString('en-US')} spans; each question cold, then warm (median of ${WARM_RUNS}):`);
+    const timings: Timing[] = [];
+    const q = (name: string, run: () => Promise<unknown>, target?: number) => time(client, name, run, target).then((t) => timings.push(t));
+    await q('versions (all services and environments)', () => versions(client));
+    await q('compare 1.1.0 → 1.2.0 (chat-api, production)', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' } }), 150);
+    await q('compare, time-aligned', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.3.0' }, align: true }), 150);
+    await q('compare A/B by feature-flag filter (raw spans)', () =>
+      compare(client, { ...prod, baseline: { version: '1.3.0', filter: "attributes.`feature.new_ranker` = 'off'" }, candidate: { version: '1.3.0', filter: "attributes.`feature.new_ranker` = 'on'" } }),
+    );
+    await q('compare broken down by request name', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'name' }));
+    await q('compare broken down by model (LLM child spans)', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'model' }));
+    await q('error rate over time (30 days, per version)', () => errorRate(client, prod), 150);
+    await q('error rate over time, all services', () => errorRate(client, {}), 150);
+    await q('errors new in 1.2.0', () => errors(client, { ...prod, baseline: '1.1.0', candidate: '1.2.0' }));
+    await q('latency distribution per version', () => latency(client, prod));
+    await q('deployments (all services and environments)', () => deployments(client));
+    await q('sessions of 1.2.0 (100 most recent)', () => sessions(client, { ...prod, version: '1.2.0' }));
+    await q('one session in order', () => session(client, sessionId));
+    await q("search: tags.environment + status = 'ERROR'", () => search(client, { filter: "resource.`deployment.environment.name` = 'production' AND attributes.status = 'ERROR'" }));
+    await q('search: span.attributes model + duration', () =>
+      search(client, { filter: "span.attributes.gen_ai.request.model = 'gpt-4o' AND version = '2.0.0' AND attributes.execution_time_ms > 1000" }),
+    );
+    await q('trace by id', () => trace(client, traceId), 50);
+
+    log('');
+    log('| question | warm ms | cold ms |');
+    log('|---|---:|---:|');
+    for (const t of timings) log(`| ${t.question}${t.target ? ` (target < ${t.target})` : ''} | ${t.warmMs.toFixed(0)} | ${t.coldMs.toFixed(0)} |`);
+    const missed = timings.filter((t) => t.target !== undefined && t.warmMs >= t.target);
+    if (missed.length > 0) log(`\nmissed targets: ${missed.map((t) => t.question).join('; ')}`);
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:query failed: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});
