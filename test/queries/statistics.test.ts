@@ -1,0 +1,76 @@
+// compare's statistics against hand computations and textbook examples.
+import { describe, expect, it } from 'vitest';
+import {
+  fisherExactP,
+  meanDifferenceTest,
+  quantileCiRanks,
+  quantileDifferenceCi,
+  twoProportionTest,
+  twoSidedP,
+  verdictOf,
+  Z_95,
+} from '../../queries/statistics.js';
+
+describe('normal distribution', () => {
+  it('gives the familiar two-sided p-values', () => {
+    expect(twoSidedP(0)).toBeCloseTo(1, 6);
+    expect(twoSidedP(Z_95)).toBeCloseTo(0.05, 6);
+    expect(twoSidedP(-2.5758293035489)).toBeCloseTo(0.01, 6);
+    expect(twoSidedP(Infinity)).toBe(0);
+  });
+});
+
+describe('error-rate test', () => {
+  it('uses the pooled z-test and the Wald interval with enough events', () => {
+    // 100/2000 vs 180/2000: z = 0.04 / sqrt(0.07 · 0.93 · 0.001) = 4.9576.
+    const t = twoProportionTest(100, 2000, 180, 2000);
+    expect(t.test).toBe('two-proportion z-test');
+    expect(t.pValue! / twoSidedP(0.04 / Math.sqrt(0.07 * 0.93 * 0.001))).toBeCloseTo(1, 9);
+    expect(t.ciLow).toBeCloseTo(0.04 - Z_95 * Math.sqrt((0.05 * 0.95) / 2000 + (0.09 * 0.91) / 2000), 12);
+  });
+
+  it("uses Fisher's exact test when events are rare", () => {
+    // Fisher's tea-tasting table [[3, 1], [1, 3]]: two-sided p = 34/70 = 0.4857.
+    expect(fisherExactP(3, 4, 1, 4)).toBeCloseTo(34 / 70, 9);
+    // 0/1000 vs 5/1000: P(0) = P(5) = C(1000,5)/C(2000,5) ≈ 0.03094 each, the rest more likely.
+    const t = twoProportionTest(0, 1000, 5, 1000);
+    expect(t.test).toBe('Fisher exact test');
+    const p0 = (1000 * 999 * 998 * 997 * 996) / (2000 * 1999 * 1998 * 1997 * 1996);
+    expect(t.pValue).toBeCloseTo(2 * p0, 9);
+    // Newcombe's interval stays inside [-1, 1] and contains the difference.
+    expect(t.ciLow!).toBeLessThan(0.005);
+    expect(t.ciHigh!).toBeGreaterThan(0.005);
+    expect(t.ciLow!).toBeGreaterThan(-0.01);
+  });
+});
+
+describe('per-request means (ratio estimator over traces)', () => {
+  it('reduces to Welch with one request per trace', () => {
+    // Baseline 1, 2, 3, 4 and candidate 2, 3, 4, 5: each variance 5/3, SE sqrt(5/12); z = 1 / sqrt(5/6).
+    const sums = (xs: number[]) => ({ n: xs.length, sumX: xs.reduce((a, b) => a + b, 0), sumR: xs.length, sumXX: xs.reduce((a, b) => a + b * b, 0), sumRR: xs.length, sumXR: xs.reduce((a, b) => a + b, 0) });
+    const t = meanDifferenceTest(2.5, 3.5, sums([1, 2, 3, 4]), sums([2, 3, 4, 5]));
+    expect(t.delta).toBe(1);
+    expect(t.pValue).toBeCloseTo(twoSidedP(1 / Math.sqrt(5 / 6)), 12);
+    expect(t.ciHigh! - t.ciLow!).toBeCloseTo(2 * Z_95 * Math.sqrt(5 / 6), 12);
+  });
+});
+
+describe('quantile intervals', () => {
+  it('bounds the median of 100 values by the 40th and 60th', () => {
+    expect(quantileCiRanks(0.5, 100)).toEqual([40, 60]);
+    const [lo, hi] = quantileDifferenceCi(10, [90, 110], [100, 120]);
+    expect(hi - lo).toBeCloseTo(2 * Math.sqrt(2) * 10, 9);
+  });
+});
+
+describe('verdicts', () => {
+  const base = { alpha: 0.05, enoughData: true, minChange: 0.003 };
+  it('needs significance and a change beyond the threshold', () => {
+    expect(verdictOf({ ...base, delta: 0.04, pValue: 1e-6 })).toBe('worse');
+    expect(verdictOf({ ...base, delta: -0.04, pValue: 1e-6 })).toBe('better');
+    expect(verdictOf({ ...base, delta: 0.002, pValue: 0.01 })).toBe('no_significant_difference');
+    expect(verdictOf({ ...base, delta: 0.04, pValue: 0.2 })).toBe('no_significant_difference');
+    expect(verdictOf({ ...base, delta: 0.04, pValue: 1e-6, enoughData: false })).toBe('insufficient_data');
+    expect(verdictOf({ ...base, delta: 0.04, pValue: null })).toBe('insufficient_data');
+  });
+});
