@@ -2,6 +2,7 @@
 // question endpoints that later modules register. Separate from the OTLP port so that ingest and
 // reads can be bound and secured differently.
 import Fastify, { type FastifyInstance } from 'fastify';
+import { REDACTED_LOG_PATHS } from './api-keys.js';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { runReadOnlySql, SqlError } from '../queries/read-only-sql.js';
 import { queryRoutes } from './query-routes.js';
@@ -16,7 +17,7 @@ export interface ApiServerOptions {
 }
 
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
-  const app = Fastify({ logger: { level: options.logLevel } });
+  const app = Fastify({ logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS } });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.register(queryRoutes, { client: options.client });

@@ -230,6 +230,12 @@ describe('query API with API keys', () => {
     expect(await get(SQL, { 'x-verdict-api-key': READ })).toMatchObject({ status: 200 });
     const flush = await fetch(`${c.apiUrl}/api/flush`, { method: 'POST' });
     expect(flush.status).toBe(401);
+    // The question routes (a plugin of the API server) are covered the same way.
+    for (const path of ['/api/versions', '/api/openapi.json']) {
+      expect((await get(path)).status, path).toBe(401);
+      expect((await get(path, bearer(INGEST))).status, path).toBe(403);
+      expect((await get(path, bearer(READ))).status, path).toBe(200);
+    }
     // Unknown paths do not tell a stranger what exists.
     expect((await get('/api/no-such-route')).status).toBe(401);
     expect((await get('/api/no-such-route', bearer(READ))).status).toBe(404);
