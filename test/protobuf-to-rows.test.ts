@@ -419,6 +419,11 @@ describe('encodeProtobufSpanRows equals encodeSpanRows(decodeTraceRequestProtobu
     const attrs = keys.map((k, i) => attribute(k, [{ n: 1, bytes: `v${i}` }]));
     const result = expectSame(wrapSpans([validSpan(attrs)]))!;
     expect(result.bytes.toString('latin1')).toContain('v6'); // b's last value
+    // Keys alike in length, first and last byte (the duplicate check's fingerprint), with and without a repeat.
+    for (const alike of [['axb', 'ayb', 'azb'], ['axb', 'ayb', 'azb', 'ayb']]) {
+      const result = expectSame(wrapSpans([validSpan(alike.map((k, i) => attribute(k, [{ n: 1, bytes: `w${i}` }])))]))!;
+      expect(result.bytes.toString('latin1')).toContain('w' + (alike.length - 1));
+    }
     // More than 32 attributes take the set-based duplicate check.
     const many = Array.from({ length: 50 }, (_, i) => attribute(`key${i % 37}`, [{ n: 1, bytes: `v${i}` }]));
     expectSame(wrapSpans([validSpan(many)]));

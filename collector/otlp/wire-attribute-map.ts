@@ -29,7 +29,7 @@ import {
   type WireReader,
 } from './wire-attributes.js';
 import { skipVarint } from './wire-read.js';
-import { copyCheckedString, copyUtf8String, isCleanUtf8, rangeEquals, writeAsciiString } from './wire-strings.js';
+import { copyBytes, copyCheckedString, copyUtf8String, isCleanUtf8, rangeEquals, writeAsciiString } from './wire-strings.js';
 
 export interface WireCounters {
   truncatedValues: number;
@@ -89,17 +89,9 @@ function writeUniqueCleanKeys(
     if (len < 128) {
       // Copy and check for non-ASCII in one loop over the key.
       ensure(w, 1 + len);
-      const out = w.buf;
-      let p = w.pos;
-      out[p++] = len;
-      let high = 0;
-      for (let k = start; k < end; k++) {
-        const b = buf[k];
-        high |= b;
-        out[p++] = b;
-      }
-      if (high >= 0x80 && !isUtf8(buf.subarray(start, end))) return false;
-      w.pos = p;
+      w.buf[w.pos] = len;
+      if (copyBytes(buf, start, end, w.buf, w.pos + 1) >= 0x80 && !isUtf8(buf.subarray(start, end))) return false;
+      w.pos += 1 + len;
     } else {
       if (!isCleanUtf8(buf, start, end)) return false;
       copyCheckedString(w, buf, start, end);
@@ -118,14 +110,29 @@ function writeUniqueCleanKeys(
     }
     return true;
   }
-  for (let i = first + 1; i < first + n; i++) {
+  // A 64-slot open-addressing set of fingerprints (at most half full), emptied by bumping `generation`.
+  if (++generation === 0x7fffffff) {
+    generation = 1;
+    slotGeneration.fill(0);
+  }
+  for (let i = first; i < first + n; i++) {
     const fingerprint = d[i * STRIDE + SCRATCH];
-    for (let j = first; j < i; j++) {
-      if (d[j * STRIDE + SCRATCH] === fingerprint && sameKey(buf, d, i, j)) return false;
+    let slot = Math.imul(fingerprint, 0x9e3779b1) >>> 26;
+    while (slotGeneration[slot] === generation) {
+      if (slotFingerprint[slot] === fingerprint && sameKey(buf, d, i, slotEntry[slot])) return false;
+      slot = (slot + 1) & 63;
     }
+    slotGeneration[slot] = generation;
+    slotFingerprint[slot] = fingerprint;
+    slotEntry[slot] = i;
   }
   return true;
 }
+
+const slotGeneration = new Int32Array(64);
+const slotFingerprint = new Int32Array(64);
+const slotEntry = new Int32Array(64);
+let generation = 0;
 
 function sameKey(buf: Buffer, d: Int32Array, i: number, j: number): boolean {
   const is = d[i * STRIDE + KEY_START];

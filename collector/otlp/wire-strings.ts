@@ -19,22 +19,52 @@ export function isCleanUtf8(src: Buffer, start: number, end: number): boolean {
   return isUtf8(src.subarray(start, end));
 }
 
+// DataViews over the last source and target buffers, for copying four bytes at a time.
+let viewedSrc: Buffer | undefined;
+let srcView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+let viewedDst: Buffer | undefined;
+let dstView = srcView;
+
+/**
+ * Copies `src[start, end)` to `dst` at `at` and returns the OR of all bytes (≥ 0x80 when any byte
+ * is non-ASCII). Four bytes per step through DataViews, which beats a byte loop for short strings
+ * and a native copy call for all but long ones.
+ */
+export function copyBytes(src: Buffer, start: number, end: number, dst: Buffer, at: number): number {
+  if (src !== viewedSrc) {
+    viewedSrc = src;
+    srcView = new DataView(src.buffer, src.byteOffset, src.length);
+  }
+  if (dst !== viewedDst) {
+    viewedDst = dst;
+    dstView = new DataView(dst.buffer, dst.byteOffset, dst.length);
+  }
+  let high = 0;
+  let i = start;
+  let p = at;
+  for (; i + 4 <= end; i += 4, p += 4) {
+    const v = srcView.getInt32(i);
+    high |= v;
+    dstView.setInt32(p, v);
+  }
+  high = (high | (high >>> 8) | (high >>> 16) | (high >>> 24)) & 0xff;
+  for (; i < end; i++) {
+    const b = src[i];
+    high |= b;
+    dst[p++] = b;
+  }
+  return high;
+}
+
 /** Writes `src[start, end)` as a RowBinary String, with the bytes the model path would write. */
 export function copyUtf8String(w: RowBinaryWriter, src: Buffer, start: number, end: number): void {
   const n = end - start;
   if (n < SHORT) {
     // Copy while checking for non-ASCII bytes; the (rare) non-ASCII case is verified after the fact.
     ensure(w, 1 + n);
-    const out = w.buf;
-    let p = w.pos;
-    out[p++] = n;
-    let high = 0;
-    for (let i = start; i < end; i++) {
-      const b = src[i];
-      high |= b;
-      out[p++] = b;
-    }
-    if (high < 0x80 || isUtf8(src.subarray(start, end))) w.pos = p;
+    w.buf[w.pos] = n;
+    const high = copyBytes(src, start, end, w.buf, w.pos + 1);
+    if (high < 0x80 || isUtf8(src.subarray(start, end))) w.pos += 1 + n;
     else writeString(w, src.toString('utf8', start, end));
     return;
   }
