@@ -67,6 +67,11 @@ describe('verdict serve and verdict sql with API keys', () => {
       expect(ingestKey.stderr).toMatch(/ingest key cannot read/);
       const flag = await runCli(['sql', '--json', '--api', c.apiUrl, '--api-key', read, query]);
       expect(flag.stdout.trim()).toBe('{"n":5}');
+      // The question commands go through the same client.
+      expect((await runCli(['versions', '--api', c.apiUrl], { VERDICT_API_KEY: '' })).code).toBe(2);
+      const versions = await runCli(['versions', '--json', '--api', c.apiUrl], { VERDICT_API_KEY: read });
+      expect(versions.stderr).toBe('');
+      expect(versions.code).toBe(0);
       // Found through the data directory the collector owns, key from the environment.
       const env = await runCli(['sql', '--json', '--data-dir', c.dataDir, query], { VERDICT_API_KEY: read });
       expect(env.stderr).toBe('');
