@@ -58,6 +58,11 @@ FROM (
         WHERE {{scope}}
             AND ((AppVersion = {b_version:String} AND TraceHash <= {baseline_cut:UInt64})
               OR (AppVersion = {c_version:String} AND TraceHash <= {candidate_cut:UInt64}))
+            -- Rows of one trace (from different inserts, not merged yet) start no earlier than the
+            -- trace: with this margin the window below is exact for traces shorter than an hour,
+            -- and a narrow window (time alignment) groups only its own traces.
+            AND Start >= fromUnixTimestamp64Milli({from_ms:Int64}) - INTERVAL 1 HOUR
+            AND Start < fromUnixTimestamp64Milli({to_ms:Int64}) + INTERVAL 1 HOUR
         GROUP BY AppVersion, TraceHash
         HAVING min(Start) >= fromUnixTimestamp64Milli({from_ms:Int64}) AND min(Start) < fromUnixTimestamp64Milli({to_ms:Int64})
     )
