@@ -479,8 +479,8 @@ describe('encodeProtobufSpanRows equals encodeSpanRows(decodeTraceRequestProtobu
   });
 
   it('for values nested up to, at and past the depth limit', () => {
-    for (const maxValueDepth of [undefined, 0, 1, 2, 3, 32]) {
-      const limit = maxValueDepth ?? 32;
+    for (const maxValueDepth of [undefined, 0, 1, 2, 3, 32, -1, 2.5]) {
+      const limit = Math.max(0, Math.ceil(maxValueDepth ?? 32));
       for (const levels of [limit - 1, limit, limit + 1, limit + 2].filter((l) => l >= 0)) {
         const body = wrapSpans([validSpan([attribute('deep', nestedArrays(levels))])]);
         const result = expectSame(body, DEFAULT_SPAN_LIMITS, maxValueDepth === undefined ? undefined : { maxValueDepth });

@@ -137,7 +137,8 @@ function parseAnyValue(r: WireReader, end: number): void {
       case 6:
       case 7: {
         const contentStart = skipAnyValueField(r, end, field, wt, 0);
-        if (field === 5 && r.maxDepth > 0) {
+        // Written as the model's test (depth >= maxDepth means cut), so odd limits behave alike too.
+        if (field === 5 && !(0 >= r.maxDepth)) {
           valueKind = KIND_ARRAY;
           valueA = contentStart;
           valueB = r.pos;
@@ -208,7 +209,7 @@ function skipAnyValueField(r: WireReader, end: number, field: number, wt: number
   expectWireType(wt, WIRE_LEN, field, 'AnyValue');
   const contentEnd = readFieldEnd(r, end);
   const contentStart = r.pos;
-  if (field !== 7 && depth < r.maxDepth) {
+  if (field !== 7 && !(depth >= r.maxDepth)) {
     const inner = depth + 1;
     while (r.pos < contentEnd) {
       const tag = readTag(r, contentEnd);
