@@ -85,7 +85,7 @@ const server = http.createServer(async (req, res) => {
         await ro.queryAsync(`SET ${k} = '${v}'`);
       }
     }
-    const out = await run(readonly ? ro : rw, sql, params);
+    const out = await run(readonly ? ro : rw, sql, params, url.searchParams.get('default_format') ?? undefined);
     res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8', 'x-clickhouse-summary': '{}' });
     res.end(out);
   } catch (err) {
@@ -96,8 +96,9 @@ const server = http.createServer(async (req, res) => {
   }
 });
 
-async function run(session: Session, sql: string, params: Record<string, string>): Promise<Buffer> {
-  const result = Object.keys(params).length > 0 ? await session.queryBindAsync(sql, params, { format: 'TabSeparated' }) : await session.queryAsync(sql, { format: 'TabSeparated' });
+async function run(session: Session, sql: string, params: Record<string, string>, format = 'TabSeparated'): Promise<Buffer> {
+  // As on a server, a FORMAT clause in the query wins over the default format.
+  const result = Object.keys(params).length > 0 ? await session.queryBindAsync(sql, params, { format }) : await session.queryAsync(sql, { format });
   return Buffer.from(result.bytes());
 }
 
