@@ -64,9 +64,11 @@ export const OTEL_TRACES_INSERT_COLUMNS: ReadonlyArray<readonly [string, string]
   ['Links.Attributes', 'Array(Map(LowCardinality(String), String))'],
 ];
 
-const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
-const STATUS_NAMES = ['Unset', 'Ok', 'Error'];
-const MAX_REJECTION_MESSAGES = 5;
+/** SpanKind and StatusCode as the exporter writes them, indexed by the OTLP enum value. */
+export const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
+export const STATUS_NAMES = ['Unset', 'Ok', 'Error'];
+/** Partial-success messages name at most this many rejected spans. */
+export const MAX_REJECTION_MESSAGES = 5;
 const MAX_INT64 = 2n ** 63n - 1n;
 
 interface Counters {

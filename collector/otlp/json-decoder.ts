@@ -18,7 +18,7 @@ import {
   type SpanEvent,
   type SpanLink,
 } from './model.js';
-import { TOO_DEEP_MARKER, type DecodeOptions } from './protobuf-decoder.js';
+import { DEFAULT_MAX_VALUE_DEPTH, TOO_DEEP_MARKER, type DecodeOptions } from './protobuf-decoder.js';
 
 type Json = Record<string, unknown>;
 
@@ -42,7 +42,7 @@ export function decodeTraceRequestJson(body: string | Buffer, options: DecodeOpt
   } catch (err) {
     throw new OtlpDecodeError(`invalid JSON: ${(err as Error).message}`);
   }
-  const maxDepth = options.maxValueDepth ?? 32;
+  const maxDepth = options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH;
   const root = asObject(doc, 'request');
   const rs = asArray(field(root, 'resourceSpans', 'resource_spans'), 'resourceSpans');
   return { resourceSpans: rs.map((r, i) => decodeResourceSpans(r, `resourceSpans[${i}]`, maxDepth)) };

@@ -42,14 +42,14 @@ export interface DecodeOptions {
 }
 
 export const TOO_DEEP_MARKER = '[verdict: value nested too deeply]';
-const DEFAULT_MAX_DEPTH = 32;
+export const DEFAULT_MAX_VALUE_DEPTH = 32;
 
 interface Ctx extends ProtobufReader {
   maxDepth: number;
 }
 
 export function decodeTraceRequestProtobuf(body: Buffer, options: DecodeOptions = {}): ExportTraceServiceRequest {
-  const r: Ctx = { buf: body, pos: 0, maxDepth: options.maxValueDepth ?? DEFAULT_MAX_DEPTH };
+  const r: Ctx = { buf: body, pos: 0, maxDepth: options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH };
   const end = body.length;
   const resourceSpans: ResourceSpans[] = [];
   while (r.pos < end) {

@@ -2,12 +2,12 @@
 // RowBinary rows directly, copying strings and ids out of the request without a JS object model.
 // Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)), as test/protobuf-to-rows.test.ts checks.
 import { createRowBinaryWriter, ensure, takeBytes, writeVarUint, type RowBinaryWriter } from '../rowbinary-writer.js';
-import { DEFAULT_SPAN_LIMITS, encodeSpanRows, type EncodeResult, type SpanLimits } from '../span-rows.js';
+import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, SPAN_KIND_NAMES, STATUS_NAMES, type EncodeResult, type SpanLimits } from '../span-rows.js';
 import { OtlpDecodeError } from './model.js';
-import { decodeTraceRequestProtobuf, type DecodeOptions } from './protobuf-decoder.js';
+import { decodeTraceRequestProtobuf, DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from './protobuf-decoder.js';
 import { expectWireType, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './protobuf-reader.js';
 import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-map.js';
-import { createAttributeTable, DEFAULT_MAX_VALUE_DEPTH, parseKeyValue, skipKeyValue, type WireReader } from './wire-attributes.js';
+import { createAttributeTable, parseKeyValue, skipKeyValue, type WireReader } from './wire-attributes.js';
 import { checkFixed, readFieldEnd, readTag, skipTag } from './wire-read.js';
 import { copyUtf8String, writeHexRange } from './wire-strings.js';
 
@@ -19,9 +19,6 @@ export interface ProtobufEncodeResult extends EncodeResult {
 }
 
 // Must stay equal to span-rows.ts's values; the differential test compares every column.
-const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
-const STATUS_NAMES = ['Unset', 'Ok', 'Error'];
-const MAX_REJECTION_MESSAGES = 5;
 
 /** Fixed names as ready-made RowBinary Strings (length byte + ASCII). */
 const rowBinaryStrings = (names: string[]): Buffer[] => names.map((n) => Buffer.concat([Buffer.from([n.length]), Buffer.from(n, 'latin1')]));

@@ -12,8 +12,6 @@ export interface WireReader extends ProtobufReader {
   options: DecodeOptions;
 }
 
-/** Must equal protobuf-decoder.ts's default; the differential test checks values at that depth. */
-export const DEFAULT_MAX_VALUE_DEPTH = 32;
 
 // What an entry's value is (the last AnyValue field present wins, as protobuf's oneof does).
 export const KIND_EMPTY = 0;
