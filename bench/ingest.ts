@@ -102,6 +102,9 @@ async function main(): Promise<void> {
   }
   t = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const ackMs = performance.now() - t;
+  // Until every acknowledged span is inserted and queryable.
+  await collector.flush();
   const e2eMs = performance.now() - t;
   const stored = Number((await collector.sql('SELECT count() AS c FROM otel_traces'))[0].c);
   await collector.stop();
@@ -114,7 +117,8 @@ async function main(): Promise<void> {
   log(`protobuf → RowBinary rows, fused encoder   ${rate(total, fusedEncodeMs)}`);
   log(`raw engine insert, RowBinary (50k batches) ${rate(total, rawMs)}   (${rawCount} rows stored)`);
   log(`raw engine insert, JSONEachRow text        ${rate(jsonRows, jsonMs)}   (for comparison, ${jsonRows} rows)`);
-  log(`end to end, OTLP/HTTP protobuf, ${CONCURRENCY} clients ${rate(total, e2eMs)}   (${stored} rows stored, ${failures} failed requests)`);
+  log(`acknowledged (durable on disk), ${CONCURRENCY} clients ${rate(total, ackMs)}`);
+  log(`end to end, OTLP/HTTP protobuf → stored   ${rate(total, e2eMs)}   (${stored} rows stored, ${failures} failed requests)`);
   log(`end to end / raw insert                    ${((rawMs / e2eMs) * 100).toFixed(0)} %`);
 }
 
