@@ -2,7 +2,7 @@
 // directory belongs to it), or by opening the data directory itself when no collector runs.
 import { resolve } from 'node:path';
 import { readCollectorLock } from '../collector/data-dir-lock.js';
-import type { VerdictConfig } from '../collector/config.js';
+import { DEFAULT_CONFIG, type VerdictConfig } from '../collector/config.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:7318';
 
@@ -37,12 +37,17 @@ export function apiKeyHeaders(): Record<string, string> {
   return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 }
 
-/** An explicit --api (or VERDICT_API_URL) is used as is; otherwise a running collector, else the folder. */
+/**
+ * An explicit --api (or VERDICT_API_URL) is used as is; otherwise the collector that owns the data
+ * directory, else the folder itself. Only when no data directory was chosen is a collector on the
+ * default API port asked (it may have been started with a folder of its own); with a chosen folder,
+ * that collector would answer about other data.
+ */
 export async function chooseTarget(explicitApi: string | undefined, config: VerdictConfig): Promise<Target> {
   if (explicitApi) return { kind: 'api', url: explicitApi };
   const owner = readCollectorLock(resolve(config.dataDir));
   if (owner) return { kind: 'api', url: owner.apiUrl };
-  if (await answers(DEFAULT_API_URL)) return { kind: 'api', url: DEFAULT_API_URL };
+  if (config.dataDir === DEFAULT_CONFIG.dataDir && (await answers(DEFAULT_API_URL))) return { kind: 'api', url: DEFAULT_API_URL };
   return { kind: 'local', config };
 }
 

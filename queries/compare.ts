@@ -232,7 +232,7 @@ function metric(
   const verdict =
     delta === null || result === null || minChange === null
       ? 'insufficient_data'
-      : verdictOf({ delta, pValue: result.pValue, minChange, alpha, enoughData });
+      : verdictOf({ delta, pValue: result.pValue, minChange, alpha, enoughData, ciLow: result.ciLow, ciHigh: result.ciHigh });
   return {
     name,
     unit,

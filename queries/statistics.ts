@@ -175,6 +175,13 @@ export interface VerdictInput {
   enoughData: boolean;
   /** All of Verdict's metrics are better when lower (errors, latency, tokens, spans). */
   lowerIsBetter?: boolean;
+  /**
+   * The metric's own 95 % interval for the delta, when it has one. The latency quantiles share one
+   * Mann–Whitney p-value (a shift of the whole distribution); a quantile whose own interval still
+   * includes 0 has not been shown to move, whatever that p-value says.
+   */
+  ciLow?: number | null;
+  ciHigh?: number | null;
 }
 
 /**
@@ -183,7 +190,8 @@ export interface VerdictInput {
  */
 export function verdictOf(input: VerdictInput): Verdict {
   if (!input.enoughData || input.pValue === null || !Number.isFinite(input.delta)) return 'insufficient_data';
-  if (input.pValue < input.alpha && Math.abs(input.delta) >= input.minChange && input.delta !== 0) {
+  const ciIncludesZero = input.ciLow != null && input.ciHigh != null && input.ciLow <= 0 && input.ciHigh >= 0;
+  if (input.pValue < input.alpha && !ciIncludesZero && Math.abs(input.delta) >= input.minChange && input.delta !== 0) {
     const increased = input.delta > 0;
     return increased === (input.lowerIsBetter ?? true) ? 'worse' : 'better';
   }

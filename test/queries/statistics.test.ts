@@ -70,6 +70,9 @@ describe('verdicts', () => {
     expect(verdictOf({ ...base, delta: -0.04, pValue: 1e-6 })).toBe('better');
     expect(verdictOf({ ...base, delta: 0.002, pValue: 0.01 })).toBe('no_significant_difference');
     expect(verdictOf({ ...base, delta: 0.04, pValue: 0.2 })).toBe('no_significant_difference');
+    // A shared p-value (the latency shift) does not make a quantile whose own interval includes 0 worse.
+    expect(verdictOf({ ...base, delta: 6.8, pValue: 1e-16, minChange: 4.7, ciLow: -6.4, ciHigh: 20 })).toBe('no_significant_difference');
+    expect(verdictOf({ ...base, delta: 6.8, pValue: 1e-16, minChange: 4.7, ciLow: 1.2, ciHigh: 20 })).toBe('worse');
     expect(verdictOf({ ...base, delta: 0.04, pValue: 1e-6, enoughData: false })).toBe('insufficient_data');
     expect(verdictOf({ ...base, delta: 0.04, pValue: null })).toBe('insufficient_data');
   });
