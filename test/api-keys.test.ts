@@ -17,7 +17,7 @@ import type { RunningCollector } from '../collector/collector.js';
 import { ApiKeyConfigError, createApiKeys, decide, isLoopbackHost, loadApiKeys, presentedKey } from '../collector/api-keys.js';
 import { TRACE_EXPORT_PATH } from '../collector/otlp-grpc-receiver.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
-import { encode, hex, type Field } from './helpers/protobuf-writer.js';
+import { type Field, encode, hex, parseStatus } from './helpers/protobuf-writer.js';
 
 const key = (label: string) => `${label}-${randomBytes(24).toString('base64url')}`;
 const INGEST = key('ingest');
@@ -73,31 +73,6 @@ function protoSpans(service: string): Buffer {
   return encode([{ n: 1, message: [resource, { n: 2, message: [span] }] }]);
 }
 
-/** google.rpc.Status {1: code, 2: message} from protobuf. */
-function protoStatus(body: Buffer): { code: number; message: string } {
-  let pos = 0;
-  const out = { code: 0, message: '' };
-  const varint = () => {
-    let v = 0;
-    let shift = 0;
-    for (;;) {
-      const b = body[pos++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-      shift += 7;
-    }
-  };
-  while (pos < body.length) {
-    const tag = varint();
-    if (tag === 8) out.code = varint();
-    else if (tag === 18) {
-      const len = varint();
-      out.message = body.subarray(pos, pos + len).toString();
-      pos += len;
-    } else throw new Error(`unexpected tag ${tag}`);
-  }
-  return out;
-}
 
 const count = async (service: string) => Number((await rows(c, 'SELECT count() AS n FROM otel_traces WHERE ServiceName = {s:String}', { s: service }))[0].n);
 
@@ -131,10 +106,10 @@ describe('OTLP/HTTP with API keys', () => {
     const missing = await postOtlp(c, protoSpans('http-refused'), PROTO_CT);
     expect(missing.status).toBe(401);
     expect(missing.headers.get('content-type')).toBe('application/x-protobuf');
-    expect(protoStatus(missing.body)).toMatchObject({ code: 16 });
+    expect(parseStatus(missing.body)).toMatchObject({ code: 16 });
     const readKey = await postOtlp(c, protoSpans('http-refused'), { ...PROTO_CT, 'x-verdict-api-key': READ });
     expect(readKey.status).toBe(403);
-    expect(protoStatus(readKey.body)).toMatchObject({ code: 7 });
+    expect(parseStatus(readKey.body)).toMatchObject({ code: 7 });
     // Without a key, not even the content type or the body is looked at.
     expect((await postOtlp(c, 'garbage', { 'content-type': 'text/plain' })).status).toBe(401);
     expect((await postOtlp(c, Buffer.from([0xff, 0xff, 0xff]), PROTO_CT)).status).toBe(401);

@@ -13,7 +13,7 @@ import { createOtlpGrpcReceiver, TRACE_EXPORT_PATH, type OtlpGrpcReceiver } from
 import { StoreUnavailableError } from '../collector/store.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { rows, startTestCollector } from './helpers/in-process-collector.js';
-import { encode, hex, type Field } from './helpers/protobuf-writer.js';
+import { type Field, encode, fields, hex } from './helpers/protobuf-writer.js';
 
 const LIMIT = 4096;
 let c: RunningCollector;
@@ -54,31 +54,6 @@ function grpcFrame(payload: Buffer, compressed = false, declaredLength = payload
 
 // ---- reading responses ----
 
-/** Top-level fields of a protobuf message (last value wins; enough for these small messages). */
-function fields(buf: Buffer): Map<number, number | Buffer> {
-  const out = new Map<number, number | Buffer>();
-  let pos = 0;
-  const varint = () => {
-    let v = 0;
-    let shift = 0;
-    for (;;) {
-      const b = buf[pos++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-      shift += 7;
-    }
-  };
-  while (pos < buf.length) {
-    const tag = varint();
-    if ((tag & 7) === 0) out.set(tag >>> 3, varint());
-    else if ((tag & 7) === 2) {
-      const len = varint();
-      out.set(tag >>> 3, buf.subarray(pos, pos + len));
-      pos += len;
-    } else throw new Error(`unexpected wire type in tag ${tag}`);
-  }
-  return out;
-}
 
 async function countByName(name: string): Promise<number> {
   return Number((await rows(c, 'SELECT count() AS n FROM otel_traces WHERE SpanName = {name:String}', { name }))[0].n);

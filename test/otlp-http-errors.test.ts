@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../collector/collector.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
-import { encode, hex, type Field } from './helpers/protobuf-writer.js';
+import { encode, fields, hex, parseStatus, type Field } from './helpers/protobuf-writer.js';
 
 let c: RunningCollector;
 beforeAll(async () => {
@@ -18,37 +18,7 @@ afterAll(async () => {
 const PROTO = { 'content-type': 'application/x-protobuf' };
 const JSON_CT = { 'content-type': 'application/json' };
 
-/** Reads varint and length-delimited fields of a protobuf message, without the collector's decoder. */
-function fields(body: Buffer): Map<number, number | Buffer> {
-  const out = new Map<number, number | Buffer>();
-  let pos = 0;
-  const varint = () => {
-    let v = 0;
-    let shift = 0;
-    for (;;) {
-      const b = body[pos++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-      shift += 7;
-    }
-  };
-  while (pos < body.length) {
-    const tag = varint();
-    if ((tag & 7) === 0) out.set(tag >>> 3, varint());
-    else if ((tag & 7) === 2) {
-      const len = varint();
-      out.set(tag >>> 3, body.subarray(pos, pos + len));
-      pos += len;
-    } else throw new Error(`unexpected wire type in tag ${tag}`);
-  }
-  return out;
-}
 
-/** google.rpc.Status {1: code, 2: message} */
-function parseStatus(body: Buffer): { code: number; message: string } {
-  const f = fields(body);
-  return { code: (f.get(1) as number) ?? 0, message: ((f.get(2) as Buffer) ?? Buffer.alloc(0)).toString() };
-}
 
 function span(traceId: string, spanId: string, name: string): Field {
   return {

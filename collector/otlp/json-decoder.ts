@@ -6,6 +6,7 @@ import {
   EMPTY_BYTES,
   emptyResource,
   emptyScope,
+  emptySpan,
   OtlpDecodeError,
   type AnyValue,
   type ExportTraceServiceRequest,
@@ -140,24 +141,7 @@ function decodeScopeSpans(v: unknown, path: string, maxDepth: number): ScopeSpan
 }
 
 function decodeSpan(v: unknown, path: string, maxDepth: number): Span {
-  const span: Span = {
-    traceId: EMPTY_BYTES,
-    spanId: EMPTY_BYTES,
-    traceState: '',
-    parentSpanId: EMPTY_BYTES,
-    flags: 0,
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-  };
+  const span: Span = emptySpan();
   try {
     const o = asObject(v, path);
     span.traceId = hexId(field(o, 'traceId', 'trace_id'), `${path}.traceId`);

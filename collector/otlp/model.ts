@@ -107,3 +107,24 @@ export function emptyResource(): Resource {
 export function emptyScope(): InstrumentationScope {
   return { name: '', version: '', attributes: [], droppedAttributesCount: 0 };
 }
+
+export function emptySpan(): Span {
+  return {
+    traceId: EMPTY_BYTES,
+    spanId: EMPTY_BYTES,
+    traceState: '',
+    parentSpanId: EMPTY_BYTES,
+    flags: 0,
+    name: '',
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: [],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+  };
+}

@@ -5,6 +5,7 @@ import {
   EMPTY_BYTES,
   emptyResource,
   emptyScope,
+  emptySpan,
   OtlpDecodeError,
   type AnyValue,
   type ExportTraceServiceRequest,
@@ -173,24 +174,7 @@ function decodeScope(r: Ctx, end: number): InstrumentationScope {
 }
 
 function decodeSpan(r: Ctx, end: number): Span {
-  const span: Span = {
-    traceId: EMPTY_BYTES,
-    spanId: EMPTY_BYTES,
-    traceState: '',
-    parentSpanId: EMPTY_BYTES,
-    flags: 0,
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: [],
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-  };
+  const span: Span = emptySpan();
   while (r.pos < end) {
     const tag = readVarint32(r, end);
     const field = tag >>> 3;

@@ -45,3 +45,38 @@ export function encode(fields: Field[]): Buffer {
 }
 
 export const hex = (s: string): Buffer => Buffer.from(s, 'hex');
+
+/**
+ * Top-level varint and length-delimited fields of a message (last value wins), read without the
+ * collector's decoder: enough for responses (ExportTraceServiceResponse, google.rpc.Status).
+ */
+export function fields(body: Buffer): Map<number, number | Buffer> {
+  const out = new Map<number, number | Buffer>();
+  let pos = 0;
+  const varint = () => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const b = body[pos++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+      shift += 7;
+    }
+  };
+  while (pos < body.length) {
+    const tag = varint();
+    if ((tag & 7) === 0) out.set(tag >>> 3, varint());
+    else if ((tag & 7) === 2) {
+      const len = varint();
+      out.set(tag >>> 3, body.subarray(pos, pos + len));
+      pos += len;
+    } else throw new Error(`unexpected wire type in tag ${tag}`);
+  }
+  return out;
+}
+
+/** google.rpc.Status {1: code, 2: message} from protobuf. */
+export function parseStatus(body: Buffer): { code: number; message: string } {
+  const f = fields(body);
+  return { code: (f.get(1) as number) ?? 0, message: ((f.get(2) as Buffer) ?? Buffer.alloc(0)).toString() };
+}
