@@ -1,0 +1,52 @@
+// The schema is applied forward-only and idempotently, a retention becomes the table's TTL, and the
+// insert statements list exactly the columns the row encoder writes, in its order.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../collector/config.js';
+import { OTEL_TRACES_INSERT_COLUMNS } from '../collector/span-rows.js';
+import { openStore, type Store } from '../collector/store.js';
+import { applySchema } from '../schema/apply-schema.js';
+import { listSqlFiles, readSqlFile } from '../schema/sql-files.js';
+
+let store: Store;
+beforeAll(() => {
+  store = openStore(loadConfig({}, { 'data-dir': mkdtempSync(join(tmpdir(), 'verdict-schema-')) }));
+});
+afterAll(async () => {
+  await store?.close();
+});
+
+async function rows(query: string): Promise<Record<string, unknown>[]> {
+  return (await store.client.query({ query, format: 'JSONEachRow' })).json();
+}
+
+describe('schema', () => {
+  it('applies every migration once and records it; a second start applies nothing', async () => {
+    const files = listSqlFiles('schema/migrations').map((f) => f.split('/').pop());
+    const first = await applySchema(store.client);
+    expect(first.applied).toEqual(files);
+    const second = await applySchema(store.client);
+    expect(second).toEqual({ applied: [], alreadyApplied: files });
+    expect(await rows('SELECT name, count() AS n FROM verdict_schema_migrations FINAL GROUP BY name ORDER BY name')).toEqual(
+      files.map((name) => ({ name, n: 1 })),
+    );
+  });
+
+  it('turns --ttl-days into the table TTL', async () => {
+    await applySchema(store.client, { ttlDays: 7 });
+    const [{ ddl }] = await rows("SELECT create_table_query AS ddl FROM system.tables WHERE name = 'otel_traces' AND database = currentDatabase()");
+    expect(String(ddl)).toMatch(/TTL toDateTime\(Timestamp\) \+ toIntervalDay\((_CAST\()?7\b/);
+  });
+
+  it('inserts name the encoder columns, in its order', async () => {
+    const names = OTEL_TRACES_INSERT_COLUMNS.map(([name]) => name);
+    for (const file of ['schema/inserts/span-rows-from-file.sql', 'schema/inserts/span-rows-rowbinary.sql']) {
+      const list = /INSERT INTO otel_traces \(([^)]*)\)/s.exec(readSqlFile(file))![1];
+      expect(list.split(',').map((c) => c.trim().replace(/`/g, '')), file).toEqual(names);
+    }
+    const table = await rows("SELECT name, type FROM system.columns WHERE table = 'otel_traces' AND database = currentDatabase() AND default_kind = '' ORDER BY position");
+    expect(table.map((c) => [c.name, c.type])).toEqual(OTEL_TRACES_INSERT_COLUMNS.map(([name, type]) => [name, type.replace(/\s+/g, ' ')]));
+  });
+});
