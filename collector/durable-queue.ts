@@ -117,6 +117,10 @@ function fsyncDir(dir: string): void {
   }
 }
 
+function assertWhole(result: { bytesWritten: number }, expected: number): void {
+  if (result.bytesWritten !== expected) throw new Error(`short write: ${result.bytesWritten} of ${expected} bytes (disk full?)`);
+}
+
 /** Checks a segment left by an earlier run; truncates a torn tail. Returns rows kept and records dropped. */
 function recoverSegment(dir: string, name: SegmentName): { rows: number; bytes: number; torn: number } {
   const dataPath = dataPathOf(dir, name);
@@ -241,8 +245,10 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       let seg: OpenSegment | undefined;
       try {
         seg = current ??= await openSegment();
-        await seg.data.writev(group.chunks);
-        await seg.index.writev(group.entries);
+        // A full disk (or a file-size limit) can cut a write short without an error: only a
+        // whole record may be acknowledged.
+        assertWhole(await seg.data.writev(group.chunks), group.bytes);
+        assertWhole(await seg.index.writev(group.entries), group.entries.length * INDEX_ENTRY);
         await Promise.all([seg.data.datasync(), seg.index.datasync()]);
       } catch (err) {
         // Nothing of this group is acknowledged; the segment is sealed at its last good record
