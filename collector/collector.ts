@@ -83,6 +83,9 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       onError: (err, attempt) => {
         if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'insert failed; spans stay queued and will be retried');
       },
+      onRejected: (err, segment) => {
+        log.error({ err: (err as Error).message, rows: segment.rows, segment: segment.dataPath }, 'the store refused a batch for its content; it is set aside in the queue\'s rejected/ folder and not retried');
+      },
     });
     const ingestor = createIngestor(sink, {
       maxAttributesPerSpan: config.maxAttributesPerSpan,

@@ -4,8 +4,8 @@
 // sidecar index (length, rows, CRC-32 per record) finds and drops a torn last write after a crash.
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { EncodedRows } from './span-rows.js';
 
@@ -49,6 +49,8 @@ export interface DurableQueue {
   next(): Promise<SealedSegment | undefined>;
   /** Forgets a segment whose rows are stored. */
   remove(segment: SealedSegment): Promise<void>;
+  /** Moves a segment the store can never take out of the queue, into `rejected/`, kept for the operator. */
+  setAside(segment: SealedSegment): Promise<void>;
   /** Refuses further appends, commits what is pending and seals the open segment. */
   closeForAppends(): Promise<void>;
   /** Commits what is pending and seals the open segment now, so it can be inserted without waiting. */
@@ -78,6 +80,8 @@ export class QueueWriteError extends Error {
 
 const INDEX_ENTRY = 12; // u32 length, u32 rows, u32 crc32 — little-endian
 const SEGMENT_RE = /^seg-(\d{12})-([0-9a-f-]{36})\.rb$/;
+/** Segments the store refused for their content: out of the queue, not replayed, not deleted. */
+const REJECTED_DIR = 'rejected';
 
 interface OpenSegment {
   seq: number;
@@ -325,6 +329,17 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       diskBytes -= segment.bytes;
       await rm(segment.dataPath, { force: true });
       await rm(indexPathOf(dir, segment), { force: true });
+      notifyIfEmpty();
+    },
+    async setAside(segment) {
+      const i = sealed.indexOf(segment);
+      if (i >= 0) sealed.splice(i, 1);
+      diskBytes -= segment.bytes;
+      const aside = join(dir, REJECTED_DIR);
+      await mkdir(aside, { recursive: true });
+      for (const path of [segment.dataPath, indexPathOf(dir, segment)]) {
+        await rename(path, join(aside, basename(path))).catch(() => rm(path, { force: true }));
+      }
       notifyIfEmpty();
     },
     async sealOpen() {

@@ -83,6 +83,8 @@ export function renderMetrics(sources: MetricsSources, responses: ResponseCounte
     { name: 'verdict_insert_batches_total', type: 'counter', help: 'Batches (queue segments) inserted into ClickHouse.', samples: one(inserter.insertedSegments) },
     { name: 'verdict_inserted_rows_total', type: 'counter', help: 'Spans inserted into ClickHouse.', samples: one(inserter.insertedRows) },
     { name: 'verdict_insert_failures_total', type: 'counter', help: 'Insert attempts that failed (retried; spans stay queued).', samples: one(inserter.failedInserts) },
+    { name: 'verdict_rejected_batches_total', type: 'counter', help: 'Batches the store refused for their content, set aside in the queue\'s rejected/ folder (not retried).', samples: one(inserter.rejectedSegments) },
+    { name: 'verdict_rejected_rows_total', type: 'counter', help: 'Spans in batches set aside as rejected.', samples: one(inserter.rejectedRows) },
     { name: 'verdict_last_insert_duration_seconds', type: 'gauge', help: 'Duration of the last successful insert.', samples: one(inserter.lastInsertMs / 1000) },
     { name: 'verdict_store_failing', type: 'gauge', help: '1 while the last insert attempt failed.', samples: one(inserter.storeFailing ? 1 : 0) },
     { name: 'verdict_schema_applied', type: 'gauge', help: '1 once the schema is in place in the store.', samples: one(sources.schemaApplied() ? 1 : 0) },

@@ -1,8 +1,11 @@
 // Drains the durable queue into ClickHouse one sealed segment at a time, retrying with backoff
 // while the store is unavailable (the queue keeps growing on disk meanwhile, up to its budget).
 // A segment is removed from the queue only after its insert succeeded.
-import type { DurableQueue } from './durable-queue.js';
+// A segment the store refuses for its content is set aside (kept in the queue's rejected/ folder),
+// so that one bad batch cannot hold up everything behind it.
+import type { DurableQueue, SealedSegment } from './durable-queue.js';
 import type { EncodedRows } from './span-rows.js';
+import { BatchRejectedError } from './store.js';
 
 export interface SpanSink {
   /** Resolves once the rows are durable (in the queue on disk). */
@@ -18,6 +21,9 @@ export interface InserterStats {
   insertedRows: number;
   insertedSegments: number;
   failedInserts: number;
+  /** Segments (and their rows) the store refused for their content, set aside instead of retried. */
+  rejectedSegments: number;
+  rejectedRows: number;
   lastInsertMs: number;
   lastError?: string;
   /** True while the last insert attempt failed (the store is unavailable). */
@@ -28,6 +34,7 @@ export interface SegmentInserterOptions {
   queue: DurableQueue;
   insertSegment(dataPath: string, token: string): Promise<void>;
   onError?(err: unknown, attempt: number): void;
+  onRejected?(err: unknown, segment: SealedSegment): void;
   retryMinMs?: number;
   retryMaxMs?: number;
 }
@@ -36,7 +43,7 @@ export function startSegmentInserter(options: SegmentInserterOptions): SpanSink 
   const { queue } = options;
   const retryMin = options.retryMinMs ?? 200;
   const retryMax = options.retryMaxMs ?? 5000;
-  const stats: InserterStats = { insertedRows: 0, insertedSegments: 0, failedInserts: 0, lastInsertMs: 0, storeFailing: false };
+  const stats: InserterStats = { insertedRows: 0, insertedSegments: 0, failedInserts: 0, rejectedSegments: 0, rejectedRows: 0, lastInsertMs: 0, storeFailing: false };
   let stopping = false;
   let wakeRetry: (() => void) | undefined;
 
@@ -50,6 +57,14 @@ export function startSegmentInserter(options: SegmentInserterOptions): SpanSink 
       try {
         await options.insertSegment(segment.dataPath, segment.token);
       } catch (err) {
+        if (err instanceof BatchRejectedError) {
+          await queue.setAside(segment);
+          stats.rejectedSegments++;
+          stats.rejectedRows += segment.rows;
+          stats.lastError = err.message;
+          options.onRejected?.(err, segment);
+          continue;
+        }
         stats.failedInserts++;
         stats.storeFailing = true;
         stats.lastError = (err as Error).message;

@@ -37,6 +37,31 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * The store refused a batch for what it contains (its bytes are not readable rows, or its file is
+ * gone): retrying cannot help, so the batch is set aside instead of holding up the queue.
+ */
+export class BatchRejectedError extends Error {
+  readonly code = 'BATCH_REJECTED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BatchRejectedError';
+  }
+}
+
+// Errors that depend only on the batch's bytes (ClickHouse codes: ATTEMPT_TO_READ_AFTER_EOF,
+// CANNOT_READ_ALL_DATA, FILE_DOESNT_EXIST, INCORRECT_DATA, TOO_LARGE_ARRAY_SIZE,
+// TOO_LARGE_STRING_SIZE, SIZES_OF_ARRAYS_DONT_MATCH; ENOENT reading the file). Anything else (the
+// store down, overloaded, read-only, a table missing) may pass later and is retried.
+const BAD_BATCH_CODES = new Set(['32', '33', '107', '117', '128', '131', '190', 'ENOENT']);
+
+function insertFailure(what: string, err: unknown): Error {
+  const message = `${what}: ${(err as Error).message}`;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && BAD_BATCH_CODES.has(code)) return new BatchRejectedError(message, { cause: err });
+  return new StoreUnavailableError(message, { cause: err });
+}
+
 const STRUCTURE = OTEL_TRACES_INSERT_COLUMNS.map(([name, type]) => `\`${name}\` ${type}`).join(', ');
 
 /** The embedded engine's own folder inside the data directory (the queue lives beside it). */
@@ -69,7 +94,7 @@ function openEmbeddedStore(config: VerdictConfig): Store {
           query_params: { path: dataPath, structure: STRUCTURE, token: dedupToken },
         });
       } catch (err) {
-        throw new StoreUnavailableError(`embedded store rejected a batch: ${(err as Error).message}`, { cause: err });
+        throw insertFailure('embedded store rejected a batch', err);
       }
     },
     async close() {
@@ -116,7 +141,7 @@ function openServerStore(config: VerdictConfig, url: string): Store {
         });
         result.stream.resume();
       } catch (err) {
-        throw new StoreUnavailableError(`ClickHouse server rejected a batch: ${(err as Error).message}`, { cause: err });
+        throw insertFailure('ClickHouse server rejected a batch', err);
       }
     },
     async close() {

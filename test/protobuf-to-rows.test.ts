@@ -575,7 +575,7 @@ describe('the ingestor’s protobuf path', () => {
       },
       async flush() {},
       async close() {},
-      stats: () => ({ insertedRows: 0, insertedSegments: 0, failedInserts: 0, lastInsertMs: 0, storeFailing: false }),
+      stats: () => ({ insertedRows: 0, insertedSegments: 0, failedInserts: 0, rejectedSegments: 0, rejectedRows: 0, lastInsertMs: 0, storeFailing: false }),
     };
   }
 
