@@ -232,14 +232,18 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     if (!seg) return;
     current = undefined;
     if (seg.timer) clearTimeout(seg.timer);
+    // Queued from this moment (its records are on disk already), not once its files are closed:
+    // meanwhile next(), whenEmpty() and closeForAppends() would see an empty queue and a shutdown
+    // or a flush would go ahead without it.
+    if (seg.rows > 0) {
+      sealed.push({ seq: seg.seq, runId: seg.runId, token: tokenOf(seg), dataPath: dataPathOf(dir, seg), rows: seg.rows, bytes: seg.bytes });
+      wake();
+    }
     await Promise.all([seg.data.close(), seg.index.close()]);
     if (seg.rows === 0) {
       await Promise.all([rm(dataPathOf(dir, seg), { force: true }), rm(indexPathOf(dir, seg), { force: true })]);
       notifyIfEmpty();
-      return;
     }
-    sealed.push({ seq: seg.seq, runId: seg.runId, token: tokenOf(seg), dataPath: dataPathOf(dir, seg), rows: seg.rows, bytes: seg.bytes });
-    wake();
   }
 
   async function commitGroups(): Promise<void> {
