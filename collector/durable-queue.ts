@@ -55,8 +55,11 @@ export interface DurableQueue {
   closeForAppends(): Promise<void>;
   /** Commits what is pending and seals the open segment now, so it can be inserted without waiting. */
   sealOpen(): Promise<void>;
-  /** Resolves when no segment is left (all inserted and removed). */
-  whenEmpty(): Promise<void>;
+  /**
+   * Resolves once every segment sealed before the call is removed (stored or set aside), whatever
+   * is appended meanwhile: on a busy collector the queue is never empty.
+   */
+  whenSealedRemoved(): Promise<void>;
   stats(): QueueStats;
 }
 
@@ -197,13 +200,14 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
   let sealWhenIdle = false;
   let closed = false;
   let nextWaiter: (() => void) | undefined;
-  let emptyWaiters: (() => void)[] = [];
+  let removedWaiters: { upTo: number; resolve: () => void }[] = [];
 
-  function notifyIfEmpty(): void {
-    if (sealed.length > 0 || current || committing || pending.waiters.length > 0) return;
-    const waiters = emptyWaiters;
-    emptyWaiters = [];
-    for (const w of waiters) w();
+  function notifyRemoved(): void {
+    removedWaiters = removedWaiters.filter((w) => {
+      if (sealed.some((s) => s.seq <= w.upTo)) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   function wake(): void {
@@ -233,7 +237,7 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     current = undefined;
     if (seg.timer) clearTimeout(seg.timer);
     // Queued from this moment (its records are on disk already), not once its files are closed:
-    // meanwhile next(), whenEmpty() and closeForAppends() would see an empty queue and a shutdown
+    // meanwhile next(), whenSealedRemoved() and closeForAppends() would miss it and a shutdown
     // or a flush would go ahead without it.
     if (seg.rows > 0) {
       sealed.push({ seq: seg.seq, runId: seg.runId, token: tokenOf(seg), dataPath: dataPathOf(dir, seg), rows: seg.rows, bytes: seg.bytes });
@@ -242,7 +246,6 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     await Promise.all([seg.data.close(), seg.index.close()]);
     if (seg.rows === 0) {
       await Promise.all([rm(dataPathOf(dir, seg), { force: true }), rm(indexPathOf(dir, seg), { force: true })]);
-      notifyIfEmpty();
     }
   }
 
@@ -333,7 +336,7 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       diskBytes -= segment.bytes;
       await rm(segment.dataPath, { force: true });
       await rm(indexPathOf(dir, segment), { force: true });
-      notifyIfEmpty();
+      notifyRemoved();
     },
     async setAside(segment) {
       const i = sealed.indexOf(segment);
@@ -344,16 +347,17 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       for (const path of [segment.dataPath, indexPathOf(dir, segment)]) {
         await rename(path, join(aside, basename(path))).catch(() => rm(path, { force: true }));
       }
-      notifyIfEmpty();
+      notifyRemoved();
     },
     async sealOpen() {
       while (committing) await committing;
       await sealCurrent();
     },
-    whenEmpty() {
+    whenSealedRemoved() {
+      const upTo = sealed.reduce((n, s) => Math.max(n, s.seq), 0);
       return new Promise<void>((resolve) => {
-        emptyWaiters.push(resolve);
-        notifyIfEmpty();
+        removedWaiters.push({ upTo, resolve });
+        notifyRemoved();
       });
     },
     async closeForAppends() {

@@ -96,7 +96,7 @@ export function startSegmentInserter(options: SegmentInserterOptions): SpanSink 
     write: (rows) => queue.append(rows),
     async flush() {
       await queue.sealOpen();
-      await queue.whenEmpty();
+      await queue.whenSealedRemoved();
     },
     async close(timeoutMs) {
       await queue.closeForAppends();
