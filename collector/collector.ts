@@ -108,6 +108,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     grpc = createOtlpGrpcReceiver({
       ingestor,
       maxMessageBytes: config.maxBodyBytes,
+      maxConcurrentRequests: config.maxConcurrentRequests,
       decode: { maxValueDepth: config.maxValueDepth },
       log: otlp.log,
       // Counting first, so refusals by the key check are counted too.

@@ -36,6 +36,8 @@ export interface OtlpGrpcReceiverOptions {
   shutdownGraceMs?: number;
   /** Run on every call before the handler, in order (API keys, response counting). */
   interceptors?: ServerInterceptor[];
+  /** Export calls one connection may have open at once (HTTP/2 concurrent streams); more wait for a free one. */
+  maxConcurrentRequests?: number;
 }
 
 export interface ReceiverLog {
@@ -93,6 +95,9 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     // do not pile up; the HTTP receiver has socket timeouts for the same reason.
     'grpc.keepalive_time_ms': 120_000,
     'grpc.keepalive_timeout_ms': 20_000,
+    // Bounded work in flight, as on OTLP/HTTP: a client cannot make the process buffer any number
+    // of messages at once (each up to maxMessageBytes).
+    ...(options.maxConcurrentRequests ? { 'grpc.max_concurrent_streams': options.maxConcurrentRequests } : {}),
     interceptors: options.interceptors ?? [],
   });
 
