@@ -103,9 +103,11 @@ interface Pending {
   rows: number;
   bytes: number;
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+  /** sealOpen() calls to answer once this group is committed and the segment holding it sealed. */
+  sealers: (() => void)[];
 }
 
-const emptyPending = (): Pending => ({ chunks: [], entries: [], rows: 0, bytes: 0, waiters: [] });
+const emptyPending = (): Pending => ({ chunks: [], entries: [], rows: 0, bytes: 0, waiters: [], sealers: [] });
 interface SegmentName {
   seq: number;
   runId: string;
@@ -197,6 +199,7 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
   let current: OpenSegment | undefined;
   let pending = emptyPending();
   let committing: Promise<void> | undefined;
+  let inFlight: Pending | undefined;
   let sealWhenIdle = false;
   let closed = false;
   let nextWaiter: (() => void) | undefined;
@@ -253,6 +256,7 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     while (pending.waiters.length > 0) {
       const group = pending;
       pending = emptyPending();
+      inFlight = group;
       let seg: OpenSegment | undefined;
       try {
         seg = current ??= await openSegment();
@@ -272,6 +276,8 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
         diskBytes -= group.bytes;
         const failure = new QueueWriteError(`cannot write to the durable queue in ${dir}: ${(err as Error).message}`, { cause: err });
         for (const w of group.waiters) w.reject(failure);
+        for (const s of group.sealers) s();
+        inFlight = undefined;
         continue;
       }
       seg.rows += group.rows;
@@ -280,10 +286,12 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       stats.appendedRecords += group.waiters.length;
       stats.groupCommits++;
       for (const w of group.waiters) w.resolve();
-      if (seg.rows >= options.segmentMaxRows || seg.bytes >= options.segmentMaxBytes || sealWhenIdle) {
+      if (seg.rows >= options.segmentMaxRows || seg.bytes >= options.segmentMaxBytes || sealWhenIdle || group.sealers.length > 0) {
         sealWhenIdle = false;
         await sealCurrent();
       }
+      for (const s of group.sealers) s();
+      inFlight = undefined;
     }
   }
 
@@ -350,7 +358,11 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       notifyRemoved();
     },
     async sealOpen() {
-      while (committing) await committing;
+      // Sealed right after the group holding everything appended so far is committed (the commit
+      // loop seals between groups, never under a write): waiting for the queue to stop committing
+      // would wait forever under steady appends.
+      const group = pending.waiters.length > 0 ? pending : inFlight;
+      if (group) return new Promise<void>((resolve) => group.sealers.push(resolve));
       await sealCurrent();
     },
     whenSealedRemoved() {
