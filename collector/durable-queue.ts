@@ -3,7 +3,7 @@
 // acknowledged. Segments hold plain RowBinary so a sealed one is inserted straight from disk; a
 // sidecar index (length, rows, CRC-32 per record) finds and drops a torn last write after a crash.
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -152,8 +152,10 @@ function recoverSegment(dir: string, name: SegmentName): { rows: number; bytes: 
   const trailingBytes = offset < data.length || good * INDEX_ENTRY < index.length;
   const torn = entries - good > 0 ? entries - good : trailingBytes ? 1 : 0;
   if (trailingBytes) {
-    writeFileSync(dataPath, data.subarray(0, offset));
-    writeFileSync(indexPath, index.subarray(0, good * INDEX_ENTRY));
+    // Cut in place: rewriting the files would leave acknowledged records off the disk if the
+    // rewrite itself were cut short (a crash, a full disk).
+    truncateSync(dataPath, offset);
+    if (existsSync(indexPath)) truncateSync(indexPath, good * INDEX_ENTRY);
   }
   return { rows, bytes: offset, torn };
 }
