@@ -49,12 +49,13 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
   const store = openStore(config);
   const servers: FastifyInstance[] = [];
   let grpc: OtlpGrpcReceiver | undefined;
+  let startedSink: SpanSink | undefined;
   let releaseLock = () => {};
+  const stopSchemaRetry = new AbortController();
   try {
     // The embedded engine is local: failing to apply the schema is fatal. A server may simply be
     // down right now: receivers start anyway and queue spans until the schema is in place.
     let schemaApplied = false;
-    const stopSchemaRetry = new AbortController();
     const schemaOptions = { ttlDays: config.ttlDays };
     const schemaReady =
       store.placement === 'embedded'
@@ -87,6 +88,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
         log.error({ err: (err as Error).message, rows: segment.rows, segment: segment.dataPath }, 'the store refused a batch for its content; it is set aside in the queue\'s rejected/ folder and not retried');
       },
     });
+    startedSink = sink;
     const ingestor = createIngestor(sink, {
       maxAttributesPerSpan: config.maxAttributesPerSpan,
       maxAttributeValueLength: config.maxAttributeValueLength,
@@ -165,7 +167,10 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       },
     };
   } catch (err) {
+    // Whatever was started stops, or it keeps the process alive (the schema retry, the inserter).
+    stopSchemaRetry.abort(new Error('the collector failed to start'));
     await Promise.allSettled([...servers.map((s) => s.close()), grpc?.close()]);
+    await startedSink?.close(0).catch(() => {});
     releaseLock();
     await store.close().catch(() => {});
     throw err;
