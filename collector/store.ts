@@ -3,7 +3,8 @@
 // and the batch insert below, nothing knows which placement it runs on.
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import { createReadStream, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, type ReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { VerdictConfig } from './config.js';
 import { readSqlFile } from '../schema/sql-files.js';
@@ -50,15 +51,15 @@ export class BatchRejectedError extends Error {
 }
 
 // Errors that depend only on the batch's bytes (ClickHouse codes: ATTEMPT_TO_READ_AFTER_EOF,
-// CANNOT_READ_ALL_DATA, FILE_DOESNT_EXIST, INCORRECT_DATA, TOO_LARGE_ARRAY_SIZE,
-// TOO_LARGE_STRING_SIZE, SIZES_OF_ARRAYS_DONT_MATCH; ENOENT reading the file). Anything else (the
-// store down, overloaded, read-only, a table missing) may pass later and is retried.
-const BAD_BATCH_CODES = new Set(['32', '33', '107', '117', '128', '131', '190', 'ENOENT']);
+// CANNOT_READ_ALL_DATA, INCORRECT_DATA, TOO_LARGE_ARRAY_SIZE, TOO_LARGE_STRING_SIZE,
+// SIZES_OF_ARRAYS_DONT_MATCH), or a batch file that is gone. Anything else (the store down,
+// overloaded, read-only, a table missing) may pass later and is retried.
+const BAD_BATCH_CODES = new Set(['32', '33', '117', '128', '131', '190']);
 
-function insertFailure(what: string, err: unknown): Error {
+function insertFailure(what: string, dataPath: string, err: unknown): Error {
   const message = `${what}: ${(err as Error).message}`;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && BAD_BATCH_CODES.has(code)) return new BatchRejectedError(message, { cause: err });
+  if ((typeof code === 'string' && BAD_BATCH_CODES.has(code)) || !existsSync(dataPath)) return new BatchRejectedError(message, { cause: err });
   return new StoreUnavailableError(message, { cause: err });
 }
 
@@ -94,7 +95,7 @@ function openEmbeddedStore(config: VerdictConfig): Store {
           query_params: { path: dataPath, structure: STRUCTURE, token: dedupToken },
         });
       } catch (err) {
-        throw insertFailure('embedded store rejected a batch', err);
+        throw insertFailure('embedded store rejected a batch', dataPath, err);
       }
     },
     async close() {
@@ -133,15 +134,21 @@ function openServerStore(config: VerdictConfig, url: string): Store {
     placement: 'server',
     location: shown.toString(),
     async insertSegment(dataPath, dedupToken) {
+      let body: ReadStream | undefined;
       try {
+        // Opened first: a file that cannot be opened fails this insert. Left to the stream, its
+        // 'error' came while the client was still connecting, with nobody listening: a crash.
+        body = (await open(dataPath)).createReadStream();
         const result = await client.exec({
           query: readSqlFile('schema/inserts/span-rows-rowbinary.sql'),
-          values: createReadStream(dataPath),
+          values: body,
           query_params: { token: dedupToken },
         });
         result.stream.resume();
       } catch (err) {
-        throw insertFailure('ClickHouse server rejected a batch', err);
+        throw insertFailure('ClickHouse server rejected a batch', dataPath, err);
+      } finally {
+        body?.destroy();
       }
     },
     async close() {
