@@ -46,6 +46,7 @@ export function apiKeyHeaders(): Record<string, string> {
 export async function chooseTarget(explicitApi: string | undefined, config: VerdictConfig): Promise<Target> {
   if (explicitApi) return { kind: 'api', url: explicitApi };
   const owner = readCollectorLock(resolve(config.dataDir));
+  if (owner && !owner.apiUrl) throw new Error(`a collector (pid ${owner.pid}) is starting on ${resolve(config.dataDir)}; try again in a moment`);
   if (owner) return { kind: 'api', url: owner.apiUrl };
   if (config.dataDir === DEFAULT_CONFIG.dataDir && (await answers(DEFAULT_API_URL))) return { kind: 'api', url: DEFAULT_API_URL };
   return { kind: 'local', config };

@@ -9,7 +9,7 @@ import { decideFromHeaders, ingestKeyInterceptor, requireReadKey } from './acces
 import { assertSafeBind, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from './api-keys.js';
 import { createApiServer } from './api-server.js';
 import type { VerdictConfig } from './config.js';
-import { assertDataDirFree, writeCollectorLock } from './data-dir-lock.js';
+import { claimDataDir } from './data-dir-lock.js';
 import { createIngestor, type Ingestor } from './ingest.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from './otlp-grpc-receiver.js';
 import { createOtlpHttpReceiver } from './otlp-http-receiver.js';
@@ -44,13 +44,18 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
   assertSafeBind(config.host, keys, config.insecure);
   // The data directory (queue, and the embedded engine's files) belongs to one collector at a time.
   const dataDir = resolve(config.dataDir);
-  assertDataDirFree(dataDir);
+  const claim = claimDataDir(dataDir);
   const log = pino({ level: config.logLevel, redact: REDACTED_LOG_PATHS });
-  const store = openStore(config);
+  let store: Store;
+  try {
+    store = openStore(config);
+  } catch (err) {
+    claim.release();
+    throw err;
+  }
   const servers: FastifyInstance[] = [];
   let grpc: OtlpGrpcReceiver | undefined;
   let startedSink: SpanSink | undefined;
-  let releaseLock = () => {};
   const stopSchemaRetry = new AbortController();
   try {
     // The embedded engine is local: failing to apply the schema is fatal. A server may simply be
@@ -141,7 +146,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       queueMaxBytes: config.queueMaxBytes,
     });
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
-    releaseLock = writeCollectorLock(dataDir, { apiUrl, otlpHttpUrl });
+    claim.publish({ apiUrl, otlpHttpUrl });
 
     let closing: Promise<void> | undefined;
     return {
@@ -160,8 +165,8 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
           await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
           await sink.close(config.shutdownTimeoutMs);
-          releaseLock();
           await store.close();
+          claim.release();
         })();
         return closing;
       },
@@ -171,8 +176,8 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     stopSchemaRetry.abort(new Error('the collector failed to start'));
     await Promise.allSettled([...servers.map((s) => s.close()), grpc?.close()]);
     await startedSink?.close(0).catch(() => {});
-    releaseLock();
     await store.close().catch(() => {});
+    claim.release();
     throw err;
   }
 }

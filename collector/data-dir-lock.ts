@@ -1,6 +1,7 @@
-// One collector owns an embedded data directory at a time. It leaves collector.json there (pid and
-// API URL) so the CLI knows to go through its API instead of opening the folder itself.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+// One collector owns a data directory at a time. It claims collector.json there before it opens
+// anything (created exclusively, so two collectors starting together cannot both win), then writes
+// its API URL into it so the CLI knows to go through the API instead of opening the folder itself.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CollectorLockInfo {
@@ -38,13 +39,49 @@ export function readCollectorLock(dataDir: string): CollectorLockInfo | undefine
   }
 }
 
-export function assertDataDirFree(dataDir: string): void {
-  const owner = readCollectorLock(dataDir);
-  if (owner) throw new DataDirBusyError(dataDir, owner);
+export interface DataDirClaim {
+  /** Announces where the collector answers, once it does. */
+  publish(info: Omit<CollectorLockInfo, 'pid'>): void;
+  release(): void;
 }
 
-export function writeCollectorLock(dataDir: string, info: Omit<CollectorLockInfo, 'pid'>): () => void {
+/**
+ * Claims `dataDir` for this process: fails with DataDirBusyError while a live collector owns it, and
+ * takes over a claim left by a process that died.
+ */
+export function claimDataDir(dataDir: string): DataDirClaim {
+  mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, LOCK_FILE);
-  writeFileSync(file, JSON.stringify({ pid: process.pid, ...info }));
-  return () => rmSync(file, { force: true });
+  const write = (info: Omit<CollectorLockInfo, 'pid'>, flag: 'wx' | 'w') =>
+    writeFileSync(file, JSON.stringify({ pid: process.pid, ...info }), { flag });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      write({ apiUrl: '', otlpHttpUrl: '' }, 'wx');
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        const owner = readCollectorLock(dataDir);
+        if (owner) throw new DataDirBusyError(dataDir, owner);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const owner = readCollectorLock(dataDir);
+      if (owner) throw new DataDirBusyError(dataDir, owner);
+      // Left by a collector that is gone (killed, crashed): take it over.
+      rmSync(file, { force: true });
+    }
+  }
+  return {
+    publish: (info) => write(info, 'w'),
+    release: () => {
+      if (readOwnerPid(file) === process.pid) rmSync(file, { force: true });
+    },
+  };
+}
+
+function readOwnerPid(file: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as CollectorLockInfo).pid;
+  } catch {
+    return undefined;
+  }
 }
