@@ -344,8 +344,10 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       const i = sealed.indexOf(segment);
       if (i >= 0) sealed.splice(i, 1);
       diskBytes -= segment.bytes;
-      await rm(segment.dataPath, { force: true });
+      // Index first: a crash between the two leaves a data file without an index, which recovery
+      // reads as empty and deletes; the other order would leave an index nothing ever cleans up.
       await rm(indexPathOf(dir, segment), { force: true });
+      await rm(segment.dataPath, { force: true });
       notifyRemoved();
     },
     async setAside(segment) {
