@@ -1,7 +1,7 @@
 // One collector owns a data directory at a time. It claims collector.json there before it opens
 // anything (created exclusively, so two collectors starting together cannot both win), then writes
 // its API URL into it so the CLI knows to go through the API instead of opening the folder itself.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CollectorLockInfo {
@@ -52,26 +52,34 @@ export interface DataDirClaim {
 export function claimDataDir(dataDir: string): DataDirClaim {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, LOCK_FILE);
-  const write = (info: Omit<CollectorLockInfo, 'pid'>, flag: 'wx' | 'w') =>
-    writeFileSync(file, JSON.stringify({ pid: process.pid, ...info }), { flag });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      write({ apiUrl: '', otlpHttpUrl: '' }, 'wx');
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+  const content = (info: Omit<CollectorLockInfo, 'pid'>) => JSON.stringify({ pid: process.pid, ...info });
+  // Written whole to a private file, then linked into place: the link either fails (someone holds
+  // the claim) or appears with its content, so no one can read a half-written claim as a dead one.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content({ apiUrl: '', otlpHttpUrl: '' }));
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(tmp, file);
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const owner = readCollectorLock(dataDir);
         if (owner) throw new DataDirBusyError(dataDir, owner);
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (attempt > 0) throw err;
+        // Left by a collector that is gone (killed, crashed): take it over.
+        rmSync(file, { force: true });
       }
-      const owner = readCollectorLock(dataDir);
-      if (owner) throw new DataDirBusyError(dataDir, owner);
-      // Left by a collector that is gone (killed, crashed): take it over.
-      rmSync(file, { force: true });
     }
+  } finally {
+    rmSync(tmp, { force: true });
   }
   return {
-    publish: (info) => write(info, 'w'),
+    publish: (info) => {
+      // Replaced whole (rename), never seen half-written.
+      writeFileSync(tmp, content(info));
+      renameSync(tmp, file);
+    },
     release: () => {
       if (readOwnerPid(file) === process.pid) rmSync(file, { force: true });
     },
