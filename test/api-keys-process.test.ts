@@ -8,28 +8,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newDataDir, startCollectorProcess } from './helpers/collector-process.js';
 import { runCli } from './helpers/run-cli.js';
+import { otlpJsonRequest } from './helpers/otlp-json.js';
 
 const key = (label: string) => `${label}-${randomBytes(24).toString('base64url')}`;
 
 function doc(n: number): string {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'keys-process' } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: n }, (_, i) => ({
-              traceId: (i + 1).toString(16).padStart(32, '0'),
-              spanId: (i + 1).toString(16).padStart(16, '0'),
-              name: 'keyed',
-              startTimeUnixNano: '1700000000000000000',
-              endTimeUnixNano: '1700000000100000000',
-            })),
-          },
-        ],
-      },
-    ],
-  });
+  return otlpJsonRequest({ service: 'keys-process', name: 'keyed', count: n });
 }
 
 async function post(url: string, headers: Record<string, string>, n = 1): Promise<number> {

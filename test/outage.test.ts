@@ -5,28 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClickHouseDouble, freePort, type ClickHouseDouble } from './helpers/clickhouse-double-process.js';
 import { startCollectorProcess, type CollectorProcess } from './helpers/collector-process.js';
+import { otlpJsonRequest } from './helpers/otlp-json.js';
 
 let nextRequest = 0;
 function request(spans = 20): string {
-  const r = nextRequest++;
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'outage' } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: spans }, (_, i) => ({
-              traceId: (r + 1).toString(16).padStart(32, '0'),
-              spanId: (r * 100 + i + 1).toString(16).padStart(16, '0'),
-              name: 'op',
-              startTimeUnixNano: '1700000000000000000',
-              endTimeUnixNano: '1700000000001000000',
-            })),
-          },
-        ],
-      },
-    ],
-  });
+  return otlpJsonRequest({ service: 'outage', count: spans, firstId: nextRequest++ * 100 + 1, durationNs: 1_000_000n });
 }
 
 async function send(c: CollectorProcess): Promise<Response> {

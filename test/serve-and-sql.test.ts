@@ -2,29 +2,14 @@
 // `verdict sql` reaches the data through the running collector or, with none running, directly.
 import { describe, expect, it } from 'vitest';
 import { startCollectorProcess } from './helpers/collector-process.js';
+import { otlpJsonRequest } from './helpers/otlp-json.js';
 import { runCli } from './helpers/run-cli.js';
 
-const doc = (name: string, n: number) => ({
-  resourceSpans: [
-    {
-      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'restart-svc' } }, { key: 'service.version', value: { stringValue: '2.0.0' } }] },
-      scopeSpans: [
-        {
-          spans: Array.from({ length: n }, (_, i) => ({
-            traceId: `00000000000000000000000000000${(i + 1).toString(16).padStart(3, '0')}`,
-            spanId: `0000000000000${(i + 1).toString(16).padStart(3, '0')}`,
-            name,
-            startTimeUnixNano: '1700000000000000000',
-            endTimeUnixNano: '1700000000250000000',
-          })),
-        },
-      ],
-    },
-  ],
-});
+const doc = (name: string, n: number) =>
+  otlpJsonRequest({ service: 'restart-svc', resource: { 'service.version': '2.0.0' }, name, count: n, durationNs: 250_000_000n });
 
-async function send(url: string, body: unknown): Promise<number> {
-  const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function send(url: string, body: string): Promise<number> {
+  const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${text}`);
   return res.status;

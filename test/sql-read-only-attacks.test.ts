@@ -11,6 +11,7 @@ import type { RunningCollector } from '../collector/collector.js';
 import { ALLOWED_TABLE_FUNCTIONS, REFUSED_FUNCTIONS } from '../queries/read-only-rules.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 import { runCli } from './helpers/run-cli.js';
+import { otlpJsonRequest } from './helpers/otlp-json.js';
 
 let c: RunningCollector;
 const scratch = mkdtempSync(join(tmpdir(), 'verdict-sql-attack-'));
@@ -21,24 +22,7 @@ writeFileSync(secretPath, `name,value\n${SECRET},1\n`);
 const written = (name: string) => join(scratch, name);
 
 function spans(name: string, n: number): string {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'sql-attack' } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: n }, (_, i) => ({
-              traceId: (i + 1).toString(16).padStart(32, '0'),
-              spanId: (i + 1).toString(16).padStart(16, '0'),
-              name,
-              startTimeUnixNano: '1700000000000000000',
-              endTimeUnixNano: '1700000000100000000',
-            })),
-          },
-        ],
-      },
-    ],
-  });
+  return otlpJsonRequest({ service: 'sql-attack', name, count: n });
 }
 
 async function post(name: string, n: number): Promise<void> {

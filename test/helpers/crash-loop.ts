@@ -2,6 +2,7 @@
 // on the same data directory, then a check that every span whose request got a 200 is stored
 // exactly once. Shared by the crash test (a few kills) and `npm run bench:crash` (many).
 import { startCollectorProcess, newDataDir, type CollectorProcess } from './collector-process.js';
+import { otlpJsonRequest, spanIdOf as hexSpanId } from './otlp-json.js';
 
 export interface CrashLoopOptions {
   kills: number;
@@ -41,27 +42,17 @@ function prng(seed: number): () => number {
   };
 }
 
-const spanIdOf = (request: number, i: number) => (request * 1000 + i + 1).toString(16).padStart(16, '0');
+/** Request r carries spans with ids r * 1000 + 1 … r * 1000 + n. */
+const spanIdOf = (request: number, i: number) => hexSpanId(request * 1000 + i + 1);
 
 function body(request: number, spans: number): string {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'crash-test' } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: spans }, (_, i) => ({
-              traceId: (request + 1).toString(16).padStart(32, '0'),
-              spanId: spanIdOf(request, i),
-              name: 'work',
-              startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(request) * 1_000_000n),
-              endTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(request) * 1_000_000n + 5_000n),
-              attributes: [{ key: 'request', value: { intValue: String(request) } }],
-            })),
-          },
-        ],
-      },
-    ],
+  return otlpJsonRequest({
+    service: 'crash-test',
+    name: 'work',
+    count: spans,
+    firstId: request * 1000 + 1,
+    startUnixNano: 1_700_000_000_000_000_000n + BigInt(request) * 1_000_000n,
+    durationNs: 5_000n,
   });
 }
 
