@@ -22,6 +22,21 @@ async function sendMany(c: CollectorProcess, n: number): Promise<void> {
   for (let i = 0; i < n; i++) expect((await send(c)).status).toBe(200);
 }
 
+/** Insert attempts that failed so far, from the collector's own metrics. */
+async function insertFailures(c: CollectorProcess): Promise<number> {
+  const text = await (await fetch(`${c.apiUrl}/metrics`)).text();
+  return Number(/^verdict_insert_failures_total (\d+)$/m.exec(text)![1]);
+}
+
+/** Waits (bounded) until the collector has tried and failed to insert since `before`: the outage was real. */
+async function sawFailedInsert(c: CollectorProcess, before: number): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if ((await insertFailures(c)) > before) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
 /** What the server holds once the collector has inserted everything it acknowledged. */
 async function stored(c: CollectorProcess, server: ClickHouseDouble): Promise<{ n: number; distinct: number }> {
   await c.flush();
@@ -47,14 +62,18 @@ describe('ClickHouse server outage', () => {
     expect(await stored(collector, server)).toEqual({ n: 100, distinct: 100 });
 
     // Failing: every query answered 503 for a while.
+    let failures = await insertFailures(collector);
     await server.setMode('fail');
     await sendMany(collector, 5);
+    expect(await sawFailedInsert(collector, failures)).toBe(true);
     await server.setMode('ok');
     expect(await stored(collector, server)).toEqual({ n: 200, distinct: 200 });
 
     // Gone: the process is killed, then comes back on the same port with the same data.
+    failures = await insertFailures(collector);
     await server.kill();
     await sendMany(collector, 5);
+    expect(await sawFailedInsert(collector, failures)).toBe(true);
     server = await startClickHouseDouble({ port, dataDir: server.dataDir });
     cleanups.push(() => server.kill());
     expect(await stored(collector, server)).toEqual({ n: 300, distinct: 300 });
