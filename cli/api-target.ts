@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { readCollectorLock } from '../collector/data-dir-lock.js';
 import { DEFAULT_CONFIG, type VerdictConfig } from '../collector/config.js';
 
-export const DEFAULT_API_URL = 'http://127.0.0.1:7318';
 
 export type Target = { kind: 'api'; url: string } | { kind: 'local'; config: VerdictConfig };
 
@@ -48,7 +47,9 @@ export async function chooseTarget(explicitApi: string | undefined, config: Verd
   const owner = readCollectorLock(resolve(config.dataDir));
   if (owner && !owner.apiUrl) throw new Error(`a collector (pid ${owner.pid}) is starting on ${resolve(config.dataDir)}; try again in a moment`);
   if (owner) return { kind: 'api', url: owner.apiUrl };
-  if (config.dataDir === DEFAULT_CONFIG.dataDir && (await answers(DEFAULT_API_URL))) return { kind: 'api', url: DEFAULT_API_URL };
+  // The local collector's API port: 7318 unless --api-port / VERDICT_API_PORT say otherwise.
+  const localApi = `http://127.0.0.1:${config.apiPort}`;
+  if (config.dataDir === DEFAULT_CONFIG.dataDir && (await answers(localApi))) return { kind: 'api', url: localApi };
   return { kind: 'local', config };
 }
 
