@@ -284,15 +284,18 @@ describe('hostile HTTP', () => {
   it('more concurrent requests than allowed: 429 with Retry-After, then served again', async () => {
     seen.cases++;
     const { port } = new URL(c.otlpHttpUrl);
+    // Two requests whose bodies never come. `Expect: 100-continue` makes the server say when it has
+    // taken each one in, so the third request is sent only once both hold their slots.
     const holders = [0, 1].map(() => {
       const s = net.connect(Number(port), '127.0.0.1');
-      s.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n');
+      s.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n');
       return s;
     });
-    await Promise.all(holders.map((s) => new Promise((r) => s.once('connect', r))));
-    // The server must have started both requests (headers parsed) before the third arrives.
-    let res = await postOtlp(c, valid(), JSON_CT);
-    for (let i = 0; i < 50 && res.status !== 429; i++) res = await postOtlp(c, valid(), JSON_CT);
+    await Promise.all(holders.map((s) => new Promise<void>((resolve) => s.once('data', (d) => {
+      expect(String(d)).toMatch(/^HTTP\/1\.1 100 Continue/);
+      resolve();
+    }))));
+    const res = await postOtlp(c, valid(), JSON_CT);
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBeTruthy();
     const done = holders.map((s) => new Promise((r) => s.once('data', r)));
