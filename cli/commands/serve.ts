@@ -4,6 +4,17 @@ import { startCollector } from '../../collector/collector.js';
 import type { VerdictConfig } from '../../collector/config.js';
 
 export async function serve(config: VerdictConfig): Promise<number> {
+  // Handlers go in before anything starts: a supervisor may signal as soon as it reads the banner
+  // (or while the engine is still opening), and a signal that finds no handler kills the process
+  // with the queue unsynced and the data-directory claim left behind.
+  let signalled: NodeJS.Signals | undefined;
+  let onSignal: (signal: NodeJS.Signals) => void = (signal) => {
+    signalled ??= signal;
+  };
+  const handler = (signal: NodeJS.Signals) => onSignal(signal);
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+
   const collector = await startCollector(config);
   const { keys } = collector;
   const access = keys.enabled
@@ -24,7 +35,7 @@ export async function serve(config: VerdictConfig): Promise<number> {
   );
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
+    onSignal = (signal) => {
       if (stopping) {
         process.stderr.write(`verdict: ${signal} again, exiting without waiting\n`);
         process.exit(1);
@@ -39,7 +50,6 @@ export async function serve(config: VerdictConfig): Promise<number> {
         },
       );
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    if (signalled) onSignal(signalled);
   });
 }
