@@ -80,6 +80,10 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       segmentMaxAgeMs: config.batchMaxDelayMs,
       maxBytes: config.queueMaxBytes,
     });
+    const { corruptRecords } = queue.stats();
+    if (corruptRecords > 0) {
+      log.error({ corruptRecords }, 'queued records failed their checksum (changed on disk since they were written); they are skipped, the records around them are stored, and the damaged segments are kept in the queue\'s rejected/ folder');
+    }
     const sink = startSegmentInserter({
       queue,
       insertSegment: async (path, token) => {

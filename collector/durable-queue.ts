@@ -1,9 +1,10 @@
 // The durable queue between receivers and ClickHouse: every accepted request's rows are appended
 // to a segment file and fsync'd (one fsync per group of concurrent requests) before the request is
 // acknowledged. Segments hold plain RowBinary so a sealed one is inserted straight from disk; a
-// sidecar index (length, rows, CRC-32 per record) finds and drops a torn last write after a crash.
+// sidecar index (length, rows, CRC-32 per record) finds and drops a torn last write after a crash,
+// and skips a record whose bytes changed on disk without losing the records around it.
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -26,9 +27,12 @@ export interface SealedSegment {
   runId: string;
   /** Deterministic per segment, so replaying an insert after a crash is deduplicated by the engine. */
   token: string;
+  /** The file to insert: the segment itself, or its whole records only when some were corrupt. */
   dataPath: string;
   rows: number;
   bytes: number;
+  /** Records skipped at recovery because their CRC no longer matched; the originals go to `rejected/`. */
+  corruptRecords?: number;
 }
 
 export interface QueueStats {
@@ -40,6 +44,8 @@ export interface QueueStats {
   recoveredSegments: number;
   recoveredRows: number;
   tornRecords: number;
+  /** Acknowledged records whose bytes no longer match their CRC (disk corruption), skipped at start. */
+  corruptRecords: number;
 }
 
 export interface DurableQueue {
@@ -72,6 +78,18 @@ export class OverloadedError extends Error {
   }
 }
 
+/**
+ * One request's spans need more room than the whole queue has: retrying can never succeed, so the
+ * sender is told so (HTTP 413 / gRPC RESOURCE_EXHAUSTED without RetryInfo) instead of 503 forever.
+ */
+export class RecordTooLargeError extends Error {
+  readonly code = 'RECORD_TOO_LARGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecordTooLargeError';
+  }
+}
+
 /** The queue could not write to its disk; nothing of the failed group was acknowledged. */
 export class QueueWriteError extends Error {
   readonly code = 'QUEUE_WRITE_FAILED';
@@ -83,6 +101,8 @@ export class QueueWriteError extends Error {
 
 const INDEX_ENTRY = 12; // u32 length, u32 rows, u32 crc32 — little-endian
 const SEGMENT_RE = /^seg-(\d{12})-([0-9a-f-]{36})\.rb$/;
+/** A segment's whole records, copied out when some of its records are corrupt: rebuilt at every start. */
+const WHOLE_RE = /^(seg-\d{12}-[0-9a-f-]{36})\.whole\.rb$/;
 /** Segments the store refused for their content: out of the queue, not replayed, not deleted. */
 const REJECTED_DIR = 'rejected';
 
@@ -116,6 +136,16 @@ const baseName = (n: SegmentName) => `seg-${String(n.seq).padStart(12, '0')}-${n
 const dataPathOf = (dir: string, n: SegmentName) => join(dir, `${baseName(n)}.rb`);
 const indexPathOf = (dir: string, n: SegmentName) => join(dir, `${baseName(n)}.idx`);
 const tokenOf = (n: SegmentName) => `verdict-${n.runId}-${n.seq}`;
+const wholePathOf = (dir: string, n: SegmentName) => join(dir, `${baseName(n)}.whole.rb`);
+
+/** Moves a segment's own files (data and index) into `rejected/`. */
+async function moveAside(dir: string, n: SegmentName): Promise<void> {
+  const aside = join(dir, REJECTED_DIR);
+  await mkdir(aside, { recursive: true });
+  for (const path of [dataPathOf(dir, n), indexPathOf(dir, n)]) {
+    await rename(path, join(aside, basename(path))).catch(() => rm(path, { force: true }));
+  }
+}
 
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -130,34 +160,57 @@ function assertWhole(result: { bytesWritten: number }, expected: number): void {
   if (result.bytesWritten !== expected) throw new Error(`short write: ${result.bytesWritten} of ${expected} bytes (disk full?)`);
 }
 
-/** Checks a segment left by an earlier run; truncates a torn tail. Returns rows kept and records dropped. */
-function recoverSegment(dir: string, name: SegmentName): { rows: number; bytes: number; torn: number } {
+interface RecoveredSegment {
+  rows: number;
+  bytes: number;
+  torn: number;
+  corrupt: number;
+  /** Where the rows to insert are: the segment, or its `.whole.rb` copy when records were corrupt. */
+  dataPath: string;
+}
+
+/**
+ * Checks a segment left by an earlier run. A torn tail (records after the last one that checks out:
+ * a write the crash cut, never acknowledged) is truncated. A record that fails its CRC with whole
+ * records after it was acknowledged and then damaged on disk: it is skipped, the records around it
+ * are copied to `<segment>.whole.rb` for insertion, and the segment stays untouched as evidence.
+ */
+function recoverSegment(dir: string, name: SegmentName): RecoveredSegment {
   const dataPath = dataPathOf(dir, name);
   const indexPath = indexPathOf(dir, name);
   const data = readFileSync(dataPath);
   const index = existsSync(indexPath) ? readFileSync(indexPath) : Buffer.alloc(0);
   const entries = Math.floor(index.length / INDEX_ENTRY);
+  const records: { offset: number; len: number; rows: number; ok: boolean }[] = [];
   let offset = 0;
-  let rows = 0;
-  let good = 0;
-  for (; good < entries; good++) {
-    const len = index.readUInt32LE(good * INDEX_ENTRY);
-    const entryRows = index.readUInt32LE(good * INDEX_ENTRY + 4);
-    const crc = index.readUInt32LE(good * INDEX_ENTRY + 8);
-    if (offset + len > data.length || crc32(data.subarray(offset, offset + len)) !== crc) break;
+  for (let i = 0; i < entries; i++) {
+    const len = index.readUInt32LE(i * INDEX_ENTRY);
+    if (offset + len > data.length) break;
+    const ok = crc32(data.subarray(offset, offset + len)) === index.readUInt32LE(i * INDEX_ENTRY + 8);
+    records.push({ offset, len, rows: index.readUInt32LE(i * INDEX_ENTRY + 4), ok });
     offset += len;
-    rows += entryRows;
   }
+  const kept = records.slice(0, records.findLastIndex((r) => r.ok) + 1);
+  const end = kept.length > 0 ? kept[kept.length - 1].offset + kept[kept.length - 1].len : 0;
   // Whatever follows the last whole record was never acknowledged (ack comes after fsync of both files).
-  const trailingBytes = offset < data.length || good * INDEX_ENTRY < index.length;
-  const torn = entries - good > 0 ? entries - good : trailingBytes ? 1 : 0;
+  const trailingBytes = end < data.length || kept.length * INDEX_ENTRY < index.length;
+  const torn = entries - kept.length > 0 ? entries - kept.length : trailingBytes ? 1 : 0;
   if (trailingBytes) {
     // Cut in place: rewriting the files would leave acknowledged records off the disk if the
     // rewrite itself were cut short (a crash, a full disk).
-    truncateSync(dataPath, offset);
-    if (existsSync(indexPath)) truncateSync(indexPath, good * INDEX_ENTRY);
+    truncateSync(dataPath, end);
+    if (existsSync(indexPath)) truncateSync(indexPath, kept.length * INDEX_ENTRY);
   }
-  return { rows, bytes: offset, torn };
+  const whole = kept.filter((r) => r.ok);
+  const rows = whole.reduce((n, r) => n + r.rows, 0);
+  const bytes = whole.reduce((n, r) => n + r.len, 0);
+  const corrupt = kept.length - whole.length;
+  if (corrupt === 0) return { rows, bytes, torn, corrupt, dataPath };
+  // The copy is derived from files that stay as they are, so a start cut short while writing it just
+  // writes it again; its segment's token is unchanged, so an insert replayed from it is deduplicated.
+  const wholePath = wholePathOf(dir, name);
+  writeFileSync(wholePath, Buffer.concat(whole.map((r) => data.subarray(r.offset, r.offset + r.len))));
+  return { rows, bytes, torn, corrupt, dataPath: wholePath };
 }
 
 export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
@@ -177,22 +230,31 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     recoveredSegments: 0,
     recoveredRows: 0,
     tornRecords: 0,
+    corruptRecords: 0,
   };
   const sealed: SealedSegment[] = [];
   let nextSeq = 1;
-  for (const file of readdirSync(dir).sort()) {
+  const files = readdirSync(dir).sort();
+  for (const file of files) {
+    // A copy whose segment is gone was inserted and removed; a crash kept it from going too.
+    const w = WHOLE_RE.exec(file);
+    if (w && !files.includes(`${w[1]}.rb`)) rmSync(join(dir, file), { force: true });
+  }
+  for (const file of files) {
     const m = SEGMENT_RE.exec(file);
     if (!m) continue;
     const name: SegmentName = { seq: Number(m[1]), runId: m[2] };
     nextSeq = Math.max(nextSeq, name.seq + 1);
-    const { rows, bytes, torn } = recoverSegment(dir, name);
+    const { rows, bytes, torn, corrupt, dataPath } = recoverSegment(dir, name);
     stats.tornRecords += torn;
+    stats.corruptRecords += corrupt;
+    // No whole record left (a corrupt one always has a whole one after it, or it would read as torn).
     if (rows === 0) {
       rmSync(dataPathOf(dir, name), { force: true });
       rmSync(indexPathOf(dir, name), { force: true });
       continue;
     }
-    sealed.push({ ...name, token: tokenOf(name), dataPath: dataPathOf(dir, name), rows, bytes });
+    sealed.push({ ...name, token: tokenOf(name), dataPath, rows, bytes, ...(corrupt ? { corruptRecords: corrupt } : {}) });
     stats.recoveredSegments++;
     stats.recoveredRows += rows;
   }
@@ -316,6 +378,10 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       if (closed) return Promise.reject(new OverloadedError('the collector is shutting down'));
       if (encoded.rows === 0) return Promise.resolve();
       const size = encoded.bytes.length;
+      if (size > options.maxBytes) {
+        return Promise.reject(new RecordTooLargeError(
+          `the request's ${encoded.rows} spans take ${size} bytes stored, more than the whole durable queue (${options.maxBytes} bytes); send smaller batches`));
+      }
       if (diskBytes + size > options.maxBytes) {
         return Promise.reject(new OverloadedError(`the durable queue is full (${options.maxBytes} bytes waiting to be stored)`));
       }
@@ -346,19 +412,22 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       diskBytes -= segment.bytes;
       // Index first: a crash between the two leaves a data file without an index, which recovery
       // reads as empty and deletes; the other order would leave an index nothing ever cleans up.
-      await rm(indexPathOf(dir, segment), { force: true });
-      await rm(segment.dataPath, { force: true });
+      if (segment.corruptRecords) {
+        // The damaged segment is evidence for the operator; its whole records are stored.
+        await moveAside(dir, segment);
+        await rm(segment.dataPath, { force: true });
+      } else {
+        await rm(indexPathOf(dir, segment), { force: true });
+        await rm(segment.dataPath, { force: true });
+      }
       notifyRemoved();
     },
     async setAside(segment) {
       const i = sealed.indexOf(segment);
       if (i >= 0) sealed.splice(i, 1);
       diskBytes -= segment.bytes;
-      const aside = join(dir, REJECTED_DIR);
-      await mkdir(aside, { recursive: true });
-      for (const path of [segment.dataPath, indexPathOf(dir, segment)]) {
-        await rename(path, join(aside, basename(path))).catch(() => rm(path, { force: true }));
-      }
+      await moveAside(dir, segment);
+      if (segment.corruptRecords) await rm(segment.dataPath, { force: true });
       notifyRemoved();
     },
     async sealOpen() {

@@ -80,6 +80,7 @@ export function renderMetrics(sources: MetricsSources, responses: ResponseCounte
     { name: 'verdict_queue_recovered_segments_total', type: 'counter', help: 'Segments found on disk at start (acknowledged, not yet inserted).', samples: one(queue.recoveredSegments) },
     { name: 'verdict_queue_recovered_rows_total', type: 'counter', help: 'Spans replayed from disk at start.', samples: one(queue.recoveredRows) },
     { name: 'verdict_queue_torn_records_total', type: 'counter', help: 'Torn (never acknowledged) records dropped at start.', samples: one(queue.tornRecords) },
+    { name: 'verdict_queue_corrupt_records_total', type: 'counter', help: 'Acknowledged records that failed their checksum at start (disk corruption), skipped and kept in rejected/.', samples: one(queue.corruptRecords) },
     { name: 'verdict_insert_batches_total', type: 'counter', help: 'Batches (queue segments) inserted into ClickHouse.', samples: one(inserter.insertedSegments) },
     { name: 'verdict_inserted_rows_total', type: 'counter', help: 'Spans inserted into ClickHouse.', samples: one(inserter.insertedRows) },
     { name: 'verdict_insert_failures_total', type: 'counter', help: 'Insert attempts that failed (retried; spans stay queued).', samples: one(inserter.failedInserts) },

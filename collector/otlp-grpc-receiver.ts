@@ -11,6 +11,7 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
+import { RecordTooLargeError } from './durable-queue.js';
 import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
 import type { DecodeOptions } from './otlp/protobuf-decoder.js';
@@ -113,6 +114,8 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
       if (err instanceof OtlpDecodeError) {
         return fail(callback, GrpcCode.INVALID_ARGUMENT, `cannot decode ExportTraceServiceRequest: ${err.message}`);
       }
+      // No RetryInfo: the same request can never fit, so exporters must not retry it.
+      if (err instanceof RecordTooLargeError) return fail(callback, GrpcCode.RESOURCE_EXHAUSTED, err.message);
       if (isRetryableIngestError(err)) {
         log.warn({ err: err.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
         const message = `spans not stored, retry later: ${err.message}`;

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { REDACTED_LOG_PATHS, type AccessDecision } from './api-keys.js';
+import { RecordTooLargeError } from './durable-queue.js';
 import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
 import { decodeTraceRequestJson } from './otlp/json-decoder.js';
@@ -119,6 +120,7 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
       if (err instanceof OtlpDecodeError) {
         return sendStatus(reply, encoding, 400, GrpcCode.INVALID_ARGUMENT, `cannot decode ExportTraceServiceRequest: ${err.message}`);
       }
+      if (err instanceof RecordTooLargeError) return sendStatus(reply, encoding, 413, GrpcCode.RESOURCE_EXHAUSTED, err.message);
       if (isRetryableIngestError(err)) {
         request.log.warn({ err: err.message }, 'ingest refused, client asked to retry');
         reply.header('retry-after', retryAfter);

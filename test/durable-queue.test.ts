@@ -1,10 +1,10 @@
 // The durable queue on its own: group commit, sealing, recovery of a torn tail after a crash,
 // stable deduplication tokens across restarts, and the disk budget.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDurableQueue, OverloadedError, type DurableQueueOptions } from '../collector/durable-queue.js';
+import { openDurableQueue, OverloadedError, RecordTooLargeError, type DurableQueueOptions } from '../collector/durable-queue.js';
 
 const rows = (text: string, n = 1) => ({ bytes: Buffer.from(text), rows: n });
 
@@ -65,7 +65,7 @@ describe('durable queue', () => {
     expect(readFileSync(seg.dataPath, 'utf8')).toBe('first-second');
     expect(statSync(join(opts.dir, index)).size).toBe(24);
 
-    // A record whose bytes do not match its checksum is dropped with everything after it.
+    // A last record whose bytes do not match its checksum is a torn write: dropped.
     appendFileSync(seg.dataPath, 'XYZ');
     appendFileSync(join(opts.dir, index), Buffer.from([3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]));
     const again = openDurableQueue(opts);
@@ -73,6 +73,36 @@ describe('durable queue', () => {
     expect(same.token).toBe(seg.token);
     expect(same.rows).toBe(2);
     expect(again.stats().tornRecords).toBe(1);
+  });
+
+  it('skips a record damaged on disk, keeps the records around it under the same token, and keeps the damaged segment', async () => {
+    const opts = options();
+    const q = openDurableQueue(opts);
+    await q.append(rows('aaaa', 1));
+    await q.append(rows('bbbb', 2));
+    await q.append(rows('cccc', 3));
+    // The process dies (nothing sealed); later a byte of the acknowledged middle record rots.
+    const [data] = readdirSync(opts.dir).filter((f) => f.endsWith('.rb'));
+    const damaged = Buffer.from('aaaabXbbcccc');
+    writeFileSync(join(opts.dir, data), damaged);
+
+    const reopened = openDurableQueue(opts);
+    expect(reopened.stats()).toMatchObject({ recoveredRows: 4, corruptRecords: 1, tornRecords: 0, rows: 4, bytes: 8 });
+    const seg = (await reopened.next())!;
+    expect(seg.corruptRecords).toBe(1);
+    expect(readFileSync(seg.dataPath, 'utf8')).toBe('aaaacccc');
+    expect(readFileSync(join(opts.dir, data))).toEqual(damaged);
+
+    // Killed again before the insert finished: the same rows come back under the same token.
+    const again = openDurableQueue(opts);
+    const same = (await again.next())!;
+    expect([same.token, same.rows, readFileSync(same.dataPath, 'utf8')]).toEqual([seg.token, 4, 'aaaacccc']);
+
+    // Once stored, the damaged segment goes to rejected/ for the operator; nothing is left to replay.
+    await again.remove(same);
+    expect(readdirSync(opts.dir).filter((f) => f !== 'rejected')).toEqual([]);
+    expect(readFileSync(join(opts.dir, 'rejected', data))).toEqual(damaged);
+    expect(openDurableQueue(opts).stats()).toMatchObject({ segments: 0, recoveredRows: 0, corruptRecords: 0 });
   });
 
   it('never reuses a token, even when the folder was emptied and numbering restarts', async () => {
@@ -92,6 +122,8 @@ describe('durable queue', () => {
 
   it('refuses appends beyond its disk budget until segments are removed, and after close', async () => {
     const q = openDurableQueue(options({ maxBytes: 10 }));
+    // Larger than the whole budget: refused as such (never retryable), even into the empty queue.
+    await expect(q.append(rows('12345678901'))).rejects.toBeInstanceOf(RecordTooLargeError);
     await q.append(rows('12345678'));
     await expect(q.append(rows('abc'))).rejects.toBeInstanceOf(OverloadedError);
     await q.sealOpen();

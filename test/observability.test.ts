@@ -144,6 +144,7 @@ describe('/metrics', () => {
       failing: m.get('verdict_store_failing'),
       recovered: m.get('verdict_queue_recovered_rows_total'),
       torn: m.get('verdict_queue_torn_records_total'),
+      corrupt: m.get('verdict_queue_corrupt_records_total'),
     }).toEqual({
       accepted: 4,
       rejected: 1,
@@ -158,6 +159,7 @@ describe('/metrics', () => {
       failing: 0,
       recovered: 0,
       torn: 0,
+      corrupt: 0,
     });
     expect(m.get('verdict_queue_group_commits_total')).toBeGreaterThanOrEqual(1);
     expect(m.get('verdict_queue_group_commits_total')).toBeLessThanOrEqual(2);

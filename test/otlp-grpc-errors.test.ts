@@ -10,6 +10,8 @@ import { OverloadedError } from '../collector/durable-queue.js';
 import type { RunningCollector } from '../collector/collector.js';
 import type { Ingestor } from '../collector/ingest.js';
 import { createOtlpGrpcReceiver, TRACE_EXPORT_PATH, type OtlpGrpcReceiver } from '../collector/otlp-grpc-receiver.js';
+import { decodeTraceRequestProtobuf } from '../collector/otlp/protobuf-decoder.js';
+import { encodeSpanRows } from '../collector/span-rows.js';
 import { StoreUnavailableError } from '../collector/store.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { rows, startTestCollector } from './helpers/in-process-collector.js';
@@ -292,16 +294,30 @@ function retryDelaySeconds(metadata: Metadata | undefined): { code: number; type
 }
 
 describe('OTLP/gRPC when storage cannot take more', () => {
-  it('UNAVAILABLE with RetryInfo from a real collector whose queue is full, and nothing stored', async () => {
-    const child = await startCollectorProcess({ args: ['--queue-max-bytes', '1'] });
+  it('RESOURCE_EXHAUSTED without RetryInfo for a request larger than the whole queue; UNAVAILABLE with RetryInfo once it is full; nothing half-stored', async () => {
+    // A budget of exactly one one-span request: it fits and fills the queue (no seal, so its bytes
+    // stay queued); a two-span request can never fit, even into the empty queue. Names of equal
+    // length make the one-span requests equally large.
+    const filler = request(span('0102030405060708090a0b0c0d0e0f26', '0102030405060727', 'grpc-filler'));
+    const budget = encodeSpanRows(decodeTraceRequestProtobuf(filler)).bytes.length;
+    const child = await startCollectorProcess({ args: ['--queue-max-bytes', String(budget), '--batch-max-delay-ms', '600000', '--batch-max-rows', '1000000'] });
     try {
       const address = child.otlpGrpcUrl!.replace(/^http:\/\//, '');
-      const res = await call(address, request(span('0102030405060708090a0b0c0d0e0f26', '0102030405060727', 'grpc-overloaded')));
+      const tooLarge = await call(address, request(
+        span('0102030405060708090a0b0c0d0e0f26', '0102030405060728', 'grpc-too-large'),
+        span('0102030405060708090a0b0c0d0e0f26', '0102030405060729', 'grpc-too-large'),
+      ));
+      expect(tooLarge.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(tooLarge.details).toMatch(/more than the whole durable queue/);
+      expect(tooLarge.metadata?.get('grpc-status-details-bin') ?? []).toEqual([]);
+
+      expect((await call(address, filler)).code).toBe(status.OK);
+      const res = await call(address, request(span('0102030405060708090a0b0c0d0e0f26', '0102030405060730', 'grpc-refuse')));
       expect(res.code).toBe(status.UNAVAILABLE);
       expect(res.details).toContain('retry later');
       expect(retryDelaySeconds(res.metadata)).toEqual({ code: status.UNAVAILABLE, typeUrl: 'type.googleapis.com/google.rpc.RetryInfo', seconds: 2 });
       await child.flush();
-      expect(await child.sql("SELECT count() AS n FROM otel_traces WHERE SpanName = 'grpc-overloaded'")).toEqual([{ n: 0 }]);
+      expect(await child.sql('SELECT SpanName AS name, count() AS n FROM otel_traces GROUP BY name')).toEqual([{ name: 'grpc-filler', n: 1 }]);
     } finally {
       expect(await child.stop()).toBe(0);
     }

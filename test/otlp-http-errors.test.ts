@@ -3,6 +3,8 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../collector/collector.js';
+import { decodeTraceRequestJson } from '../collector/otlp/json-decoder.js';
+import { encodeSpanRows } from '../collector/span-rows.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 import { encode, fields, hex, parseStatus, type Field } from './helpers/protobuf-writer.js';
@@ -136,20 +138,33 @@ describe('OTLP/HTTP rejections', () => {
 });
 
 describe('OTLP/HTTP when storage cannot take more', () => {
-  it('503 with Retry-After, and nothing half-stored', async () => {
-    const child = await startCollectorProcess({ args: ['--queue-max-bytes', '1'] });
+  const doc = (...names: string[]) => JSON.stringify({
+    resourceSpans: [{ scopeSpans: [{ spans: names.map((name, i) => ({ traceId: '0102030405060708090a0b0c0d0e0f13', spanId: `01020304050607${(0x11 + i).toString(16)}`, name, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000000000001' })) }] }],
+  });
+  const post = (url: string, body: string) => fetch(`${url}/v1/traces`, { method: 'POST', headers: JSON_CT, body });
+
+  it('413 for a request larger than the whole queue, 503 with Retry-After once the queue is full, nothing half-stored', async () => {
+    // A budget of exactly one one-span request: it fits and fills the queue (no seal, so its bytes
+    // stay queued); a two-span request can never fit, even into the empty queue. Names of equal
+    // length make the one-span requests equally large.
+    const budget = encodeSpanRows(decodeTraceRequestJson(doc('filler'))).bytes.length;
+    const child = await startCollectorProcess({ args: ['--queue-max-bytes', String(budget), '--batch-max-delay-ms', '600000', '--batch-max-rows', '1000000'] });
     try {
-      const res = await fetch(`${child.otlpHttpUrl}/v1/traces`, {
-        method: 'POST',
-        headers: JSON_CT,
-        body: JSON.stringify({
-          resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0102030405060708090a0b0c0d0e0f13', spanId: '0102030405060711', name: 'overloaded', startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000000000001' }] }] }],
-        }),
-      });
-      expect(res.status).toBe(503);
-      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(((await res.json()) as { code: number }).code).toBe(14);
-      expect(await child.sql("SELECT count() AS n FROM otel_traces WHERE SpanName = 'overloaded'")).toEqual([{ n: 0 }]);
+      const tooLarge = await post(child.otlpHttpUrl, doc('too-large', 'too-large'));
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.headers.get('retry-after')).toBeNull();
+      const status = (await tooLarge.json()) as { code: number; message: string };
+      expect(status.code).toBe(8);
+      expect(status.message).toMatch(/more than the whole durable queue .*send smaller batches/);
+
+      expect((await post(child.otlpHttpUrl, doc('filler'))).status).toBe(200);
+      const full = await post(child.otlpHttpUrl, doc('refuse'));
+      expect(full.status).toBe(503);
+      expect(Number(full.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await full.json()) as { code: number }).code).toBe(14);
+
+      await child.flush();
+      expect(await child.sql('SELECT SpanName AS name, count() AS n FROM otel_traces GROUP BY name')).toEqual([{ name: 'filler', n: 1 }]);
     } finally {
       expect(await child.stop()).toBe(0);
     }
