@@ -353,6 +353,11 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     }
   }
 
+  // The breakdown needs nothing from the sides: it runs alongside them (awaited at the end; the
+  // empty catch only keeps a failure from being reported as unhandled before then).
+  const breakdownResult = options.by ? breakdown(client, options, prepare(options, range), { alpha, minRequests, thresholds }) : undefined;
+  breakdownResult?.catch(() => {});
+
   const sides: Record<'baseline' | 'candidate', SideData> = { baseline: EMPTY_SIDE, candidate: EMPTY_SIDE };
   if (!overlapMissing) {
     const row = await path.sides(client, options, range);
@@ -437,7 +442,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
       candidateSampledRequests: num(tests?.c_sampled_requests),
     },
   };
-  if (options.by) result.breakdown = await breakdown(client, options, prepare(options, range), { alpha, minRequests, thresholds });
+  if (breakdownResult) result.breakdown = await breakdownResult;
   return result;
 }
 
@@ -460,12 +465,6 @@ async function breakdown(
     fragments.group_join = renderSql('compare-breakdown-trace-values', pick(prepared.fragments, 'scope', 'baseline_span', 'candidate_span'));
   }
   const rows = await queryRows(client, renderSql('compare-breakdown', fragments), params);
-  const both = rows.filter((r) => num(r.b_requests) > 0 && num(r.c_requests) > 0).map((r) => String(r.group_key));
-  const pValues = new Map<string, number>();
-  if (both.length > 0) {
-    const tests = await queryRows(client, renderSql('compare-breakdown-tests', fragments), { ...params, keys: both });
-    for (const t of tests) pValues.set(String(t.group_key), num(t.latency_p_value));
-  }
   const groups = rows.map((r): BreakdownGroup => {
     const side = (p: 'b' | 'c') => {
       const requests = num(r[`${p}_requests`]);
@@ -482,7 +481,8 @@ async function breakdown(
     const key = String(r.group_key);
     const enough = bs.requests >= rules.minRequests && cs.requests >= rules.minRequests;
     const errorTest = bs.requests > 0 && cs.requests > 0 ? twoProportionTest(bs.errors, bs.requests, cs.errors, cs.requests) : null;
-    const p = pValues.get(key);
+    // Only a group with requests on both sides has a test (the SQL gives the others nan).
+    const p = bs.requests > 0 && cs.requests > 0 ? num(r.latency_p_value) : undefined;
     const b95 = bs.latencyMs?.p95 ?? null;
     const c95 = cs.latencyMs?.p95 ?? null;
     const latencyTest: TestResult | null =

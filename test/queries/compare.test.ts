@@ -204,6 +204,14 @@ describe('compare options', () => {
     expect(groups['POST /chat'].candidate).toMatchObject({ requests: 1000, errors: 130 });
     expect(groups['POST /chat'].metrics.map((x) => x.verdict)).toEqual(['worse', 'worse']);
     expect(groups['GET /history'].metrics.map((x) => x.verdict)).toEqual(['no_significant_difference', 'no_significant_difference']);
+    // The breakdown's latency test is ClickHouse's Mann–Whitney U over that group's requests.
+    const direct = await store.client.query({
+      query: `SELECT mannWhitneyUTest('two-sided')(Duration, toUInt8(AppVersion = '1.2.0')).2 AS p FROM otel_traces
+              WHERE IsRequest = 1 AND ServiceName = 'chat-api' AND Environment = 'production' AND SpanName = 'POST /chat' AND AppVersion IN ('1.1.0', '1.2.0')`,
+      format: 'JSONEachRow',
+    });
+    const [{ p }] = await direct.json<{ p: number }>();
+    expect(groups['POST /chat'].metrics[1].pValue).toBeCloseTo(p, 12);
   });
 
   it('breaks down by model even though the model is on the LLM child span', async () => {
@@ -214,6 +222,8 @@ describe('compare options', () => {
     expect(groups['gpt-4o-mini'].baseline.requests).toBe(0);
     expect(groups['gpt-4o-mini'].candidate.requests).toBe(1000);
     expect(groups['gpt-4o-mini'].metrics[0].verdict).toBe('insufficient_data');
+    // One side only: no latency test, rather than an error or a NaN.
+    expect(groups['gpt-4o-mini'].metrics[1].pValue).toBeNull();
   });
 
   it('rejects a side with neither version nor filter', async () => {
