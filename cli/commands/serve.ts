@@ -9,7 +9,12 @@ export async function serve(config: VerdictConfig): Promise<number> {
   // with the queue unsynced and the data-directory claim left behind.
   let signalled: NodeJS.Signals | undefined;
   let onSignal: (signal: NodeJS.Signals) => void = (signal) => {
-    signalled ??= signal;
+    if (signalled) {
+      process.stderr.write(`verdict: ${signal} again while starting, exiting without waiting\n`);
+      process.exit(1);
+    }
+    signalled = signal;
+    process.stdout.write(`verdict: ${signal} received while starting; stopping once started…\n`);
   };
   const handler = (signal: NodeJS.Signals) => onSignal(signal);
   process.on('SIGINT', handler);
