@@ -80,9 +80,9 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       segmentMaxAgeMs: config.batchMaxDelayMs,
       maxBytes: config.queueMaxBytes,
     });
-    const { corruptRecords } = queue.stats();
+    const { corruptRecords, deferredSegments } = queue.stats();
     if (corruptRecords > 0) {
-      log.error({ corruptRecords }, 'queued records failed their checksum (changed on disk since they were written); they are skipped, the records around them are stored, and the damaged segments are kept in the queue\'s rejected/ folder');
+      log.error({ corruptRecords, deferredSegments }, 'queued records failed their checksum (changed on disk since they were written); they are skipped, the records around them are stored, and the damaged segments are kept in the queue\'s rejected/ folder (deferredSegments: ones whose good records could not be copied out for lack of disk space, retried at the next start)');
     }
     const sink = startSegmentInserter({
       queue,

@@ -4,7 +4,7 @@
 // sidecar index (length, rows, CRC-32 per record) finds and drops a torn last write after a crash,
 // and skips a record whose bytes changed on disk without losing the records around it.
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -46,6 +46,8 @@ export interface QueueStats {
   tornRecords: number;
   /** Acknowledged records whose bytes no longer match their CRC (disk corruption), skipped at start. */
   corruptRecords: number;
+  /** Damaged segments left out of this run because their whole records could not be copied out (disk full). */
+  deferredSegments: number;
 }
 
 export interface DurableQueue {
@@ -138,13 +140,32 @@ const indexPathOf = (dir: string, n: SegmentName) => join(dir, `${baseName(n)}.i
 const tokenOf = (n: SegmentName) => `verdict-${n.runId}-${n.seq}`;
 const wholePathOf = (dir: string, n: SegmentName) => join(dir, `${baseName(n)}.whole.rb`);
 
-/** Moves a segment's own files (data and index) into `rejected/`. */
+/**
+ * Moves a segment's own files into `rejected/`, index first (a data file left without its index is
+ * read as empty and deleted at the next start). Never fails: a file that cannot be moved is deleted,
+ * so a full or read-only disk cannot stop the inserter over evidence.
+ */
 async function moveAside(dir: string, n: SegmentName): Promise<void> {
   const aside = join(dir, REJECTED_DIR);
-  await mkdir(aside, { recursive: true });
-  for (const path of [dataPathOf(dir, n), indexPathOf(dir, n)]) {
-    await rename(path, join(aside, basename(path))).catch(() => rm(path, { force: true }));
+  const made = await mkdir(aside, { recursive: true }).then(() => true, () => false);
+  for (const path of [indexPathOf(dir, n), dataPathOf(dir, n)]) {
+    const moved = made && (await rename(path, join(aside, basename(path))).then(() => true, () => false));
+    if (!moved) await rm(path, { force: true }).catch(() => {});
   }
+}
+
+function moveAsideSync(dir: string, n: SegmentName): void {
+  const aside = join(dir, REJECTED_DIR);
+  mkdirSync(aside, { recursive: true });
+  for (const path of [indexPathOf(dir, n), dataPathOf(dir, n)]) if (existsSync(path)) renameSync(path, join(aside, basename(path)));
+}
+
+/** Written beside and renamed into place; left as is when it already holds exactly these bytes. */
+function writeWholeCopy(path: string, bytes: Buffer): void {
+  if (existsSync(path) && readFileSync(path).equals(bytes)) return;
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
 }
 
 function fsyncDir(dir: string): void {
@@ -167,19 +188,24 @@ interface RecoveredSegment {
   corrupt: number;
   /** Where the rows to insert are: the segment, or its `.whole.rb` copy when records were corrupt. */
   dataPath: string;
+  /** The copy could not be written: leave the segment for the next start. */
+  deferred?: boolean;
 }
 
 /**
- * Checks a segment left by an earlier run. A torn tail (records after the last one that checks out:
- * a write the crash cut, never acknowledged) is truncated. A record that fails its CRC with whole
- * records after it was acknowledged and then damaged on disk: it is skipped, the records around it
- * are copied to `<segment>.whole.rb` for insertion, and the segment stays untouched as evidence.
+ * Checks a segment left by an earlier run. Only the last segment of a run can have a torn tail
+ * (records after the last one that checks out: a write the crash cut, never acknowledged), and
+ * only there is a tail truncated. Any other record that fails its CRC was acknowledged and then
+ * damaged on disk: it is skipped, the whole records are copied to `<segment>.whole.rb` for
+ * insertion, and the segment stays untouched as evidence.
  */
-function recoverSegment(dir: string, name: SegmentName): RecoveredSegment {
+function recoverSegment(dir: string, name: SegmentName, mayBeTorn: boolean): RecoveredSegment {
   const dataPath = dataPathOf(dir, name);
   const indexPath = indexPathOf(dir, name);
   const data = readFileSync(dataPath);
-  const index = existsSync(indexPath) ? readFileSync(indexPath) : Buffer.alloc(0);
+  // Removal deletes the index first: a data file without one is a removal the crash cut short.
+  if (!existsSync(indexPath)) return { rows: 0, bytes: 0, torn: data.length > 0 ? 1 : 0, corrupt: 0, dataPath };
+  const index = readFileSync(indexPath);
   const entries = Math.floor(index.length / INDEX_ENTRY);
   const records: { offset: number; len: number; rows: number; ok: boolean }[] = [];
   let offset = 0;
@@ -190,12 +216,15 @@ function recoverSegment(dir: string, name: SegmentName): RecoveredSegment {
     records.push({ offset, len, rows: index.readUInt32LE(i * INDEX_ENTRY + 4), ok });
     offset += len;
   }
-  const kept = records.slice(0, records.findLastIndex((r) => r.ok) + 1);
+  // A sealed segment was complete when sealed: a bad tail there is damage (an index length that rotted
+  // makes every later record fail), kept as evidence rather than cut.
+  const kept = mayBeTorn ? records.slice(0, records.findLastIndex((r) => r.ok) + 1) : records;
   const end = kept.length > 0 ? kept[kept.length - 1].offset + kept[kept.length - 1].len : 0;
   // Whatever follows the last whole record was never acknowledged (ack comes after fsync of both files).
   const trailingBytes = end < data.length || kept.length * INDEX_ENTRY < index.length;
-  const torn = entries - kept.length > 0 ? entries - kept.length : trailingBytes ? 1 : 0;
-  if (trailingBytes) {
+  const unread = entries - kept.length > 0 ? entries - kept.length : trailingBytes ? 1 : 0;
+  const torn = mayBeTorn ? unread : 0;
+  if (trailingBytes && mayBeTorn) {
     // Cut in place: rewriting the files would leave acknowledged records off the disk if the
     // rewrite itself were cut short (a crash, a full disk).
     truncateSync(dataPath, end);
@@ -204,12 +233,17 @@ function recoverSegment(dir: string, name: SegmentName): RecoveredSegment {
   const whole = kept.filter((r) => r.ok);
   const rows = whole.reduce((n, r) => n + r.rows, 0);
   const bytes = whole.reduce((n, r) => n + r.len, 0);
-  const corrupt = kept.length - whole.length;
-  if (corrupt === 0) return { rows, bytes, torn, corrupt, dataPath };
+  const corrupt = kept.length - whole.length + (mayBeTorn ? 0 : unread);
+  if (corrupt === 0 || rows === 0) return { rows, bytes, torn, corrupt, dataPath };
   // The copy is derived from files that stay as they are, so a start cut short while writing it just
   // writes it again; its segment's token is unchanged, so an insert replayed from it is deduplicated.
   const wholePath = wholePathOf(dir, name);
-  writeFileSync(wholePath, Buffer.concat(whole.map((r) => data.subarray(r.offset, r.offset + r.len))));
+  try {
+    writeWholeCopy(wholePath, Buffer.concat(whole.map((r) => data.subarray(r.offset, r.offset + r.len))));
+  } catch {
+    rmSync(`${wholePath}.tmp`, { force: true });
+    return { rows, bytes, torn, corrupt, dataPath, deferred: true };
+  }
   return { rows, bytes, torn, corrupt, dataPath: wholePath };
 }
 
@@ -231,27 +265,40 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     recoveredRows: 0,
     tornRecords: 0,
     corruptRecords: 0,
+    deferredSegments: 0,
   };
   const sealed: SealedSegment[] = [];
   let nextSeq = 1;
   const files = readdirSync(dir).sort();
+  const lastOfRun = new Map<string, number>();
   for (const file of files) {
     // A copy whose segment is gone was inserted and removed; a crash kept it from going too.
     const w = WHOLE_RE.exec(file);
-    if (w && !files.includes(`${w[1]}.rb`)) rmSync(join(dir, file), { force: true });
+    if ((w && !files.includes(`${w[1]}.rb`)) || file.endsWith('.whole.rb.tmp')) rmSync(join(dir, file), { force: true });
+    const m = SEGMENT_RE.exec(file);
+    if (m) lastOfRun.set(m[2], Math.max(lastOfRun.get(m[2]) ?? 0, Number(m[1])));
   }
   for (const file of files) {
     const m = SEGMENT_RE.exec(file);
     if (!m) continue;
     const name: SegmentName = { seq: Number(m[1]), runId: m[2] };
     nextSeq = Math.max(nextSeq, name.seq + 1);
-    const { rows, bytes, torn, corrupt, dataPath } = recoverSegment(dir, name);
+    const { rows, bytes, torn, corrupt, dataPath, deferred } = recoverSegment(dir, name, lastOfRun.get(name.runId) === name.seq);
     stats.tornRecords += torn;
     stats.corruptRecords += corrupt;
-    // No whole record left (a corrupt one always has a whole one after it, or it would read as torn).
+    if (deferred) {
+      // Its whole-record copy could not be written (a full disk): the segment stays on disk as it
+      // is, out of this run's queue, and is tried again at the next start.
+      stats.deferredSegments++;
+      continue;
+    }
+    if (rows === 0 && corrupt > 0) {
+      // Nothing whole is left to insert: the damaged segment is kept for the operator.
+      moveAsideSync(dir, name);
+      continue;
+    }
     if (rows === 0) {
-      rmSync(dataPathOf(dir, name), { force: true });
-      rmSync(indexPathOf(dir, name), { force: true });
+      for (const path of [dataPathOf(dir, name), indexPathOf(dir, name), wholePathOf(dir, name)]) rmSync(path, { force: true });
       continue;
     }
     sealed.push({ ...name, token: tokenOf(name), dataPath, rows, bytes, ...(corrupt ? { corruptRecords: corrupt } : {}) });

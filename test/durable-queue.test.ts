@@ -1,6 +1,6 @@
 // The durable queue on its own: group commit, sealing, recovery of a torn tail after a crash,
 // stable deduplication tokens across restarts, and the disk budget.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,6 +103,66 @@ describe('durable queue', () => {
     expect(readdirSync(opts.dir).filter((f) => f !== 'rejected')).toEqual([]);
     expect(readFileSync(join(opts.dir, 'rejected', data))).toEqual(damaged);
     expect(openDurableQueue(opts).stats()).toMatchObject({ segments: 0, recoveredRows: 0, corruptRecords: 0 });
+  });
+
+  it('reads a bad tail of a sealed segment as damage, not a torn write: nothing is cut, the segment is kept', async () => {
+    // One record per segment: all but the run's last are sealed, so none of them can be torn.
+    const opts = options({ segmentMaxRows: 1 });
+    const q = openDurableQueue(opts);
+    await q.append(rows('aaaa'));
+    await q.append(rows('bbbb'));
+    await q.append(rows('cccc'));
+    const segments = readdirSync(opts.dir).filter((f) => f.endsWith('.rb')).sort();
+    expect(segments).toHaveLength(3);
+    writeFileSync(join(opts.dir, segments[1]), 'bXbb');
+
+    const reopened = openDurableQueue(opts);
+    expect(reopened.stats()).toMatchObject({ segments: 2, rows: 2, corruptRecords: 1, tornRecords: 0 });
+    expect(readFileSync(join(opts.dir, 'rejected', segments[1]), 'utf8')).toBe('bXbb');
+    expect(readdirSync(join(opts.dir, 'rejected')).sort()).toEqual([segments[1], segments[1].replace(/\.rb$/, '.idx')].sort());
+  });
+
+  it('cleans up after a removal or a copy a crash cut short, without calling it damage', async () => {
+    const opts = options({ segmentMaxRows: 1 });
+    const q = openDurableQueue(opts);
+    await q.append(rows('aaaa'));
+    await q.append(rows('bbbb'));
+    const [first] = readdirSync(opts.dir).filter((f) => f.endsWith('.rb')).sort();
+    // Removal deletes the index first; the crash came before the data file went.
+    rmSync(join(opts.dir, first.replace(/\.rb$/, '.idx')));
+    // A whole-record copy whose segment is gone, and a copy's half-written temporary file.
+    writeFileSync(join(opts.dir, first.replace(/\.rb$/, '.whole.rb')), 'aaaa');
+    writeFileSync(join(opts.dir, first.replace(/\.rb$/, '.whole.rb.tmp')), 'aa');
+
+    const reopened = openDurableQueue(opts);
+    expect(reopened.stats()).toMatchObject({ segments: 1, rows: 1, corruptRecords: 0 });
+    expect(readdirSync(opts.dir).some((f) => f.startsWith(first.replace(/\.rb$/, '')))).toBe(false);
+  });
+
+  it('sets a damaged segment aside whole, and never fails a removal over its evidence', async () => {
+    const damage = async () => {
+      const opts = options();
+      const q = openDurableQueue(opts);
+      await q.append(rows('aaaa'));
+      await q.append(rows('bbbb'));
+      await q.append(rows('cccc'));
+      const [data] = readdirSync(opts.dir).filter((f) => f.endsWith('.rb'));
+      writeFileSync(join(opts.dir, data), 'aaaabXbbcccc');
+      const reopened = openDurableQueue(opts);
+      return { opts, data, queue: reopened, segment: (await reopened.next())! };
+    };
+    // The store refuses the copy: the damaged original goes to rejected/, the copy is dropped.
+    const refused = await damage();
+    await refused.queue.setAside(refused.segment);
+    expect(readdirSync(refused.opts.dir).filter((f) => f !== 'rejected')).toEqual([]);
+    expect(readFileSync(join(refused.opts.dir, 'rejected', refused.data), 'utf8')).toBe('aaaabXbbcccc');
+
+    // rejected/ cannot be made (here a file stands in its way): the stored segment is deleted instead.
+    const blocked = await damage();
+    writeFileSync(join(blocked.opts.dir, 'rejected'), '');
+    await blocked.queue.remove(blocked.segment);
+    expect(readdirSync(blocked.opts.dir)).toEqual(['rejected']);
+    expect(blocked.queue.stats().segments).toBe(0);
   });
 
   it('never reuses a token, even when the folder was emptied and numbering restarts', async () => {
