@@ -2,15 +2,17 @@
 -- else the first value on any span of its trace, so `model` finds the model of an LLM child span).
 -- Per group and side: requests, errors, p50/p95, and the Mann–Whitney U p-value of the latency
 -- shift, in one pass over the spans; the largest groups first. The test needs both samples, so a
--- group seen on one side only gets nan (the aggregate form would throw for it).
+-- group seen on one side only gets nan. It is fed a stand-in pair then, rather than relying on
+-- if() to skip it: with short_circuit_function_evaluation off, if() evaluates both branches.
 SELECT
     group_key,
     b_requests, b_errors, b_latency_ns,
     c_requests, c_errors, c_latency_ns,
-    if(b_requests > 0 AND c_requests > 0,
+    b_requests > 0 AND c_requests > 0 AS both_sides,
+    if(both_sides,
        arrayReduce('mannWhitneyUTest(\'two-sided\')',
-           arrayConcat(b_durations, c_durations),
-           arrayConcat(arrayMap(x -> toUInt8(0), b_durations), arrayMap(x -> toUInt8(1), c_durations))).2,
+           if(both_sides, arrayConcat(b_durations, c_durations), [0, 1]),
+           if(both_sides, arrayConcat(arrayMap(x -> toUInt8(0), b_durations), arrayMap(x -> toUInt8(1), c_durations)), [0, 1])).2,
        nan) AS latency_p_value
 FROM (
     SELECT

@@ -226,6 +226,15 @@ describe('compare options', () => {
     expect(groups['gpt-4o-mini'].metrics[1].pValue).toBeNull();
   });
 
+  it('breaks down with a one-sided group even where if() evaluates both branches (a server profile may set that)', async () => {
+    const client = Object.create(store.client) as typeof store.client;
+    client.query = (params) => store.client.query({ ...params, clickhouse_settings: { ...params.clickhouse_settings, short_circuit_function_evaluation: 'disable' } });
+    const r = await compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'model' });
+    const groups = Object.fromEntries(r.breakdown!.groups.map((g) => [g.key, g]));
+    expect(groups['gpt-4o-mini'].candidate.requests).toBe(1000);
+    expect(groups['gpt-4o'].metrics[1].pValue).not.toBeNull();
+  });
+
   it('rejects a side with neither version nor filter', async () => {
     await expect(compare(store.client, { baseline: {}, candidate: { version: '1.2.0' } })).rejects.toMatchObject({ code: 'INVALID_QUERY_INPUT' });
   });
