@@ -15,7 +15,7 @@ import { encodeSpanRows } from '../collector/span-rows.js';
 import { StoreUnavailableError } from '../collector/store.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { rows, startTestCollector } from './helpers/in-process-collector.js';
-import { type Field, encode, fields, hex } from './helpers/protobuf-writer.js';
+import { type Field, encode, fields, protoExportRequest, protoSpan } from './helpers/protobuf-writer.js';
 
 const LIMIT = 4096;
 let c: RunningCollector;
@@ -28,23 +28,8 @@ afterAll(async () => {
 
 // ---- building requests (by field number, independent of the collector's decoder) ----
 
-function span(traceId: string, spanId: string, name: string): Field {
-  return {
-    n: 2,
-    message: [
-      { n: 1, bytes: hex(traceId) },
-      { n: 2, bytes: hex(spanId) },
-      { n: 5, bytes: name },
-      { n: 7, fixed64: 1_700_000_000_000_000_000n },
-      { n: 8, fixed64: 1_700_000_000_500_000_000n },
-    ],
-  };
-}
-
-function request(...spans: Field[]): Buffer {
-  const resource: Field = { n: 1, message: [{ n: 1, message: [{ n: 1, bytes: 'service.name' }, { n: 2, message: [{ n: 1, bytes: 'grpc-errors-test' }] }] }] };
-  return encode([{ n: 1, message: [resource, { n: 2, message: spans }] }]);
-}
+const span = protoSpan;
+const request = (...spans: Field[]): Buffer => protoExportRequest('grpc-errors-test', spans);
 
 /** A gRPC length-prefixed message: compressed flag, 4-byte big-endian length, payload. */
 function grpcFrame(payload: Buffer, compressed = false, declaredLength = payload.length): Buffer {

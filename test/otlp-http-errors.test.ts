@@ -7,7 +7,7 @@ import { decodeTraceRequestJson } from '../collector/otlp/json-decoder.js';
 import { encodeSpanRows } from '../collector/span-rows.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
-import { encode, fields, hex, parseStatus, type Field } from './helpers/protobuf-writer.js';
+import { encode, fields, parseStatus, protoExportRequest, protoSpan, type Field } from './helpers/protobuf-writer.js';
 
 let c: RunningCollector;
 beforeAll(async () => {
@@ -22,23 +22,8 @@ const JSON_CT = { 'content-type': 'application/json' };
 
 
 
-function span(traceId: string, spanId: string, name: string): Field {
-  return {
-    n: 2,
-    message: [
-      { n: 1, bytes: hex(traceId) },
-      { n: 2, bytes: hex(spanId) },
-      { n: 5, bytes: name },
-      { n: 7, fixed64: 1_700_000_000_000_000_000n },
-      { n: 8, fixed64: 1_700_000_000_500_000_000n },
-    ],
-  };
-}
-
-function request(...spans: Field[]): Buffer {
-  const resource: Field = { n: 1, message: [{ n: 1, message: [{ n: 1, bytes: 'service.name' }, { n: 2, message: [{ n: 1, bytes: 'errors-test' }] }] }] };
-  return encode([{ n: 1, message: [resource, { n: 2, message: spans }] }]);
-}
+const span = protoSpan;
+const request = (...spans: Field[]): Buffer => protoExportRequest('errors-test', spans);
 
 async function countByName(name: string): Promise<number> {
   return Number((await rows(c, 'SELECT count() AS n FROM otel_traces WHERE SpanName = {name:String}', { name }))[0].n);

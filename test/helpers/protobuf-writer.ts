@@ -46,6 +46,26 @@ export function encode(fields: Field[]): Buffer {
 
 export const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
+/** A minimal span (ids, name, 500 ms from 2023-11-14T22:13:20Z) as ScopeSpans field 2. */
+export function protoSpan(traceId: string, spanId: string, name: string): Field {
+  return {
+    n: 2,
+    message: [
+      { n: 1, bytes: hex(traceId) },
+      { n: 2, bytes: hex(spanId) },
+      { n: 5, bytes: name },
+      { n: 7, fixed64: 1_700_000_000_000_000_000n },
+      { n: 8, fixed64: 1_700_000_000_500_000_000n },
+    ],
+  };
+}
+
+/** An ExportTraceServiceRequest: one resource with service.name `service`, one scope holding `spans`. */
+export function protoExportRequest(service: string, spans: Field[]): Buffer {
+  const resource: Field = { n: 1, message: [{ n: 1, message: [{ n: 1, bytes: 'service.name' }, { n: 2, message: [{ n: 1, bytes: service }] }] }] };
+  return encode([{ n: 1, message: [resource, { n: 2, message: spans }] }]);
+}
+
 /**
  * Top-level varint and length-delimited fields of a message (last value wins), read without the
  * collector's decoder: enough for responses (ExportTraceServiceResponse, google.rpc.Status).
