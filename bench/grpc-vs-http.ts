@@ -4,7 +4,7 @@
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import http from 'node:http';
 import { rmSync } from 'node:fs';
-import { TRACE_EXPORT_PATH } from '../collector/otlp-grpc-receiver.js';
+import { TRACE_EXPORT_PATH } from '../collector/grpc-receiver.js';
 import { startCollectorProcess } from '../test/helpers/collector-process.js';
 import { makeProtobufRequests } from './span-fixtures.js';
 

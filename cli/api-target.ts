@@ -1,8 +1,8 @@
 // Decides how a CLI command reaches the data: through a running collector's API (the embedded data
 // directory belongs to it), or by opening the data directory itself when no collector runs.
 import { resolve } from 'node:path';
-import { readCollectorLock } from '../collector/data-dir-lock.js';
-import { DEFAULT_CONFIG, type VerdictConfig } from '../collector/config.js';
+import { readCollectorLock } from '../store/data-dir-claim.js';
+import { DEFAULT_CONFIG, type VerdictConfig } from '../store/config.js';
 
 
 export type Target = { kind: 'api'; url: string } | { kind: 'local'; config: VerdictConfig };

@@ -1,6 +1,6 @@
 // The `verdict` command: parses the command line and dispatches to one command module.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CONFIG_BOOLEAN_FLAGS, CONFIG_FLAGS, ConfigError, loadConfig } from '../collector/config.js';
+import { CONFIG_BOOLEAN_FLAGS, CONFIG_FLAGS, ConfigError, loadConfig } from '../store/config.js';
 import { useApiKey } from './api-target.js';
 import { UsageError } from './errors.js';
 import { serve } from './commands/serve.js';

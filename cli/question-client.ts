@@ -1,9 +1,9 @@
 // How the question commands reach their answers: the HTTP API of a running collector, or — when
 // none runs — the same API routes served in-process over the data directory (fastify's inject), so
 // validation, errors and output are identical either way.
-import type { VerdictConfig } from '../collector/config.js';
-import { createApiServer } from '../collector/api-server.js';
-import { openStore } from '../collector/store.js';
+import type { VerdictConfig } from '../store/config.js';
+import { createApiServer } from '../api/app.js';
+import { openStore } from '../store/store.js';
 import { applySchema } from '../schema/apply-schema.js';
 import { callApi, chooseTarget } from './api-target.js';
 

@@ -2,7 +2,7 @@
 // flags, which command accepts which, and dispatch. cli/main.ts merges QUESTION_OPTIONS into its
 // parser and hands these commands to runQuestionCommand.
 import type { ParseArgsConfig } from 'node:util';
-import type { VerdictConfig } from '../collector/config.js';
+import type { VerdictConfig } from '../store/config.js';
 import { compareCommand } from './commands/compare.js';
 import { deploymentsCommand } from './commands/deployments.js';
 import { errorsCommand } from './commands/errors.js';

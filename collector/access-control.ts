@@ -4,7 +4,7 @@
 import { ServerInterceptingCall, status as GrpcStatus, type Metadata, type ServerInterceptor } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
-import { decide, presentedKey, type AccessDecision, type ApiKeys } from './api-keys.js';
+import { decide, presentedKey, type AccessDecision, type ApiKeys } from '../auth/api-keys.js';
 
 /** The decision for an HTTP request's headers. */
 export function decideFromHeaders(keys: ApiKeys, headers: IncomingHttpHeaders, role: 'ingest' | 'read'): AccessDecision {

@@ -3,12 +3,12 @@
 // Protobuf bodies are encoded straight from their bytes; JSON goes through the decoded model.
 import type { ExportTraceServiceRequest } from './otlp/model.js';
 import type { PartialSuccess } from './otlp/responses.js';
-import { OverloadedError, QueueWriteError } from './durable-queue.js';
+import { OverloadedError, QueueWriteError } from './queue/durable-queue.js';
 import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
-import { encodeProtobufSpanRows } from './otlp/protobuf-to-rows.js';
+import { encodeProtobufSpanRows } from './encode/wire-rows.js';
 import type { SpanSink } from './segment-inserter.js';
-import { StoreUnavailableError } from './store.js';
-import { encodeSpanRows, type EncodeResult, type SpanLimits } from './span-rows.js';
+import { StoreUnavailableError } from '../store/store.js';
+import { encodeSpanRows, type EncodeResult, type SpanLimits } from './encode/model-rows.js';
 
 export interface IngestCounters {
   acceptedSpans: number;

@@ -3,7 +3,7 @@
 // responses counted per receiver and status here. No metrics library: a few lines of text.
 import { ServerInterceptingCall, status as GrpcStatus, type ServerInterceptor } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
-import type { QueueStats } from './durable-queue.js';
+import type { QueueStats } from './queue/durable-queue.js';
 import type { IngestCounters } from './ingest.js';
 import type { InserterStats } from './segment-inserter.js';
 

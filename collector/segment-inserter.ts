@@ -3,9 +3,9 @@
 // A segment is removed from the queue only after its insert succeeded.
 // A segment the store refuses for its content is set aside (kept in the queue's rejected/ folder),
 // so that one bad batch cannot hold up everything behind it.
-import type { DurableQueue, SealedSegment } from './durable-queue.js';
-import type { EncodedRows } from './span-rows.js';
-import { BatchRejectedError } from './store.js';
+import type { DurableQueue, SealedSegment } from './queue/durable-queue.js';
+import type { EncodedRows } from './encode/model-rows.js';
+import { BatchRejectedError } from '../store/store.js';
 
 export interface SpanSink {
   /** Resolves once the rows are durable (in the queue on disk). */

@@ -13,9 +13,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
-import { ApiKeyConfigError, createApiKeys, decide, isLoopbackHost, loadApiKeys, presentedKey } from '../collector/api-keys.js';
-import { TRACE_EXPORT_PATH } from '../collector/otlp-grpc-receiver.js';
+import type { RunningCollector } from '../service/start.js';
+import { ApiKeyConfigError, createApiKeys, decide, isLoopbackHost, loadApiKeys, presentedKey } from '../auth/api-keys.js';
+import { TRACE_EXPORT_PATH } from '../collector/grpc-receiver.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 import { type Field, encode, hex, parseStatus } from './helpers/protobuf-writer.js';
 

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chooseTarget } from '../cli/api-target.js';
-import { loadConfig } from '../collector/config.js';
+import { loadConfig } from '../store/config.js';
 import { newDataDir } from './helpers/collector-process.js';
 
 let server: http.Server;

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claimDataDir, DataDirBusyError } from '../collector/data-dir-lock.js';
+import { claimDataDir, DataDirBusyError } from '../store/data-dir-claim.js';
 import { newDataDir, startCollectorProcess } from './helpers/collector-process.js';
 
 describe('data directory claim', () => {

@@ -1,7 +1,7 @@
 // The derived columns follow the documented precedence (docs/schema.md): span attributes before
 // resource attributes, OTel semantic-convention keys before MLflow / Langfuse / OpenInference aliases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 
 let c: RunningCollector;

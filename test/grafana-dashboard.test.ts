@@ -3,7 +3,7 @@
 // answers the version questions correctly for spans sent through the collector.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { runReadOnlySql } from '../queries/read-only-sql.js';
 import { postOtlp, startTestCollector } from './helpers/in-process-collector.js';
 

@@ -4,7 +4,7 @@
 // success, the process keeps serving, and valid spans sharing a request with bad ones are stored.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { TOO_DEEP_MARKER } from '../collector/otlp/protobuf-decoder.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 import { encode, hex, type Field } from './helpers/protobuf-writer.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOtlpJsonSink, type OtlpJsonSink } from './instrumentation-otlp-sink.js';
+import { startOtlpJsonSink, type OtlpJsonSink } from './helpers/instrumentation-otlp-sink.js';
 
 const DIST_INDEX = new URL('../dist/instrumentation/index.js', import.meta.url);
 const SPANS = 5;

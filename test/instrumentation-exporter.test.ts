@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { InstrumentationError } from '../instrumentation/errors.js';
 import { createExporter, resolveExportConfig } from '../instrumentation/exporter-from-env.js';
 import { restoreSpans, snapshotSpans } from '../instrumentation/span-snapshot.js';
-import { startOtlpJsonSink, type OtlpJsonSink } from './instrumentation-otlp-sink.js';
+import { startOtlpJsonSink, type OtlpJsonSink } from './helpers/instrumentation-otlp-sink.js';
 
 describe('resolveExportConfig', () => {
   it('defaults to http/protobuf on the local collector over IPv4', () => {

@@ -6,10 +6,10 @@
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { decodeTraceRequestJson } from '../collector/otlp/json-decoder.js';
-import { TRACE_EXPORT_PATH } from '../collector/otlp-grpc-receiver.js';
-import { encodeSpanRows } from '../collector/span-rows.js';
+import { TRACE_EXPORT_PATH } from '../collector/grpc-receiver.js';
+import { encodeSpanRows } from '../collector/encode/model-rows.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { postOtlp, startTestCollector } from './helpers/in-process-collector.js';
 import { encode, hex, type Field } from './helpers/protobuf-writer.js';

@@ -3,8 +3,8 @@
 // exact INSERT column list lands in Verdict's otel_traces with derived columns and rollups filled.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
-import { DEFAULT_CONFIG } from '../collector/config.js';
+import type { RunningCollector } from '../service/start.js';
+import { DEFAULT_CONFIG } from '../store/config.js';
 import { rows, startTestCollector } from './helpers/in-process-collector.js';
 
 const ROOT = new URL('../', import.meta.url);

@@ -2,9 +2,9 @@
 // google.rpc.Status body in the request's encoding, and the collector keeps serving afterwards.
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { decodeTraceRequestJson } from '../collector/otlp/json-decoder.js';
-import { encodeSpanRows } from '../collector/span-rows.js';
+import { encodeSpanRows } from '../collector/encode/model-rows.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 import { encode, fields, parseStatus, protoExportRequest, protoSpan, type Field } from './helpers/protobuf-writer.js';

@@ -1,10 +1,10 @@
 // A hand-written OTLP/JSON document and the same request hand-encoded as protobuf must decode to
 // the same model and be stored as the same rows, covering every field of the trace schema.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { decodeTraceRequestJson } from '../collector/otlp/json-decoder.js';
 import { decodeTraceRequestProtobuf } from '../collector/otlp/protobuf-decoder.js';
-import { encodeSpanRows } from '../collector/span-rows.js';
+import { encodeSpanRows } from '../collector/encode/model-rows.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 import { encode, hex, type Field } from './helpers/protobuf-writer.js';
 

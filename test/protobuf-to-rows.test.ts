@@ -6,9 +6,9 @@ import { makeProtobufRequests } from '../bench/span-fixtures.js';
 import { createIngestor, ingestProtobuf, type Ingestor } from '../collector/ingest.js';
 import { OtlpDecodeError } from '../collector/otlp/model.js';
 import { decodeTraceRequestProtobuf, TOO_DEEP_MARKER, type DecodeOptions } from '../collector/otlp/protobuf-decoder.js';
-import { encodeProtobufSpanRows, type ProtobufEncodeResult } from '../collector/otlp/protobuf-to-rows.js';
+import { encodeProtobufSpanRows, type ProtobufEncodeResult } from '../collector/encode/wire-rows.js';
 import type { SpanSink } from '../collector/segment-inserter.js';
-import { DEFAULT_SPAN_LIMITS, encodeSpanRows, type EncodedRows, type EncodeResult, type SpanLimits } from '../collector/span-rows.js';
+import { DEFAULT_SPAN_LIMITS, encodeSpanRows, type EncodedRows, type EncodeResult, type SpanLimits } from '../collector/encode/model-rows.js';
 import { encode, type Field } from './helpers/protobuf-writer.js';
 
 type Outcome = { ok: EncodeResult } | { error: Error };

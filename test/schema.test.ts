@@ -4,9 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../collector/config.js';
-import { OTEL_TRACES_INSERT_COLUMNS } from '../collector/span-rows.js';
-import { openStore, type Store } from '../collector/store.js';
+import { loadConfig } from '../store/config.js';
+import { OTEL_TRACES_INSERT_COLUMNS } from '../collector/encode/model-rows.js';
+import { openStore, type Store } from '../store/store.js';
 import { applySchema } from '../schema/apply-schema.js';
 import { listSqlFiles, readSqlFile } from '../schema/sql-files.js';
 

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { ALLOWED_TABLE_FUNCTIONS, REFUSED_FUNCTIONS } from '../queries/read-only-rules.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 import { runCli } from './helpers/run-cli.js';

@@ -1,7 +1,7 @@
 // `verdict serve`: runs the collector until SIGINT/SIGTERM, then stops cleanly (finishes in-flight
 // requests, stores what is batched, closes the engine).
-import { startCollector } from '../../collector/collector.js';
-import type { VerdictConfig } from '../../collector/config.js';
+import { startCollector } from '../../service/start.js';
+import type { VerdictConfig } from '../../store/config.js';
 
 export async function serve(config: VerdictConfig): Promise<number> {
   // Handlers go in before anything starts: a supervisor may signal as soon as it reads the banner

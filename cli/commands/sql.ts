@@ -1,6 +1,6 @@
 // `verdict sql "<query>"`: the user's own read-only SQL, printed as a table or JSON lines.
-import type { VerdictConfig } from '../../collector/config.js';
-import { openStore } from '../../collector/store.js';
+import type { VerdictConfig } from '../../store/config.js';
+import { openStore } from '../../store/store.js';
 import { applySchema } from '../../schema/apply-schema.js';
 import { runReadOnlySql, type SqlResult } from '../../queries/read-only-sql.js';
 import { callApi, chooseTarget } from '../api-target.js';

@@ -1,7 +1,7 @@
 // Starts a collector inside the test process on free ports and a fresh data directory (one per
 // test file: chDB binds one data directory per process), plus small helpers to post and query.
-import { startCollector, type RunningCollector } from '../../collector/collector.js';
-import { loadConfig } from '../../collector/config.js';
+import { startCollector, type RunningCollector } from '../../service/start.js';
+import { loadConfig } from '../../store/config.js';
 import { newDataDir } from './collector-process.js';
 
 export async function startTestCollector(flags: Record<string, string> = {}): Promise<RunningCollector> {

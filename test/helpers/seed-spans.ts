@@ -5,8 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { loadConfig } from '../../collector/config.js';
-import { openStore, type Store } from '../../collector/store.js';
+import { loadConfig } from '../../store/config.js';
+import { openStore, type Store } from '../../store/store.js';
 import { applySchema } from '../../schema/apply-schema.js';
 
 export interface Population {

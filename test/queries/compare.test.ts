@@ -3,7 +3,7 @@
 // using more tokens), staging and another service that must not leak in, a control version, a tiny
 // version, and a heavy-traffic pair whose difference is significant but too small to matter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../collector/store.js';
+import type { Store } from '../../store/store.js';
 import { compare, type CompareResult, type Metric } from '../../queries/compare.js';
 import { openTestStore, seed, T0, MINUTE } from '../helpers/seed-spans.js';
 

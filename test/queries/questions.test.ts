@@ -3,7 +3,7 @@
 // back to 1.1.0 for 25–45 (a rollback) with 1.3.0 as a 10 % canary during 35–45, then 1.3.0 alone
 // for 45–50. Staging has its own versions that must not leak into production's answers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../collector/store.js';
+import type { Store } from '../../store/store.js';
 import { deployments } from '../../queries/deployments.js';
 import { errorRate } from '../../queries/error-rate.js';
 import { errors } from '../../queries/errors.js';

@@ -3,7 +3,7 @@
 // different batches that happen to roll up to identical blocks are both counted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Store } from '../../collector/store.js';
+import type { Store } from '../../store/store.js';
 import { errorRate } from '../../queries/error-rate.js';
 import { versions, type VersionRow } from '../../queries/versions.js';
 import { openTestStore, seed, T0, MINUTE, HOUR, type Population } from '../helpers/seed-spans.js';

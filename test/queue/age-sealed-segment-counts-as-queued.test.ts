@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openDurableQueue } from '../collector/durable-queue.js';
-import { startSegmentInserter } from '../collector/segment-inserter.js';
+import { openDurableQueue } from '../../collector/queue/durable-queue.js';
+import { startSegmentInserter } from '../../collector/segment-inserter.js';
 
 // File closes wait for the test to let them go, so the seal is caught half-way, deterministically.
 const gate = vi.hoisted(() => {

@@ -1,6 +1,6 @@
 // Renders an OTLP AnyValue as the string the upstream ClickHouse exporter stores in attribute maps
 // (pcommon Value.AsString): scalars as text, bytes as base64, arrays and kvlists as JSON text.
-import type { AnyValue, KeyValue } from './otlp/model.js';
+import type { AnyValue, KeyValue } from '../otlp/model.js';
 
 export function anyValueToString(v: AnyValue): string {
   switch (v.kind) {

@@ -2,7 +2,7 @@
 // than 100 partitions. One acknowledged request whose spans span over 100 days (a backfill, clocks
 // gone wrong) must still be stored, and must not hold up everything queued behind it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 
 let c: RunningCollector;

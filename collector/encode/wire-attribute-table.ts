@@ -1,9 +1,9 @@
 // Reads OTLP KeyValue attributes from protobuf bytes into a flat table of offsets (no JS strings, no
 // objects), validating every nested AnyValue exactly as protobuf-decoder.ts does, depth limit included.
 // wire-attribute-map.ts writes the table's entries as RowBinary maps.
-import type { DecodeOptions } from './protobuf-decoder.js';
-import { expectWireType, readVarint32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type ProtobufReader } from './protobuf-reader.js';
-import { checkFixed, readFieldEnd, readTag, skipTag, skipVarint } from './wire-read.js';
+import type { DecodeOptions } from '../otlp/protobuf-decoder.js';
+import { expectWireType, readVarint32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type ProtobufReader } from '../otlp/protobuf-reader.js';
+import { checkFixed, readFieldEnd, readTag, skipTag, skipVarint } from '../otlp/wire-read.js';
 
 /** The reader plus what nested-value validation needs; one per request. */
 export interface WireReader extends ProtobufReader {

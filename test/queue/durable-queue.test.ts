@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDurableQueue, OverloadedError, RecordTooLargeError, type DurableQueueOptions } from '../collector/durable-queue.js';
+import { openDurableQueue, OverloadedError, RecordTooLargeError, type DurableQueueOptions } from '../../collector/queue/durable-queue.js';
 
 const rows = (text: string, n = 1) => ({ bytes: Buffer.from(text), rows: n });
 

@@ -2,10 +2,10 @@
 // question endpoints that later modules register. Separate from the OTLP port so that ingest and
 // reads can be bound and secured differently.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { REDACTED_LOG_PATHS } from './api-keys.js';
+import { REDACTED_LOG_PATHS } from '../auth/api-keys.js';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { runReadOnlySql, SqlError } from '../queries/read-only-sql.js';
-import { queryRoutes } from './query-routes.js';
+import { queryRoutes } from './questions.js';
 
 export interface ApiServerOptions {
   client: ClickHouseClient;

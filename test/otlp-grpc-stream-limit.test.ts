@@ -3,7 +3,7 @@
 // cannot make the collector buffer any number of messages (each up to --max-body-bytes).
 import { connect } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningCollector } from '../collector/collector.js';
+import type { RunningCollector } from '../service/start.js';
 import { startTestCollector } from './helpers/in-process-collector.js';
 
 let c: RunningCollector;

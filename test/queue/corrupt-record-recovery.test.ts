@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { startCollectorProcess } from './helpers/collector-process.js';
-import { otlpJsonRequest } from './helpers/otlp-json.js';
+import { startCollectorProcess } from '../helpers/collector-process.js';
+import { otlpJsonRequest } from '../helpers/otlp-json.js';
 
 it('stores the records around a corrupt one after a restart, and reports it', async () => {
   // No seal by age or size: the three requests stay queued, one record each, until the kill.

@@ -2,7 +2,7 @@
 // Both formats length-prefix UTF-8, so valid UTF-8 is copied byte for byte; anything else goes
 // through Buffer.toString (U+FFFD replacement) exactly as the model decoder does, to give the same bytes.
 import { isUtf8 } from 'node:buffer';
-import { ensure, writeString, writeVarUint, type RowBinaryWriter } from '../rowbinary-writer.js';
+import { ensure, writeString, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
 
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 

@@ -3,8 +3,8 @@
 // still connecting, with nothing listening: an uncaught 'error' event.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../collector/config.js';
-import { BatchRejectedError, openStore } from '../collector/store.js';
+import { loadConfig } from '../store/config.js';
+import { BatchRejectedError, openStore } from '../store/store.js';
 import { freePort } from './helpers/clickhouse-double-process.js';
 import { newDataDir } from './helpers/collector-process.js';
 

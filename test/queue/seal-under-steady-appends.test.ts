@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDurableQueue } from '../collector/durable-queue.js';
-import { startSegmentInserter } from '../collector/segment-inserter.js';
+import { openDurableQueue } from '../../collector/queue/durable-queue.js';
+import { startSegmentInserter } from '../../collector/segment-inserter.js';
 
 describe('flush under steady appends', () => {
   it('seals and stores what came before it while a writer keeps appending', async () => {

@@ -2,12 +2,12 @@
 // with span-rows.ts's semantics: the attribute limit, the last of duplicate keys winning, values
 // rendered as attribute-value.ts renders them and truncated by UTF-16 length.
 import { isUtf8 } from 'node:buffer';
-import { anyValueToString } from '../attribute-value.js';
-import { createRowBinaryWriter, ensure, writeString, writeVarUint, type RowBinaryWriter } from '../rowbinary-writer.js';
-import type { SpanLimits } from '../span-rows.js';
-import type { KeyValue } from './model.js';
-import { decodeTraceRequestProtobuf } from './protobuf-decoder.js';
-import { readLengthEnd, readVarint32, readVarint64, skipField, type ProtobufReader } from './protobuf-reader.js';
+import { anyValueToString } from './attribute-value.js';
+import { createRowBinaryWriter, ensure, writeString, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
+import type { SpanLimits } from './model-rows.js';
+import type { KeyValue } from '../otlp/model.js';
+import { decodeTraceRequestProtobuf } from '../otlp/protobuf-decoder.js';
+import { readLengthEnd, readVarint32, readVarint64, skipField, type ProtobufReader } from '../otlp/protobuf-reader.js';
 import {
   A,
   B,
@@ -27,8 +27,8 @@ import {
   STRIDE,
   type AttributeTable,
   type WireReader,
-} from './wire-attributes.js';
-import { skipVarint } from './wire-read.js';
+} from './wire-attribute-table.js';
+import { skipVarint } from '../otlp/wire-read.js';
 import { copyBytes, copyCheckedString, copyUtf8String, isCleanUtf8, rangeEquals, writeAsciiString } from './wire-strings.js';
 
 export interface WireCounters {

@@ -1,14 +1,14 @@
 // The protobuf ingest path: walks an OTLP ExportTraceServiceRequest's bytes once and writes otel_traces
 // RowBinary rows directly, copying strings and ids out of the request without a JS object model.
 // Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)), as test/protobuf-to-rows.test.ts checks.
-import { createRowBinaryWriter, ensure, takeBytes, writeVarUint, type RowBinaryWriter } from '../rowbinary-writer.js';
-import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, SPAN_KIND_NAMES, STATUS_NAMES, type EncodeResult, type SpanLimits } from '../span-rows.js';
-import { OtlpDecodeError } from './model.js';
-import { decodeTraceRequestProtobuf, DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from './protobuf-decoder.js';
-import { expectWireType, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from './protobuf-reader.js';
+import { createRowBinaryWriter, ensure, takeBytes, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
+import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, SPAN_KIND_NAMES, STATUS_NAMES, type EncodeResult, type SpanLimits } from './model-rows.js';
+import { OtlpDecodeError } from '../otlp/model.js';
+import { decodeTraceRequestProtobuf, DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from '../otlp/protobuf-decoder.js';
+import { expectWireType, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '../otlp/protobuf-reader.js';
 import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-map.js';
-import { createAttributeTable, parseKeyValue, skipKeyValue, type WireReader } from './wire-attributes.js';
-import { checkFixed, readFieldEnd, readTag, skipTag } from './wire-read.js';
+import { createAttributeTable, parseKeyValue, skipKeyValue, type WireReader } from './wire-attribute-table.js';
+import { checkFixed, readFieldEnd, readTag, skipTag } from '../otlp/wire-read.js';
 import { copyUtf8String, writeHexRange } from './wire-strings.js';
 
 export interface ProtobufEncodeResult extends EncodeResult {

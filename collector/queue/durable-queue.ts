@@ -8,7 +8,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { EncodedRows } from './span-rows.js';
+import type { EncodedRows } from '../encode/model-rows.js';
 
 export interface DurableQueueOptions {
   dir: string;

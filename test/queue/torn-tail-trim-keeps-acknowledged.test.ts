@@ -6,10 +6,10 @@ import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDurableQueue, type DurableQueueOptions } from '../collector/durable-queue.js';
-import { PACKAGE_ROOT } from '../schema/sql-files.js';
+import { openDurableQueue, type DurableQueueOptions } from '../../collector/queue/durable-queue.js';
+import { PACKAGE_ROOT } from '../../schema/sql-files.js';
 
-const QUEUE_JS = join(PACKAGE_ROOT, 'dist', 'collector', 'durable-queue.js');
+const QUEUE_JS = join(PACKAGE_ROOT, 'dist', 'collector', 'queue', 'durable-queue.js');
 const RECORD = 10_000;
 
 const CHILD = `

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { VerdictConfig } from './config.js';
 import { readSqlFile } from '../schema/sql-files.js';
-import { OTEL_TRACES_INSERT_COLUMNS } from './span-rows.js';
+import { OTEL_TRACES_INSERT_COLUMNS } from '../collector/encode/model-rows.js';
 
 export interface Store {
   client: ClickHouseClient;
