@@ -7,7 +7,7 @@ import { OverloadedError, QueueWriteError } from './queue/durable-queue.js';
 import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
 import { encodeProtobufSpanRows } from './encode/wire-rows.js';
 import type { SpanSink } from './segment-inserter.js';
-import { StoreUnavailableError } from '../store/store.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import { encodeSpanRows, type EncodeResult, type SpanLimits } from './encode/model-rows.js';
 
 export interface IngestCounters {

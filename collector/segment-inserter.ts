@@ -5,7 +5,7 @@
 // so that one bad batch cannot hold up everything behind it.
 import type { DurableQueue, SealedSegment } from './queue/durable-queue.js';
 import type { EncodedRows } from './encode/model-rows.js';
-import { BatchRejectedError } from '../store/store.js';
+import { BatchRejectedError } from '../store/errors.js';
 
 export interface SpanSink {
   /** Resolves once the rows are durable (in the queue on disk). */

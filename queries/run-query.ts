@@ -3,7 +3,7 @@
 // parameter ({name:Type}). No setting travels with a query: on the embedded connection per-query
 // settings become session settings that would outlive it (see collector/store.ts).
 import type { ClickHouseClient } from '@clickhouse/client';
-import { readSqlFile } from '../schema/sql-files.js';
+import { renderSqlFile } from '../schema/sql-files.js';
 
 export type QueryParams = Record<string, unknown>;
 
@@ -16,14 +16,9 @@ export class QueryInputError extends Error {
   }
 }
 
-/** The text of `queries/<name>.sql` with each `{{placeholder}}` replaced; every placeholder must be given (extra fragments are ignored). */
+/** The text of `queries/<name>.sql` with each `{{placeholder}}` replaced (see renderSqlFile). */
 export function renderSql(name: string, fragments: Record<string, string> = {}): string {
-  const text = readSqlFile(`queries/${name}.sql`);
-  return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-    const fragment = fragments[key];
-    if (fragment === undefined) throw new Error(`queries/${name}.sql: no fragment given for {{${key}}}`);
-    return fragment;
-  });
+  return renderSqlFile(`queries/${name}.sql`, fragments);
 }
 
 export async function queryRows<T = Record<string, unknown>>(client: ClickHouseClient, sql: string, params: QueryParams = {}): Promise<T[]> {

@@ -28,6 +28,19 @@ export function readSqlFile(relativePath: string): string {
   return text;
 }
 
+/**
+ * The text of a .sql file with each `{{placeholder}}` replaced by its fragment. Fragments are
+ * structure made by Verdict's own code (column lists, compiled filters), never user input, which
+ * travels only as query parameters. Every placeholder must be given; extra fragments are ignored.
+ */
+export function renderSqlFile(relativePath: string, fragments: Record<string, string> = {}): string {
+  return readSqlFile(relativePath).replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const fragment = fragments[key];
+    if (fragment === undefined) throw new Error(`${relativePath}: no fragment given for {{${key}}}`);
+    return fragment;
+  });
+}
+
 /** The .sql files of a folder relative to the package root, sorted by name. */
 export function listSqlFiles(relativeDir: string): string[] {
   return readdirSync(join(PACKAGE_ROOT, relativeDir))

@@ -12,7 +12,7 @@ import type { Ingestor } from '../collector/ingest.js';
 import { createOtlpGrpcReceiver, TRACE_EXPORT_PATH, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { decodeTraceRequestProtobuf } from '../collector/otlp/protobuf-decoder.js';
 import { encodeSpanRows } from '../collector/encode/model-rows.js';
-import { StoreUnavailableError } from '../store/store.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
 import { rows, startTestCollector } from './helpers/in-process-collector.js';
 import { type Field, encode, fields, protoExportRequest, protoSpan } from './helpers/protobuf-writer.js';

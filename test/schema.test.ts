@@ -1,14 +1,14 @@
 // The schema is applied forward-only and idempotently, a retention becomes the table's TTL, and the
-// insert statements list exactly the columns the row encoder writes, in its order.
+// row contract (schema/otel-traces.ts) is exactly the table's stored columns, in order.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../store/config.js';
-import { OTEL_TRACES_INSERT_COLUMNS } from '../collector/encode/model-rows.js';
 import { openStore, type Store } from '../store/store.js';
 import { applySchema } from '../schema/apply-schema.js';
 import { listSqlFiles, readSqlFile } from '../schema/sql-files.js';
+import { insertColumnList, OTEL_TRACES_COLUMNS } from '../schema/otel-traces.js';
 
 let store: Store;
 beforeAll(() => {
@@ -40,13 +40,12 @@ describe('schema', () => {
     expect(String(ddl)).toMatch(/TTL toDateTime\(Timestamp\) \+ toIntervalDay\((_CAST\()?7\b/);
   });
 
-  it('inserts name the encoder columns, in its order', async () => {
-    const names = OTEL_TRACES_INSERT_COLUMNS.map(([name]) => name);
+  it('the row contract is the table: every stored column, its type and position; the inserts name it in that order', async () => {
     for (const file of ['schema/inserts/span-rows-from-file.sql', 'schema/inserts/span-rows-rowbinary.sql']) {
-      const list = /INSERT INTO otel_traces \(([^)]*)\)/s.exec(readSqlFile(file))![1];
-      expect(list.split(',').map((c) => c.trim().replace(/`/g, '')), file).toEqual(names);
+      expect(readSqlFile(file), file).toMatch(/INSERT INTO otel_traces \(\{\{columns\}\}\)/);
     }
+    expect(insertColumnList().split(', ').map((c) => c.replace(/`/g, ''))).toEqual(OTEL_TRACES_COLUMNS.map((c) => c.name));
     const table = await rows("SELECT name, type FROM system.columns WHERE table = 'otel_traces' AND database = currentDatabase() AND default_kind = '' ORDER BY position");
-    expect(table.map((c) => [c.name, c.type])).toEqual(OTEL_TRACES_INSERT_COLUMNS.map(([name, type]) => [name, type.replace(/\s+/g, ' ')]));
+    expect(table.map((c) => [c.name, c.type])).toEqual(OTEL_TRACES_COLUMNS.map(({ name, type }) => [name, type.replace(/\s+/g, ' ')]));
   });
 });

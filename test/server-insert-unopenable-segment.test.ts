@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../store/config.js';
-import { BatchRejectedError, openStore } from '../store/store.js';
+import { BatchRejectedError } from '../store/errors.js';
+import { openStore } from '../store/store.js';
 import { freePort } from './helpers/clickhouse-double-process.js';
 import { newDataDir } from './helpers/collector-process.js';
 

@@ -1,6 +1,7 @@
 // Turns a decoded ExportTraceServiceRequest into otel_traces rows in RowBinary, validating each
 // span on its own: a bad span is rejected (and counted for partial success), its neighbours kept.
 // Column order and value conventions match the upstream ClickHouse exporter's traces table.
+import { MAX_TIMESTAMP_NS, SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
 import { anyValueToString } from './attribute-value.js';
 import type { ExportTraceServiceRequest, KeyValue, Span } from '../otlp/model.js';
 import {
@@ -23,7 +24,7 @@ export interface SpanLimits {
 }
 
 export interface EncodedRows {
-  /** RowBinary rows in otel_traces column order (see OTEL_TRACES_INSERT_COLUMNS). */
+  /** RowBinary rows in otel_traces column order (schema/otel-traces.ts). */
   bytes: Buffer;
   rows: number;
 }
@@ -38,38 +39,8 @@ export interface EncodeResult extends EncodedRows {
 
 export const DEFAULT_SPAN_LIMITS: SpanLimits = { maxAttributesPerSpan: 1024, maxAttributeValueLength: 64 * 1024 };
 
-/** The columns a RowBinary row carries, in order; the derived (MATERIALIZED) columns are computed by the engine. */
-export const OTEL_TRACES_INSERT_COLUMNS: ReadonlyArray<readonly [string, string]> = [
-  ['Timestamp', 'DateTime64(9)'],
-  ['TraceId', 'String'],
-  ['SpanId', 'String'],
-  ['ParentSpanId', 'String'],
-  ['TraceState', 'String'],
-  ['SpanName', 'LowCardinality(String)'],
-  ['SpanKind', 'LowCardinality(String)'],
-  ['ServiceName', 'LowCardinality(String)'],
-  ['ResourceAttributes', 'Map(LowCardinality(String), String)'],
-  ['ScopeName', 'String'],
-  ['ScopeVersion', 'String'],
-  ['SpanAttributes', 'Map(LowCardinality(String), String)'],
-  ['Duration', 'UInt64'],
-  ['StatusCode', 'LowCardinality(String)'],
-  ['StatusMessage', 'String'],
-  ['Events.Timestamp', 'Array(DateTime64(9))'],
-  ['Events.Name', 'Array(LowCardinality(String))'],
-  ['Events.Attributes', 'Array(Map(LowCardinality(String), String))'],
-  ['Links.TraceId', 'Array(String)'],
-  ['Links.SpanId', 'Array(String)'],
-  ['Links.TraceState', 'Array(String)'],
-  ['Links.Attributes', 'Array(Map(LowCardinality(String), String))'],
-];
-
-/** SpanKind and StatusCode as the exporter writes them, indexed by the OTLP enum value. */
-export const SPAN_KIND_NAMES = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
-export const STATUS_NAMES = ['Unset', 'Ok', 'Error'];
 /** Partial-success messages name at most this many rejected spans. */
 export const MAX_REJECTION_MESSAGES = 5;
-const MAX_INT64 = 2n ** 63n - 1n;
 
 interface Counters {
   truncatedValues: number;
@@ -133,7 +104,7 @@ function validateSpan(span: Span): string | undefined {
     return `invalid parent_span_id: expected empty or 8 bytes (got ${span.parentSpanId.length} bytes)`;
   }
   if (span.startTimeUnixNano === 0n) return 'start_time_unix_nano is missing';
-  if (span.startTimeUnixNano > MAX_INT64 || span.endTimeUnixNano > MAX_INT64) {
+  if (span.startTimeUnixNano > MAX_TIMESTAMP_NS || span.endTimeUnixNano > MAX_TIMESTAMP_NS) {
     return 'timestamp beyond the year 2262 cannot be stored';
   }
   if (span.endTimeUnixNano < span.startTimeUnixNano) return 'end_time_unix_nano is before start_time_unix_nano';
@@ -166,7 +137,7 @@ function writeSpanRow(
 
   const events = span.events;
   writeVarUint(w, events.length);
-  for (const e of events) writeInt64(w, e.timeUnixNano > MAX_INT64 ? 0n : e.timeUnixNano);
+  for (const e of events) writeInt64(w, e.timeUnixNano > MAX_TIMESTAMP_NS ? 0n : e.timeUnixNano);
   writeVarUint(w, events.length);
   for (const e of events) writeString(w, e.name);
   writeVarUint(w, events.length);

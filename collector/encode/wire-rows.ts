@@ -2,7 +2,8 @@
 // RowBinary rows directly, copying strings and ids out of the request without a JS object model.
 // Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)), as test/protobuf-to-rows.test.ts checks.
 import { createRowBinaryWriter, ensure, takeBytes, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
-import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, SPAN_KIND_NAMES, STATUS_NAMES, type EncodeResult, type SpanLimits } from './model-rows.js';
+import { SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
+import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, type EncodeResult, type SpanLimits } from './model-rows.js';
 import { OtlpDecodeError } from '../otlp/model.js';
 import { decodeTraceRequestProtobuf, DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from '../otlp/protobuf-decoder.js';
 import { expectWireType, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '../otlp/protobuf-reader.js';
@@ -21,7 +22,7 @@ export interface ProtobufEncodeResult extends EncodeResult {
 // Must stay equal to span-rows.ts's values; the differential test compares every column.
 
 /** Fixed names as ready-made RowBinary Strings (length byte + ASCII). */
-const rowBinaryStrings = (names: string[]): Buffer[] => names.map((n) => Buffer.concat([Buffer.from([n.length]), Buffer.from(n, 'latin1')]));
+const rowBinaryStrings = (names: readonly string[]): Buffer[] => names.map((n) => Buffer.concat([Buffer.from([n.length]), Buffer.from(n, 'latin1')]));
 const KIND_STRINGS = rowBinaryStrings(SPAN_KIND_NAMES);
 const STATUS_STRINGS = rowBinaryStrings(STATUS_NAMES);
 
