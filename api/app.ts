@@ -1,57 +1,42 @@
-// The query API on its own port (7318): read-only SQL for users and the CLI, health, and the
-// question endpoints that later modules register. Separate from the OTLP port so that ingest and
-// reads can be bound and secured differently.
-import Fastify, { type FastifyInstance } from 'fastify';
-import { REDACTED_LOG_PATHS } from '../auth/api-keys.js';
+// The query API on its own port (7318), assembled in one place as a list of fastify plugins: read
+// keys, health (healthz, readyz, metrics), users' SQL, the questions with their OpenAPI document,
+// and flush. Separate from the OTLP port so ingest and reads can be bound and secured differently.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { runReadOnlySql, SqlError } from '../queries/read-only-sql.js';
-import { queryRoutes } from './questions.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
+import { readKeyAuth } from './auth.js';
+import { flushRoute } from './flush.js';
+import { health, type HealthOptions } from './health.js';
+import { openApiRoute } from './openapi.js';
+import { questionRoutes } from './questions.js';
+import { sqlRoutes } from './sql.js';
 
-export interface ApiServerOptions {
+export interface ApiOptions {
   client: ClickHouseClient;
   /** Runs users' SQL; see Store.readOnlyClient. */
   readOnlyClient: ClickHouseClient;
+  keys: ApiKeys;
+  /** The API listens on loopback only: metrics and readiness need no key there. */
+  loopback: boolean;
+  health: HealthOptions;
   /** Inserts everything acknowledged so far (POST /api/flush). */
   flush(): Promise<void>;
   logLevel: string;
 }
 
-export function createApiServer(options: ApiServerOptions): FastifyInstance {
+export function createApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS } });
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.register(queryRoutes, { client: options.client });
-
-  // Makes every span acknowledged so far queryable now, instead of within the batch delay: for CI
-  // jobs that gate on data they just sent, and for tests.
-  app.post('/api/flush', async (_req, reply) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 30_000)));
-    const outcome = await Promise.race([options.flush().then(() => 'done' as const), timeout]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
-      return reply.code(503).header('retry-after', '5').send({ error: 'queued spans could not be stored within 30 s; the store may be unavailable', statusCode: 503 });
-    }
-    return { flushed: true };
+  app.register(readKeyAuth, {
+    keys: options.keys,
+    openPaths: new Set(['/healthz']),
+    loopbackOpenPaths: new Set(['/metrics', '/readyz']),
+    loopback: options.loopback,
   });
-
-  const sqlSchema = {
-    type: 'object',
-    required: ['query'],
-    properties: { query: { type: 'string', minLength: 1 } },
-  } as const;
-
-  async function sql(query: string) {
-    try {
-      return await runReadOnlySql(options.readOnlyClient, query);
-    } catch (err) {
-      if (err instanceof SqlError) throw Object.assign(new Error(err.message), { statusCode: 400 });
-      throw err;
-    }
-  }
-
-  app.get<{ Querystring: { query: string } }>('/api/sql', { schema: { querystring: sqlSchema } }, async (req) => sql(req.query.query));
-  app.post<{ Body: { query: string } }>('/api/sql', { schema: { body: sqlSchema } }, async (req) => sql(req.body.query));
+  app.register(health, options.health);
+  app.register(sqlRoutes, { readOnlyClient: options.readOnlyClient });
+  app.register(questionRoutes, { client: options.client });
+  app.register(openApiRoute);
+  app.register(flushRoute, { flush: options.flush });
 
   app.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode ?? 500;

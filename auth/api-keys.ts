@@ -141,3 +141,16 @@ export function isLoopbackHost(host: string): boolean {
 export function assertSafeBind(host: string, keys: ApiKeys, insecure: boolean): void {
   if (!keys.enabled && !insecure && !isLoopbackHost(host)) throw new InsecureBindError(host);
 }
+
+/** Reads one header of a Node request (the first, when repeated). */
+export function headerOf(headers: Readonly<Record<string, string | string[] | undefined>>): (name: string) => string | undefined {
+  return (name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+}
+
+/** The decision for a request, whatever carries its headers (HTTP headers, gRPC metadata). */
+export function decideRequest(keys: ApiKeys, header: (name: string) => string | undefined, role: KeyRole): AccessDecision {
+  return decide(keys, presentedKey(header), role);
+}

@@ -18,7 +18,7 @@ import { loadConfig } from '../store/config.js';
 import { openStore } from '../store/store.js';
 import { applySchema } from '../schema/apply-schema.js';
 import { PACKAGE_ROOT, readSqlFile } from '../schema/sql-files.js';
-import { compare } from '../queries/compare.js';
+import { compare } from '../queries/compare/compare.js';
 import { deployments } from '../queries/deployments.js';
 import { errorRate } from '../queries/error-rate.js';
 import { errors } from '../queries/errors.js';

@@ -1,76 +1,59 @@
-// The `verdict` command: parses the command line and dispatches to one command module.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CONFIG_BOOLEAN_FLAGS, CONFIG_FLAGS, ConfigError, loadConfig } from '../store/config.js';
-import { useApiKey } from './api-target.js';
-import { UsageError } from './errors.js';
-import { serve } from './commands/serve.js';
-import { sql } from './commands/sql.js';
-import { QUESTION_HELP, QUESTION_OPTIONS, isQuestionCommand, runQuestionCommand } from './question-commands.js';
+// The `verdict` command: one commander program whose question commands are derived from the
+// question declarations (queries/questions.ts), plus serve and sql. Exit codes: 0 answered,
+// 1 a regression with --fail-on-regression, 2 a usage error or an unreachable API.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../schema/sql-files.js';
+import { compareCommand } from './commands/compare.js';
+import { deploymentsCommand } from './commands/deployments.js';
+import { errorRateCommand } from './commands/error-rate.js';
+import { errorsCommand } from './commands/errors.js';
+import { latencyCommand } from './commands/latency.js';
+import { searchCommand } from './commands/search.js';
+import { serveCommand } from './commands/serve.js';
+import { sessionsCommand } from './commands/sessions.js';
+import { sqlCommand } from './commands/sql.js';
+import { traceCommand } from './commands/trace.js';
+import { versionsCommand } from './commands/versions.js';
+import { questionCommand } from './question-command.js';
 
-const HELP = `verdict — is the new version of your app better or worse than the last one?
+const QUESTION_COMMANDS = [versionsCommand, compareCommand, errorsCommand, errorRateCommand, latencyCommand, deploymentsCommand, sessionsCommand, searchCommand, traceCommand];
 
-Usage:
-  verdict serve [--data-dir DIR] [--host HOST] [--otlp-http-port N] [--otlp-grpc-port N] [--api-port N]
-                [--clickhouse-url URL] [--ttl-days N] [--keys-file FILE] [--insecure] ...
-  verdict sql "<query>" [--json] [--api URL] [--api-key KEY]
-${QUESTION_HELP}
-Every --flag of serve can also be set as VERDICT_<FLAG> (e.g. VERDICT_DATA_DIR). API keys:
-VERDICT_INGEST_KEYS and VERDICT_READ_KEYS (comma-separated) or --keys-file; commands that read
-send VERDICT_API_KEY (or --api-key).
-`;
+const version = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-const CLI_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
-  json: { type: 'boolean' },
-  api: { type: 'string' },
-  'api-key': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-};
-for (const flag of CONFIG_FLAGS) CLI_OPTIONS[flag] = { type: CONFIG_BOOLEAN_FLAGS.has(flag) ? 'boolean' : 'string' };
-Object.assign(CLI_OPTIONS, QUESTION_OPTIONS);
-
-export async function main(argv: string[]): Promise<number> {
-  try {
-    return await run(argv);
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`verdict: ${err.message}\n`);
-      return 2;
-    }
-    const e = err as Error & { code?: string };
-    process.stderr.write(`verdict: ${e.message}\n`);
-    return 2;
-  }
+function program(setExitCode: (code: number) => void): Command {
+  const root = new Command('verdict')
+    .description('Is the new version of your app better or worse than the last one?')
+    .version(version, '-V, --version', 'print the version')
+    // Options after a command belong to it: `verdict errors --version 1.2.0` is errors' own flag.
+    .enablePositionalOptions()
+    .showHelpAfterError('(run verdict <command> --help for its flags)')
+    .exitOverride()
+    .addHelpText('after', '\nTimes (--from, --to): ISO 8601, epoch ms, now, or an age like 7d / 12h. Exit codes: 0 answered, 1 regression (with --fail-on-regression), 2 usage error or unreachable API.\n');
+  root.addCommand(serveCommand(setExitCode));
+  root.addCommand(sqlCommand(setExitCode));
+  for (const spec of QUESTION_COMMANDS) root.addCommand(questionCommand(spec, setExitCode));
+  for (const command of root.commands) command.exitOverride().showHelpAfterError(`(run verdict ${command.name()} --help for its flags)`);
+  return root;
 }
 
-async function run(argv: string[]): Promise<number> {
-  let parsed;
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const root = program((c) => (code = c));
+  if (argv.length === 0) {
+    process.stdout.write(root.helpInformation());
+    return 2;
+  }
   try {
-    parsed = parseArgs({ args: argv, options: CLI_OPTIONS, allowPositionals: true, strict: true });
+    await root.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(HELP);
-    return command || values.help ? 0 : 2;
-  }
-  const flags: Record<string, string> = {};
-  for (const flag of CONFIG_FLAGS) {
-    if (typeof values[flag] === 'string') flags[flag] = values[flag] as string;
-    else if (values[flag] === true) flags[flag] = 'true';
-  }
-  // Every request the CLI makes to the API carries this read key.
-  useApiKey((values['api-key'] as string | undefined) ?? process.env.VERDICT_API_KEY);
-  const config = loadConfig(process.env, flags);
-  const api = (values.api as string | undefined) ?? process.env.VERDICT_API_URL;
-  switch (command) {
-    case 'serve':
-      return serve(config);
-    case 'sql':
-      return sql(rest.join(' ') || undefined, { json: Boolean(values.json), api, config });
-    default:
-      if (isQuestionCommand(command)) return runQuestionCommand(command, rest, values, { json: Boolean(values.json), api, config });
-      throw new UsageError(`unknown command ${JSON.stringify(command)}; run verdict --help`);
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0; commander has printed its message.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`verdict: ${(err as Error).message}\n`);
+    return 2;
   }
 }

@@ -1,21 +1,21 @@
 // OTLP/gRPC trace receiver (opentelemetry.proto.collector.trace.v1.TraceService/Export) on
-// @grpc/grpc-js, with raw-byte (de)serializers so the shared protobuf decoder does the decoding and
-// its errors become INVALID_ARGUMENT; status codes and partial success follow the OTLP spec.
+// @grpc/grpc-js. The method is the ingest's export: raw bytes in, and its one export outcome
+// serialised as the call's status (with RetryInfo when the sender should retry) or a response.
 import {
   Metadata,
   Server,
   ServerCredentials,
+  ServerInterceptingCall,
   status as GrpcStatus,
   type sendUnaryData,
   type ServerInterceptor,
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { RecordTooLargeError } from './queue/durable-queue.js';
-import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
-import { OtlpDecodeError } from './otlp/model.js';
-import type { DecodeOptions } from './otlp/protobuf-decoder.js';
-import { exportResponse, GrpcCode, retryInfoStatus } from './otlp/responses.js';
+import type { AccessDecision } from '../auth/api-keys.js';
+import { isAccepted, refusedAccess } from './export-outcome.js';
+import type { Ingestor } from './ingest.js';
+import { exportResponse, retryInfoStatus } from './otlp/responses.js';
 
 export interface OtlpGrpcReceiverOptions {
   ingestor: Ingestor;
@@ -24,7 +24,6 @@ export interface OtlpGrpcReceiverOptions {
    * inflated size); the same number as the HTTP receiver's decompressed body limit.
    */
   maxMessageBytes: number;
-  decode?: DecodeOptions;
   /** Seconds a client is told (RetryInfo) to wait before retrying an UNAVAILABLE. */
   retryAfterSeconds?: number;
   /** Where refusals and failures are reported; the HTTP receiver's logger fits. */
@@ -35,8 +34,13 @@ export interface OtlpGrpcReceiverOptions {
    * that never lets go of its connection can hold up shutdown.
    */
   shutdownGraceMs?: number;
-  /** Run on every call before the handler, in order (API keys, response counting). */
+  /** Run on every call before the handler, in order (response counting), before the key check. */
   interceptors?: ServerInterceptor[];
+  /**
+   * May the caller ingest (API keys)? Decided from the call's metadata before the message is read;
+   * a refusal is UNAUTHENTICATED or PERMISSION_DENIED and the handler never runs.
+   */
+  authorize?(metadata: (name: string) => string | undefined): AccessDecision;
   /** Export calls one connection may have open at once (HTTP/2 concurrent streams); more wait for a free one. */
   maxConcurrentRequests?: number;
 }
@@ -99,7 +103,7 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     // Bounded work in flight, as on OTLP/HTTP: a client cannot make the process buffer any number
     // of messages at once (each up to maxMessageBytes).
     ...(options.maxConcurrentRequests ? { 'grpc.max_concurrent_streams': options.maxConcurrentRequests } : {}),
-    interceptors: options.interceptors ?? [],
+    interceptors: [...(options.interceptors ?? []), ...(options.authorize ? [authorizeCalls(options.authorize)] : [])],
   });
 
   function fail(callback: sendUnaryData<Buffer>, code: number, details: string, metadata?: Metadata): void {
@@ -107,25 +111,15 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
   }
 
   async function exportTraces(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
-    let partial;
-    try {
-      partial = await ingestProtobuf(options.ingestor, call.request, options.decode);
-    } catch (err) {
-      if (err instanceof OtlpDecodeError) {
-        return fail(callback, GrpcCode.INVALID_ARGUMENT, `cannot decode ExportTraceServiceRequest: ${err.message}`);
-      }
-      // No RetryInfo: the same request can never fit, so exporters must not retry it.
-      if (err instanceof RecordTooLargeError) return fail(callback, GrpcCode.RESOURCE_EXHAUSTED, err.message);
-      if (isRetryableIngestError(err)) {
-        log.warn({ err: err.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
-        const message = `spans not stored, retry later: ${err.message}`;
-        const trailer = new Metadata();
-        trailer.set('grpc-status-details-bin', retryInfoStatus(GrpcCode.UNAVAILABLE, message, retryAfter));
-        return fail(callback, GrpcCode.UNAVAILABLE, message, trailer);
-      }
-      throw err;
+    const outcome = await options.ingestor.export(call.request, 'protobuf');
+    if (isAccepted(outcome)) return callback(null, exportResponse('protobuf', outcome.partialSuccess));
+    let trailer: Metadata | undefined;
+    if (outcome.retryable) {
+      log.warn({ err: outcome.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
+      trailer = new Metadata();
+      trailer.set('grpc-status-details-bin', retryInfoStatus(outcome.grpcCode, outcome.message, retryAfter));
     }
-    callback(null, exportResponse('protobuf', partial));
+    fail(callback, outcome.grpcCode, outcome.message, trailer);
   }
 
   server.addService(TRACE_SERVICE, {
@@ -164,4 +158,25 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
       return closing;
     },
   };
+}
+
+function authorizeCalls(authorize: NonNullable<OtlpGrpcReceiverOptions['authorize']>): ServerInterceptor {
+  return (_method, call) =>
+    new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, pass) {
+            const decision = authorize((name) => metadataValue(metadata, name));
+            if (decision.allowed) return pass(metadata);
+            const outcome = refusedAccess(decision.status, decision.message);
+            call.sendStatus({ code: outcome.grpcCode, details: outcome.message });
+          },
+        });
+      },
+    });
+}
+
+function metadataValue(metadata: Metadata, name: string): string | undefined {
+  const value = metadata.get(name)[0];
+  return typeof value === 'string' ? value : undefined;
 }

@@ -1,24 +1,20 @@
-// OTLP/HTTP trace receiver (POST /v1/traces) per the OTLP specification: protobuf or JSON, gzip,
-// 200 with partial success, 400 undecodable, 413 too large, 415 unknown type, 503 + Retry-After
-// when storage cannot take more; error bodies are google.rpc.Status in the request's encoding.
+// OTLP/HTTP trace receiver (POST /v1/traces) per the OTLP specification: protobuf or JSON, gzip.
+// It reads the body within its limit and serialises the ingest's one export outcome: 200 with
+// partial success, or google.rpc.Status in the request's encoding with the outcome's status.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { REDACTED_LOG_PATHS, type AccessDecision } from '../auth/api-keys.js';
-import { RecordTooLargeError } from './queue/durable-queue.js';
-import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
-import { OtlpDecodeError } from './otlp/model.js';
-import { decodeTraceRequestJson } from './otlp/json-decoder.js';
-import type { DecodeOptions } from './otlp/protobuf-decoder.js';
+import { failed, refusedAccess, refusedBusy, TRACES, unsupportedContentType, type ExportOutcome } from './export-outcome.js';
+import type { Ingestor } from './ingest.js';
 import { exportResponse, GrpcCode, statusBody, type OtlpEncoding } from './otlp/responses.js';
-import { BodyTooLargeError, CorruptBodyError, readBody, UnsupportedEncodingError } from './request-body.js';
+import { readBody } from './request-body.js';
 
 export interface OtlpHttpReceiverOptions {
   ingestor: Ingestor;
   maxBodyBytes: number;
-  decode?: DecodeOptions;
   logLevel: string;
-  /** Seconds a client is told to wait before retrying a 503. */
+  /** Seconds a client is told to wait before retrying a retryable refusal (503, 429). */
   retryAfterSeconds?: number;
   /** Export requests handled at once; more are answered 429 + Retry-After. */
   maxConcurrentRequests?: number;
@@ -39,12 +35,7 @@ function encodingOf(contentType: string | undefined): OtlpEncoding | undefined {
   return CONTENT_TYPES[contentType.split(';')[0].trim().toLowerCase()];
 }
 
-function sendStatus(reply: FastifyReply, encoding: OtlpEncoding, httpStatus: number, grpcCode: number, message: string): FastifyReply {
-  return reply
-    .code(httpStatus)
-    .header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf')
-    .send(statusBody(encoding, grpcCode, message));
-}
+const contentTypeOf = (encoding: OtlpEncoding) => (encoding === 'json' ? 'application/json' : 'application/x-protobuf');
 
 export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): FastifyInstance {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -60,28 +51,30 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
   app.server.headersTimeout = Math.min(10_000, requestTimeoutMs);
   const retryAfter = String(options.retryAfterSeconds ?? 2);
 
-  // Bounded work in flight: beyond it, senders back off (429 is retryable in OTLP) instead of
-  // the process buffering without limit.
+  function send(reply: FastifyReply, encoding: OtlpEncoding, outcome: ExportOutcome): FastifyReply {
+    reply.code(outcome.httpStatus).header('content-type', contentTypeOf(encoding));
+    if (outcome.grpcCode === GrpcCode.OK) return reply.send(exportResponse(encoding, outcome.partialSuccess));
+    if (outcome.retryable) reply.header('retry-after', retryAfter);
+    if (outcome.httpStatus === 401) reply.header('www-authenticate', 'Bearer realm="verdict"');
+    return reply.send(statusBody(encoding, outcome.grpcCode, outcome.message));
+  }
+  const requestEncoding = (headers: IncomingHttpHeaders) => encodingOf(headers['content-type']) ?? 'json';
+
   const authorize = options.authorize;
   if (authorize) {
     app.addHook('onRequest', async (request, reply) => {
       const decision = authorize(request.headers);
-      if (decision.allowed) return;
-      if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="verdict"');
-      return sendStatus(reply, encodingOf(request.headers['content-type']) ?? 'json', decision.status,
-        decision.status === 401 ? GrpcCode.UNAUTHENTICATED : GrpcCode.PERMISSION_DENIED, decision.message);
+      if (!decision.allowed) return send(reply, requestEncoding(request.headers), refusedAccess(decision.status, decision.message));
     });
   }
 
+  // Bounded work in flight: beyond it, senders back off (429 is retryable in OTLP) instead of
+  // the process buffering without limit.
   const maxConcurrent = options.maxConcurrentRequests ?? 256;
   let inFlight = 0;
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST') return;
-    if (inFlight >= maxConcurrent) {
-      reply.header('retry-after', retryAfter);
-      return sendStatus(reply, encodingOf(request.headers['content-type']) ?? 'json', 429, GrpcCode.RESOURCE_EXHAUSTED,
-        `too many concurrent export requests (limit ${maxConcurrent}), retry later`);
-    }
+    if (inFlight >= maxConcurrent) return send(reply, requestEncoding(request.headers), refusedBusy(maxConcurrent));
     inFlight++;
     reply.raw.once('close', () => inFlight--);
   });
@@ -96,60 +89,41 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
     const payload = request.body as Readable | undefined;
     if (!encoding) {
       payload?.resume();
-      return sendStatus(reply, 'json', 415, GrpcCode.INVALID_ARGUMENT,
-        `unsupported Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}: use application/x-protobuf or application/json`);
+      return send(reply, 'json', unsupportedContentType(request.headers['content-type']));
     }
     let body: Buffer;
     try {
       body = payload ? await readBody(payload, request.headers['content-encoding'], options.maxBodyBytes) : Buffer.alloc(0);
     } catch (err) {
-      if (err instanceof BodyTooLargeError) return sendStatus(reply, encoding, 413, GrpcCode.RESOURCE_EXHAUSTED, err.message);
-      if (err instanceof UnsupportedEncodingError) return sendStatus(reply, encoding, 415, GrpcCode.INVALID_ARGUMENT, err.message);
-      if (err instanceof CorruptBodyError) return sendStatus(reply, encoding, 400, GrpcCode.INVALID_ARGUMENT, err.message);
       // The client went away (or was cut off for being too slow): nobody is left to answer.
       if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') return reply.code(400).send();
-      throw err;
+      const outcome = failed(err, TRACES);
+      if (!outcome) throw err;
+      return send(reply, encoding, outcome);
     }
-    let partial;
-    try {
-      // Protobuf is encoded to rows straight from its bytes; JSON goes through the decoded model.
-      partial = encoding === 'json'
-        ? await options.ingestor.ingest(decodeTraceRequestJson(body, options.decode))
-        : await ingestProtobuf(options.ingestor, body, options.decode);
-    } catch (err) {
-      if (err instanceof OtlpDecodeError) {
-        return sendStatus(reply, encoding, 400, GrpcCode.INVALID_ARGUMENT, `cannot decode ExportTraceServiceRequest: ${err.message}`);
-      }
-      if (err instanceof RecordTooLargeError) return sendStatus(reply, encoding, 413, GrpcCode.RESOURCE_EXHAUSTED, err.message);
-      if (isRetryableIngestError(err)) {
-        request.log.warn({ err: err.message }, 'ingest refused, client asked to retry');
-        reply.header('retry-after', retryAfter);
-        return sendStatus(reply, encoding, 503, GrpcCode.UNAVAILABLE, `spans not stored, retry later: ${err.message}`);
-      }
-      throw err;
-    }
-    return reply
-      .code(200)
-      .header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf')
-      .send(exportResponse(encoding, partial));
+    const outcome = await options.ingestor.export(body, encoding);
+    if (outcome.retryable) request.log.warn({ err: outcome.message }, 'ingest refused, client asked to retry');
+    return send(reply, encoding, outcome);
   });
 
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url: '/v1/traces',
     handler: async (_request, reply) =>
-      sendStatus(reply.header('allow', 'POST'), 'json', 405, GrpcCode.UNIMPLEMENTED, 'method not allowed: OTLP/HTTP uses POST'),
+      reply.header('allow', 'POST').code(405).header('content-type', 'application/json')
+        .send(statusBody('json', GrpcCode.UNIMPLEMENTED, 'method not allowed: OTLP/HTTP uses POST')),
   });
 
   app.setNotFoundHandler(async (request, reply) =>
-    sendStatus(reply, 'json', 404, GrpcCode.UNIMPLEMENTED, `no OTLP endpoint at ${request.method} ${request.url}: traces go to POST /v1/traces`),
+    reply.code(404).header('content-type', 'application/json')
+      .send(statusBody('json', GrpcCode.UNIMPLEMENTED, `no OTLP endpoint at ${request.method} ${request.url}: traces go to POST /v1/traces`)),
   );
 
   app.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) request.log.error({ err }, 'OTLP request failed');
-    const encoding = encodingOf(request.headers['content-type']) ?? 'json';
-    return sendStatus(reply, encoding, status, status === 500 ? 13 : GrpcCode.INVALID_ARGUMENT, err.message);
+    return reply.code(status).header('content-type', contentTypeOf(requestEncoding(request.headers)))
+      .send(statusBody(requestEncoding(request.headers), status === 500 ? GrpcCode.INTERNAL : GrpcCode.INVALID_ARGUMENT, err.message));
   });
 
   return app;

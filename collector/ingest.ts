@@ -1,14 +1,13 @@
-// What every receiver does with one export request, whatever the transport: turn it into rows
-// (rejecting bad spans one by one), hand the rows to the sink and wait until they are stored.
-// Protobuf bodies are encoded straight from their bytes; JSON goes through the decoded model.
-import type { ExportTraceServiceRequest } from './otlp/model.js';
-import type { PartialSuccess } from './otlp/responses.js';
-import { OverloadedError, QueueWriteError } from './queue/durable-queue.js';
-import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
+// What every receiver does with one export request, whatever the transport: decode it into rows
+// (rejecting bad spans one by one), append the rows to the durable queue, and answer with one
+// export outcome. Protobuf bodies are encoded straight from their bytes; JSON goes through the
+// decoded model.
+import { encodeSpanRows, type EncodedRows, type EncodeResult, type SpanLimits } from './encode/model-rows.js';
 import { encodeProtobufSpanRows } from './encode/wire-rows.js';
-import type { SpanSink } from './segment-inserter.js';
-import { StoreUnavailableError } from '../store/errors.js';
-import { encodeSpanRows, type EncodeResult, type SpanLimits } from './encode/model-rows.js';
+import { accepted, failed, TRACES, type ExportOutcome } from './export-outcome.js';
+import { decodeTraceRequestJson } from './otlp/json-decoder.js';
+import type { DecodeOptions } from './otlp/protobuf-decoder.js';
+import type { OtlpEncoding, PartialSuccess } from './otlp/responses.js';
 
 export interface IngestCounters {
   acceptedSpans: number;
@@ -17,25 +16,33 @@ export interface IngestCounters {
   droppedAttributes: number;
 }
 
+/** Where accepted rows go: the durable queue, which resolves once they are on disk. */
+export interface RowSink {
+  append(rows: EncodedRows): Promise<void>;
+}
+
 export interface Ingestor {
-  /** Stores the request's valid spans; resolves with the partial success to report, if any. */
-  ingest(req: ExportTraceServiceRequest): Promise<PartialSuccess | undefined>;
   /**
-   * The same for a protobuf ExportTraceServiceRequest body, encoded without the model; rejects with
-   * OtlpDecodeError when the body cannot be decoded. Optional so that test doubles need only
-   * `ingest`: receivers call ingestProtobuf() below, which falls back to the model decoder.
+   * Handles one ExportTraceServiceRequest body. Resolves with its outcome, failures included
+   * (undecodable, queue full…); rejects only on an unexpected error (a bug).
    */
-  ingestProtobuf?(body: Buffer, options?: DecodeOptions): Promise<PartialSuccess | undefined>;
+  export(body: Buffer, encoding: OtlpEncoding): Promise<ExportOutcome>;
   counters: IngestCounters;
 }
 
-export function createIngestor(sink: SpanSink, limits: SpanLimits): Ingestor {
+export interface IngestOptions extends SpanLimits {
+  decode?: DecodeOptions;
+}
+
+export function createIngestor(sink: RowSink, options: IngestOptions): Ingestor {
   const counters: IngestCounters = { acceptedSpans: 0, rejectedSpans: 0, truncatedValues: 0, droppedAttributes: 0 };
+  const limits: SpanLimits = { maxAttributesPerSpan: options.maxAttributesPerSpan, maxAttributeValueLength: options.maxAttributeValueLength };
+
   async function store(encoded: EncodeResult): Promise<PartialSuccess | undefined> {
     counters.rejectedSpans += encoded.rejected;
     counters.truncatedValues += encoded.truncatedValues;
     counters.droppedAttributes += encoded.droppedAttributes;
-    await sink.write(encoded);
+    await sink.append(encoded);
     counters.acceptedSpans += encoded.rows;
     if (encoded.rejected === 0) return undefined;
     const more = encoded.rejected > encoded.rejections.length ? ` (and ${encoded.rejected - encoded.rejections.length} more)` : '';
@@ -44,24 +51,20 @@ export function createIngestor(sink: SpanSink, limits: SpanLimits): Ingestor {
       errorMessage: `${encoded.rejected} span(s) rejected: ${encoded.rejections.join('; ')}${more}`,
     };
   }
+
   return {
     counters,
-    async ingest(req) {
-      return store(encodeSpanRows(req, limits));
-    },
-    async ingestProtobuf(body, options) {
-      return store(encodeProtobufSpanRows(body, limits, options));
+    async export(body, encoding) {
+      try {
+        const encoded = encoding === 'json'
+          ? encodeSpanRows(decodeTraceRequestJson(body, options.decode), limits)
+          : encodeProtobufSpanRows(body, limits, options.decode);
+        return accepted(await store(encoded));
+      } catch (err) {
+        const outcome = failed(err, TRACES);
+        if (outcome) return outcome;
+        throw err;
+      }
     },
   };
-}
-
-/** The protobuf path of every receiver (OTLP/HTTP and gRPC); rejects with OtlpDecodeError for an undecodable body. */
-export async function ingestProtobuf(ingestor: Ingestor, body: Buffer, options?: DecodeOptions): Promise<PartialSuccess | undefined> {
-  if (ingestor.ingestProtobuf) return ingestor.ingestProtobuf(body, options);
-  return ingestor.ingest(decodeTraceRequestProtobuf(body, options));
-}
-
-/** Failures a sender should retry (HTTP 503 + Retry-After, gRPC UNAVAILABLE); never a 500. */
-export function isRetryableIngestError(err: unknown): err is Error {
-  return err instanceof OverloadedError || err instanceof QueueWriteError || err instanceof StoreUnavailableError;
 }

@@ -4,12 +4,9 @@
 // A segment the store refuses for its content is set aside (kept in the queue's rejected/ folder),
 // so that one bad batch cannot hold up everything behind it.
 import type { DurableQueue, SealedSegment } from './queue/durable-queue.js';
-import type { EncodedRows } from './encode/model-rows.js';
 import { BatchRejectedError } from '../store/errors.js';
 
-export interface SpanSink {
-  /** Resolves once the rows are durable (in the queue on disk). */
-  write(rows: EncodedRows): Promise<void>;
+export interface SegmentInserter {
   /** Inserts everything acknowledged so far, now; resolves when it is all stored. */
   flush(): Promise<void>;
   /** Stops accepting, then inserts what is queued for at most `timeoutMs`; the rest stays queued. */
@@ -39,7 +36,7 @@ export interface SegmentInserterOptions {
   retryMaxMs?: number;
 }
 
-export function startSegmentInserter(options: SegmentInserterOptions): SpanSink {
+export function startSegmentInserter(options: SegmentInserterOptions): SegmentInserter {
   const { queue } = options;
   const retryMin = options.retryMinMs ?? 200;
   const retryMax = options.retryMaxMs ?? 5000;
@@ -93,7 +90,6 @@ export function startSegmentInserter(options: SegmentInserterOptions): SpanSink 
   const draining = drain();
 
   return {
-    write: (rows) => queue.append(rows),
     async flush() {
       await queue.sealOpen();
       await queue.whenSealedRemoved();

@@ -11,10 +11,13 @@
 //   * overlap: consecutive buckets in which two or more versions each served at least `minShare` of
 //     the requests, lasting at least `minEraBuckets` buckets — a canary or a slow rolling deploy.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { Type, type Static } from '@sinclair/typebox';
+import { answer, defineQuestion, Iso, scopeOf, SCOPE_PARAMS } from './question.js';
+
 import { dataRange } from './error-rate.js';
 import { rollupSource } from './rollup.js';
 import { isoFromMs, num, queryRows, renderSql, round } from './run-query.js';
-import { alignRange, autoBucketSeconds, type TimeRange } from './time-range.js';
+import { alignRange, autoBucketSeconds, BUCKET_SECONDS, type TimeRange } from './time-range.js';
 
 export interface DeploymentsOptions {
   service?: string;
@@ -26,44 +29,41 @@ export interface DeploymentsOptions {
   minEraBuckets?: number;
 }
 
-export interface DeployedVersion {
-  version: string;
-  commits: string[];
-  firstSeen: string | null;
-  lastSeen: string | null;
-  requests: number;
-  live: boolean;
-}
+export const DeployedVersionSchema = answer({
+  version: Type.String(),
+  commits: Type.Array(Type.String()),
+  firstSeen: Iso(),
+  lastSeen: Iso(),
+  requests: Type.Integer(),
+  live: Type.Boolean(),
+});
+export type DeployedVersion = Static<typeof DeployedVersionSchema>;
 
-export interface Transition {
-  at: string;
-  from: string;
-  to: string;
-}
+export const TransitionSchema = answer({ at: Type.String({ format: 'date-time' }), from: Type.String(), to: Type.String() });
+export type Transition = Static<typeof TransitionSchema>;
 
-export interface Overlap {
-  from: string;
-  to: string;
-  versions: Array<{ version: string; requests: number; share: number }>;
-}
+export const OverlapSchema = answer({
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  versions: Type.Array(answer({ version: Type.String(), requests: Type.Integer(), share: Type.Number() })),
+});
+export type Overlap = Static<typeof OverlapSchema>;
 
-export interface Deployment {
-  service: string;
-  environment: string;
-  /** The environment's latest span: "now" for `live`. */
-  asOf: string | null;
-  versions: DeployedVersion[];
-  live: string[];
-  eras: Array<{ version: string; from: string; to: string }>;
-  rollouts: Transition[];
-  rollbacks: Transition[];
-  overlaps: Overlap[];
-}
+export const DeploymentSchema = answer({
+  service: Type.String(),
+  environment: Type.String(),
+  asOf: Iso("The environment's latest span: \"now\" for live."),
+  versions: Type.Array(DeployedVersionSchema),
+  live: Type.Array(Type.String()),
+  eras: Type.Array(answer({ version: Type.String(), from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) })),
+  rollouts: Type.Array(TransitionSchema),
+  rollbacks: Type.Array(TransitionSchema),
+  overlaps: Type.Array(OverlapSchema),
+});
+export type Deployment = Static<typeof DeploymentSchema>;
 
-export interface DeploymentsResult {
-  bucketSeconds: number;
-  deployments: Deployment[];
-}
+export const DeploymentsResultSchema = answer({ bucketSeconds: Type.Integer(), deployments: Type.Array(DeploymentSchema) });
+export type DeploymentsResult = Static<typeof DeploymentsResultSchema>;
 
 interface Cell {
   version: string;
@@ -207,3 +207,18 @@ function timeline(rows: Record<string, unknown>[], rules: { bucketMs: number; li
     overlaps,
   };
 }
+
+export const deploymentsQuestion = defineQuestion({
+  name: 'deployments',
+  path: '/api/deployments',
+  summary: 'Deployment history per service and environment',
+  description: 'Versions with first/last seen and commits, live versions, eras of the dominant version, rollouts, rollbacks and overlapping versions (canaries).',
+  params: Type.Object({
+    ...SCOPE_PARAMS,
+    bucket: Type.Optional(Type.Integer({ enum: [...BUCKET_SECONDS], description: 'Bucket size in seconds (automatic by default).' })),
+    liveWindow: Type.Optional(Type.Integer({ minimum: 60, description: "A version seen within this many seconds of the environment's latest span is live." })),
+    minShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "Share of a bucket's requests a version needs to count as overlapping (default 0.01)." })),
+  }),
+  response: DeploymentsResultSchema,
+  run: (client, p) => deployments(client, { ...scopeOf(p), bucketSeconds: p.bucket, liveWindowSeconds: p.liveWindow, minShare: p.minShare }),
+});

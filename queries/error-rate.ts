@@ -1,11 +1,13 @@
 // Error rate over time per version, in buckets sized to the range (about 200 at most), for charts
 // and for "since when?". Whole buckets only: the range is widened to bucket boundaries.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { Type, type Static } from '@sinclair/typebox';
+import { answer, defineQuestion, FILTER_PARAM, given, Iso, listOf, nullable, oneOf, scopeOf, SCOPE_PARAMS, VERSIONS_PARAM } from './question.js';
+
 import { cohortSql, scopeSql } from './cohort.js';
-import { rollupSource } from './rollup.js';
+import { readsRaw, rollupSource, type Source } from './rollup.js';
 import { QueryInputError, num, queryRows, renderSql } from './run-query.js';
 import { alignRange, autoBucketSeconds, BUCKET_SECONDS, UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
-import type { Source } from './versions.js';
 
 export interface ErrorRateOptions {
   service?: string;
@@ -19,28 +21,26 @@ export interface ErrorRateOptions {
   source?: Source;
 }
 
-export interface ErrorRatePoint {
-  time: string;
-  requests: number;
-  errors: number;
-  errorRate: number;
-}
+export const ErrorRatePointSchema = answer({ time: Type.String({ format: 'date-time' }), requests: Type.Integer(), errors: Type.Integer(), errorRate: Type.Number() });
+export type ErrorRatePoint = Static<typeof ErrorRatePointSchema>;
 
-export interface ErrorRateSeries {
-  version: string;
-  requests: number;
-  errors: number;
-  errorRate: number | null;
-  points: ErrorRatePoint[];
-}
+export const ErrorRateSeriesSchema = answer({
+  version: Type.String(),
+  requests: Type.Integer(),
+  errors: Type.Integer(),
+  errorRate: nullable(Type.Number()),
+  points: Type.Array(ErrorRatePointSchema),
+});
+export type ErrorRateSeries = Static<typeof ErrorRateSeriesSchema>;
 
-export interface ErrorRateResult {
-  source: 'rollup' | 'raw';
-  bucketSeconds: number;
-  from: string | null;
-  to: string | null;
-  series: ErrorRateSeries[];
-}
+export const ErrorRateResultSchema = answer({
+  source: oneOf(['rollup', 'raw'] as const),
+  bucketSeconds: Type.Integer(),
+  from: Iso(),
+  to: Iso(),
+  series: Type.Array(ErrorRateSeriesSchema),
+});
+export type ErrorRateResult = Static<typeof ErrorRateResultSchema>;
 
 export async function errorRate(client: ClickHouseClient, options: ErrorRateOptions = {}): Promise<ErrorRateResult> {
   let range = options.range;
@@ -51,7 +51,7 @@ export async function errorRate(client: ClickHouseClient, options: ErrorRateOpti
   const bucket = options.bucketSeconds ?? autoBucketSeconds(range);
   range = alignRange(range, bucket);
   const scope = { service: options.service, environment: options.environment, range };
-  const raw = options.source === 'raw' || (options.source !== 'rollup' && Boolean(options.filter));
+  const raw = readsRaw(options.source, options.filter);
   let rows: Record<string, unknown>[];
   if (raw) {
     const s = scopeSql(scope);
@@ -98,3 +98,18 @@ export async function dataRange(client: ClickHouseClient, options: { service?: s
     toMs: full.toMs < UNBOUNDED_TO_MS ? full.toMs : last + 1,
   };
 }
+
+export const errorRateQuestion = defineQuestion({
+  name: 'error-rate',
+  path: '/api/error-rate',
+  summary: 'Error rate over time per version',
+  description: 'Requests, errors and error rate per version and time bucket (automatic size: at most about 200 buckets).',
+  params: Type.Object({
+    ...SCOPE_PARAMS,
+    versions: VERSIONS_PARAM,
+    bucket: Type.Optional(Type.Integer({ enum: [...BUCKET_SECONDS], description: 'Bucket size in seconds.' })),
+    filter: FILTER_PARAM,
+  }),
+  response: ErrorRateResultSchema,
+  run: (client, p) => errorRate(client, { ...scopeOf(p), versions: listOf(p.versions), bucketSeconds: p.bucket, filter: given(p.filter) }),
+});

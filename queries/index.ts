@@ -1,8 +1,12 @@
-// The typed query layer: one function per question, each over one or more queries/*.sql files.
-export { compare, DEFAULT_THRESHOLDS, DEFAULT_ALPHA, DEFAULT_MIN_REQUESTS } from './compare.js';
-export type { CompareOptions, CompareResult, CompareThresholds, Metric, MetricName, SideSummary, BreakdownGroup } from './compare.js';
+// The typed query layer, as `verdict/queries` publishes it: one function per question, each over
+// one or more queries/*.sql files, and the declarations (parameters and answers) of each.
+export { compare, compareQuestion } from './compare/compare.js';
+export type { CompareOptions } from './compare/compare.js';
+export { DEFAULT_THRESHOLDS, DEFAULT_ALPHA, DEFAULT_MIN_REQUESTS, CompareParams, CompareResultSchema } from './compare/schema.js';
+export type { CompareResult, CompareThresholds, Metric, MetricName, SideSummary, BreakdownGroup } from './compare/schema.js';
 export { versions } from './versions.js';
-export type { VersionsOptions, VersionsResult, VersionRow, Source } from './versions.js';
+export type { VersionsOptions, VersionsResult, VersionRow } from './versions.js';
+export type { Source } from './rollup.js';
 export { errorRate } from './error-rate.js';
 export type { ErrorRateOptions, ErrorRateResult, ErrorRateSeries, ErrorRatePoint } from './error-rate.js';
 export { errors } from './errors.js';
@@ -17,6 +21,8 @@ export { search } from './search.js';
 export type { SearchOptions, SearchResult, TraceSummary } from './search.js';
 export { trace, normalizeTraceId } from './trace.js';
 export type { TraceTree, SpanNode, SpanEvent } from './trace.js';
+export { QUESTIONS, QUESTION_LIST } from './questions.js';
+export type { Question } from './question.js';
 export { parseFilter, FilterSyntaxError } from './filter-parser.js';
 export type { FilterNode } from './filter-parser.js';
 export { compileFilter } from './filter-compiler.js';

@@ -1,6 +1,9 @@
 // Latency distribution per version: log-spaced histogram buckets (shared by all versions, so the
 // series plot on one axis) with each version's exact quantiles.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { Type, type Static } from '@sinclair/typebox';
+import { answer, defineQuestion, FILTER_PARAM, given, listOf, scopeOf, SCOPE_PARAMS, VERSIONS_PARAM } from './question.js';
+
 import { cohortSql, scopeSql } from './cohort.js';
 import { QueryInputError, num, queryRows, renderSql, round } from './run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
@@ -15,23 +18,19 @@ export interface LatencyOptions {
   bucketsPerDecade?: number;
 }
 
-export interface LatencyBucket {
-  lowerMs: number;
-  upperMs: number;
-}
+export const LatencyBucketSchema = answer({ lowerMs: Type.Number(), upperMs: Type.Number() });
+export type LatencyBucket = Static<typeof LatencyBucketSchema>;
 
-export interface LatencySeries {
-  version: string;
-  requests: number;
-  latencyMs: { p50: number; p90: number; p95: number; p99: number };
-  /** Requests per bucket, aligned with `buckets`. */
-  counts: number[];
-}
+export const LatencySeriesSchema = answer({
+  version: Type.String(),
+  requests: Type.Integer(),
+  latencyMs: answer({ p50: Type.Number(), p90: Type.Number(), p95: Type.Number(), p99: Type.Number() }),
+  counts: Type.Array(Type.Integer(), { description: 'Requests per bucket, aligned with buckets.' }),
+});
+export type LatencySeries = Static<typeof LatencySeriesSchema>;
 
-export interface LatencyResult {
-  buckets: LatencyBucket[];
-  series: LatencySeries[];
-}
+export const LatencyResultSchema = answer({ buckets: Type.Array(LatencyBucketSchema), series: Type.Array(LatencySeriesSchema) });
+export type LatencyResult = Static<typeof LatencyResultSchema>;
 
 export async function latency(client: ClickHouseClient, options: LatencyOptions = {}): Promise<LatencyResult> {
   const perDecade = options.bucketsPerDecade ?? 10;
@@ -59,3 +58,18 @@ export async function latency(client: ClickHouseClient, options: LatencyOptions 
   });
   return { buckets, series };
 }
+
+export const latencyQuestion = defineQuestion({
+  name: 'latency',
+  path: '/api/latency',
+  summary: 'Latency distribution per version',
+  description: 'Request-latency histogram per version on shared log-spaced buckets, with exact quantiles.',
+  params: Type.Object({
+    ...SCOPE_PARAMS,
+    versions: VERSIONS_PARAM,
+    bucketsPerDecade: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Histogram buckets per factor of ten.' })),
+    filter: FILTER_PARAM,
+  }),
+  response: LatencyResultSchema,
+  run: (client, p) => latency(client, { ...scopeOf(p), versions: listOf(p.versions), bucketsPerDecade: p.bucketsPerDecade, filter: given(p.filter) }),
+});

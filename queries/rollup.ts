@@ -3,7 +3,20 @@
 // fed by materialized views (schema/migrations/011_rollup_1m.sql) and hold the same sums.
 import type { Scope } from './cohort.js';
 import type { QueryParams } from './run-query.js';
-import { isAligned, type TimeRange } from './time-range.js';
+import { alignRange, isAligned, UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
+
+/** Where a question reads: `auto` takes the rollups unless a filter needs raw spans' attributes. */
+export type Source = 'auto' | 'rollup' | 'raw';
+
+/** The one rule for every question: raw spans when asked, or when any filter is given (rollups have no attributes). */
+export function readsRaw(source: Source | undefined, ...filters: Array<string | undefined>): boolean {
+  return source === 'raw' || (source !== 'rollup' && filters.some((f) => Boolean(f)));
+}
+
+/** The whole minutes covering a range: the rollups' resolution, used by both sources so they agree. */
+export function minuteRange(range: TimeRange | undefined): TimeRange {
+  return alignRange(range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS }, 60);
+}
 
 export interface RollupSource {
   /** Structural fragments for a rollup query: table name, time column, scope condition. */

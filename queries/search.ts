@@ -1,6 +1,9 @@
 // search: requests (one per trace) matching a filter in Verdict's filter language, newest first,
 // paged with an opaque cursor.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { Type, type Static } from '@sinclair/typebox';
+import { answer, defineQuestion, FILTER_PARAM, given, Iso, nullable, scopeOf, SCOPE_PARAMS } from './question.js';
+
 import { filterSql, scopeSql } from './cohort.js';
 import { QueryInputError, isoFromMs, num, queryRows, renderSql, round } from './run-query.js';
 import { dataRange } from './error-rate.js';
@@ -17,26 +20,27 @@ export interface SearchOptions {
   cursor?: string;
 }
 
-export interface TraceSummary {
-  traceId: string;
-  start: string | null;
-  startUnixNano: string;
-  service: string;
-  name: string;
-  durationMs: number;
-  status: string;
-  statusMessage: string;
-  version: string;
-  environment: string;
-  sessionId: string;
-  userId: string;
-}
+export const TraceSummarySchema = answer({
+  traceId: Type.String(),
+  start: Iso(),
+  startUnixNano: Type.String(),
+  service: Type.String(),
+  name: Type.String(),
+  durationMs: Type.Number(),
+  status: Type.String(),
+  statusMessage: Type.String(),
+  version: Type.String(),
+  environment: Type.String(),
+  sessionId: Type.String(),
+  userId: Type.String(),
+});
+export type TraceSummary = Static<typeof TraceSummarySchema>;
 
-export interface SearchResult {
-  traces: TraceSummary[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
+export const SearchResultSchema = answer({
+  traces: Type.Array(TraceSummarySchema),
+  nextCursor: nullable(Type.String({ description: 'Pass back as cursor for the next page; null on the last page.' })),
+});
+export type SearchResult = Static<typeof SearchResultSchema>;
 
 export const MAX_SEARCH_LIMIT = 10_000;
 
@@ -112,3 +116,18 @@ function summaryOf(r: Record<string, unknown>): TraceSummary {
     userId: String(r.user_id),
   };
 }
+
+export const searchQuestion = defineQuestion({
+  name: 'search',
+  path: '/api/traces',
+  summary: 'Search traces with a filter',
+  description: 'Requests (one per trace) matching the filter, newest first; pass nextCursor back as cursor for the next page.',
+  params: Type.Object({
+    ...SCOPE_PARAMS,
+    filter: FILTER_PARAM,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_SEARCH_LIMIT, default: 100, description: 'Traces per page.' })),
+    cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page.' })),
+  }),
+  response: SearchResultSchema,
+  run: (client, p) => search(client, { ...scopeOf(p), filter: given(p.filter), limit: p.limit, cursor: given(p.cursor) }),
+});

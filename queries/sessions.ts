@@ -1,6 +1,9 @@
 // sessions: the sessions of a version (turns, errors, duration), newest activity first; and one
 // session's requests in order.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { Type, type Static } from '@sinclair/typebox';
+import { answer, defineQuestion, FILTER_PARAM, given, Iso, scopeOf, SCOPE_PARAMS } from './question.js';
+
 import { cohortSql, scopeSql } from './cohort.js';
 import { isoFromMs, num, queryRows, renderSql, round } from './run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
@@ -15,43 +18,46 @@ export interface SessionsOptions {
   limit?: number;
 }
 
-export interface SessionSummary {
-  sessionId: string;
-  turns: number;
-  errors: number;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  durationMs: number;
-  users: string[];
-  versions: string[];
-  services: string[];
-}
+export const SessionSummarySchema = answer({
+  sessionId: Type.String(),
+  turns: Type.Integer(),
+  errors: Type.Integer(),
+  firstSeen: Iso(),
+  lastSeen: Iso(),
+  durationMs: Type.Number(),
+  users: Type.Array(Type.String()),
+  versions: Type.Array(Type.String()),
+  services: Type.Array(Type.String()),
+});
+export type SessionSummary = Static<typeof SessionSummarySchema>;
 
-export interface SessionTurn {
-  traceId: string;
-  start: string | null;
-  service: string;
-  name: string;
-  durationMs: number;
-  status: string;
-  statusMessage: string;
-  version: string;
-  environment: string;
-  userId: string;
-  spans: number;
-  inputTokens: number;
-  outputTokens: number;
-}
+export const SessionTurnSchema = answer({
+  traceId: Type.String(),
+  start: Iso(),
+  service: Type.String(),
+  name: Type.String(),
+  durationMs: Type.Number(),
+  status: Type.String(),
+  statusMessage: Type.String(),
+  version: Type.String(),
+  environment: Type.String(),
+  userId: Type.String(),
+  spans: Type.Integer(),
+  inputTokens: Type.Integer(),
+  outputTokens: Type.Integer(),
+});
+export type SessionTurn = Static<typeof SessionTurnSchema>;
 
-export interface SessionDetail {
-  sessionId: string;
-  turns: number;
-  errors: number;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  durationMs: number;
-  traces: SessionTurn[];
-}
+export const SessionDetailSchema = answer({
+  sessionId: Type.String(),
+  turns: Type.Integer(),
+  errors: Type.Integer(),
+  firstSeen: Iso(),
+  lastSeen: Iso(),
+  durationMs: Type.Number(),
+  traces: Type.Array(SessionTurnSchema),
+});
+export type SessionDetail = Static<typeof SessionDetailSchema>;
 
 export async function sessions(client: ClickHouseClient, options: SessionsOptions = {}): Promise<{ sessions: SessionSummary[] }> {
   const scope = scopeSql({ service: options.service, environment: options.environment, range: options.range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS } });
@@ -107,3 +113,30 @@ export async function session(client: ClickHouseClient, sessionId: string, optio
     traces,
   };
 }
+
+export const sessionsQuestion = defineQuestion({
+  name: 'sessions',
+  path: '/api/sessions',
+  summary: 'Sessions, most recently active first',
+  description: 'Per session: turns (requests), errors, first/last seen, duration, users, versions.',
+  params: Type.Object({
+    ...SCOPE_PARAMS,
+    version: Type.Optional(Type.String({ description: 'Only requests of this version.' })),
+    filter: FILTER_PARAM,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 100, description: 'Sessions to return.' })),
+  }),
+  response: answer({ sessions: Type.Array(SessionSummarySchema) }),
+  run: (client, p) => sessions(client, { ...scopeOf(p), version: given(p.version), filter: given(p.filter), limit: p.limit }),
+});
+
+export const sessionQuestion = defineQuestion({
+  name: 'session',
+  path: '/api/sessions/:id',
+  summary: "One session's requests in order",
+  description: "The session's requests (turns) in time order, each with its trace's span count and tokens.",
+  params: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'Turns to return.' })) }),
+  pathParams: Type.Object({ id: Type.String({ description: 'Session id.' }) }),
+  response: SessionDetailSchema,
+  notFound: 'no requests carry this session id',
+  run: (client, p, path) => session(client, path.id, { limit: p.limit }),
+});

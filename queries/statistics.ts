@@ -16,6 +16,9 @@ export interface TestResult {
 /** Two-sided 95 % normal quantile. */
 export const Z_95 = 1.959963984540054;
 
+/** The latency quantiles every comparison reports (p50, p90, p95, p99). */
+export const QUANTILE_LEVELS = [0.5, 0.9, 0.95, 0.99] as const;
+
 /** Complementary error function; fractional error below 1.2e-7 everywhere (Numerical Recipes' erfcc). */
 export function erfc(x: number): number {
   const z = Math.abs(x);
@@ -146,12 +149,6 @@ export function meanDifferenceTest(baselineMean: number, candidateMean: number, 
     ciHigh: delta + Z_95 * se,
     test: 'ratio-estimator z-test',
   };
-}
-
-/** 1-based ranks of the order statistics that bound a 95 % distribution-free interval for the p-quantile of n values. */
-export function quantileCiRanks(p: number, n: number): [number, number] {
-  const half = Z_95 * Math.sqrt(n * p * (1 - p));
-  return [Math.max(1, Math.floor(n * p - half)), Math.min(n, Math.ceil(n * p + half))];
 }
 
 /**

@@ -1,44 +1,50 @@
 // trace: one trace's spans as a tree (children under their parent, in start order), with events
 // and links. A span whose parent is not stored (not yet arrived, or sampled out) becomes a root.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { Type, type Static } from '@sinclair/typebox';
+import { answer, defineQuestion, Iso } from './question.js';
 import { QueryInputError, isoFromMs, num, queryRows, renderSql, round } from './run-query.js';
 
-export interface SpanEvent {
-  time: string | null;
-  timeUnixNano: string;
-  name: string;
-  attributes: Record<string, string>;
-}
+const Attributes = Type.Record(Type.String(), Type.String());
 
-export interface SpanNode {
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: string;
-  service: string;
-  start: string | null;
-  startUnixNano: string;
-  durationMs: number;
-  status: string;
-  statusMessage: string;
-  version: string;
-  environment: string;
-  attributes: Record<string, string>;
-  resource: Record<string, string>;
-  events: SpanEvent[];
-  links: Array<{ traceId: string; spanId: string; attributes: Record<string, string> }>;
-  children: SpanNode[];
-}
+export const SpanEventSchema = answer({ time: Iso(), timeUnixNano: Type.String(), name: Type.String(), attributes: Attributes });
+export type SpanEvent = Static<typeof SpanEventSchema>;
 
-export interface TraceTree {
-  traceId: string;
-  spanCount: number;
-  start: string | null;
-  durationMs: number;
-  services: string[];
-  sessionId: string;
-  roots: SpanNode[];
-}
+export const SpanNodeSchema = Type.Recursive(
+  (Node) =>
+    answer({
+      spanId: Type.String(),
+      parentSpanId: Type.String(),
+      name: Type.String(),
+      kind: Type.String(),
+      service: Type.String(),
+      start: Iso(),
+      startUnixNano: Type.String(),
+      durationMs: Type.Number(),
+      status: Type.String(),
+      statusMessage: Type.String(),
+      version: Type.String(),
+      environment: Type.String(),
+      attributes: Attributes,
+      resource: Attributes,
+      events: Type.Array(SpanEventSchema),
+      links: Type.Array(answer({ traceId: Type.String(), spanId: Type.String(), attributes: Attributes })),
+      children: Type.Array(Node),
+    }),
+  { $id: 'SpanNode' },
+);
+export type SpanNode = Static<typeof SpanNodeSchema>;
+
+export const TraceTreeSchema = answer({
+  traceId: Type.String(),
+  spanCount: Type.Integer(),
+  start: Iso(),
+  durationMs: Type.Number(),
+  services: Type.Array(Type.String()),
+  sessionId: Type.String(),
+  roots: Type.Array(SpanNodeSchema),
+});
+export type TraceTree = Static<typeof TraceTreeSchema>;
 
 export const MAX_TRACE_SPANS = 10_000;
 
@@ -109,3 +115,15 @@ export async function trace(client: ClickHouseClient, traceId: string): Promise<
 function nsToMs(ns: string): number {
   return Number(BigInt(ns) / 1_000_000n);
 }
+
+export const traceQuestion = defineQuestion({
+  name: 'trace',
+  path: '/api/traces/:traceId',
+  summary: 'One trace as a tree of spans',
+  description: 'All spans of the trace, children under their parents in start order, with attributes, events and links.',
+  params: Type.Object({}),
+  pathParams: Type.Object({ traceId: Type.String({ description: 'Trace id: 32 hexadecimal digits (an MLflow "tr-" prefix is accepted).' }) }),
+  response: TraceTreeSchema,
+  notFound: 'no spans with this trace id',
+  run: (client, _p, path) => trace(client, path.traceId),
+});

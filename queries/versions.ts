@@ -1,12 +1,12 @@
 // versions: every version of each service and environment, with when it was seen, its commits,
 // traffic, error rate and latency. Read from the rollups; from raw spans when a filter is given.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { Type, type Static } from '@sinclair/typebox';
 import { cohortSql, scopeSql } from './cohort.js';
-import { rollupSource } from './rollup.js';
+import { answer, defineQuestion, FILTER_PARAM, given, Iso, nullable, scopeOf, SCOPE_PARAMS } from './question.js';
+import { minuteRange, readsRaw, rollupSource, type Source } from './rollup.js';
 import { isoFromMs, num, queryRows, renderSql, round } from './run-query.js';
-import { alignRange, UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
-
-export type Source = 'auto' | 'rollup' | 'raw';
+import type { TimeRange } from './time-range.js';
 
 export interface VersionsOptions {
   service?: string;
@@ -18,37 +18,46 @@ export interface VersionsOptions {
   source?: Source;
 }
 
-export interface VersionRow {
-  service: string;
-  environment: string;
-  version: string;
-  commits: string[];
-  firstSeen: string | null;
-  lastSeen: string | null;
-  requests: number;
-  errors: number;
-  errorRate: number | null;
-  /** Request latency quantiles; t-digest estimates from the rollups, exact from raw spans. */
-  latencyMs: { p50: number; p90: number; p95: number; p99: number } | null;
-  spansPerRequest: number | null;
-  inputTokensPerRequest: number | null;
-  outputTokensPerRequest: number | null;
-}
+const LatencyQuantiles = answer({ p50: Type.Number(), p90: Type.Number(), p95: Type.Number(), p99: Type.Number() });
 
-export interface VersionsResult {
-  source: 'rollup' | 'raw';
-  versions: VersionRow[];
-}
+export const VersionRowSchema = answer({
+  service: Type.String(),
+  environment: Type.String(),
+  version: Type.String(),
+  commits: Type.Array(Type.String()),
+  firstSeen: Iso(),
+  lastSeen: Iso(),
+  requests: Type.Integer(),
+  errors: Type.Integer(),
+  errorRate: nullable(Type.Number()),
+  latencyMs: nullable(LatencyQuantiles),
+  spansPerRequest: nullable(Type.Number()),
+  inputTokensPerRequest: nullable(Type.Number()),
+  outputTokensPerRequest: nullable(Type.Number()),
+});
+export type VersionRow = Static<typeof VersionRowSchema>;
 
-/** The whole minutes covering a range: the rollups' resolution, used by both sources so they agree. */
-export function minuteRange(range: TimeRange | undefined): TimeRange {
-  return alignRange(range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS }, 60);
-}
+export const VersionsResultSchema = answer({
+  source: Type.Union([Type.Literal('rollup'), Type.Literal('raw')]),
+  versions: Type.Array(VersionRowSchema),
+});
+export type VersionsResult = Static<typeof VersionsResultSchema>;
+
+export const versionsQuestion = defineQuestion({
+  name: 'versions',
+  path: '/api/versions',
+  summary: 'Versions of each service and environment',
+  description:
+    'Each version with first/last seen, git commits, requests, error rate, latency quantiles (t-digest estimates from the rollups, exact from raw spans), spans and tokens per request. From the rollups; from raw spans when a filter is given.',
+  params: Type.Object({ ...SCOPE_PARAMS, filter: FILTER_PARAM }),
+  response: VersionsResultSchema,
+  run: (client, p) => versions(client, { ...scopeOf(p), filter: given(p.filter) }),
+});
 
 export async function versions(client: ClickHouseClient, options: VersionsOptions = {}): Promise<VersionsResult> {
   const range = minuteRange(options.range);
   const scope = { service: options.service, environment: options.environment, range };
-  const raw = options.source === 'raw' || (options.source !== 'rollup' && Boolean(options.filter));
+  const raw = readsRaw(options.source, options.filter);
   let rows: Record<string, unknown>[];
   if (raw) {
     const s = scopeSql(scope);

@@ -66,3 +66,21 @@ export async function applySchemaWithRetry(client: ClickHouseClient, options: Sc
     }
   }
 }
+
+export interface SchemaStatus {
+  /** The database holds Verdict's migrations table at all. */
+  present: boolean;
+  /** Migration files this version has that the database has not applied. */
+  pending: string[];
+}
+
+/** What a reader that must not write (the CLI's local mode) needs to know before it asks anything. */
+export async function schemaStatus(client: ClickHouseClient): Promise<SchemaStatus> {
+  const exists = await client.query({ query: "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'verdict_schema_migrations'", format: 'JSONEachRow' });
+  const [{ n }] = await exists.json<{ n: number | string }>();
+  const files = listSqlFiles('schema/migrations').map((f) => basename(f));
+  if (Number(n) === 0) return { present: false, pending: files };
+  const done = await client.query({ query: 'SELECT DISTINCT name FROM verdict_schema_migrations', format: 'JSONEachRow' });
+  const applied = new Set((await done.json<{ name: string }>()).map((r) => r.name));
+  return { present: true, pending: files.filter((f) => !applied.has(f)) };
+}

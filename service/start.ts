@@ -1,28 +1,26 @@
-// Starts and stops the whole collector: store and schema, durable queue and its inserter, OTLP
-// receivers, query API.
-// startCollector is what `verdict serve` runs and what tests start in-process.
+// Starts and stops the whole service in order: the data-directory claim, the store and its
+// schema, the durable queue and its inserter, the OTLP receivers, and the query API. This is the
+// one place that knows every room; `verdict serve` and the in-process test collectors call it.
 import type { FastifyInstance } from 'fastify';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
-import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
-import { decideFromHeaders, ingestKeyInterceptor, requireReadKey } from '../collector/access-control.js';
-import { assertSafeBind, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
-import { createApiServer } from '../api/app.js';
-import type { VerdictConfig } from '../store/config.js';
-import { claimDataDir } from '../store/data-dir-claim.js';
-import { createIngestor, type Ingestor } from '../collector/ingest.js';
+import { pino, type Logger } from 'pino';
+import { createApi } from '../api/app.js';
+import { assertSafeBind, decideRequest, headerOf, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
-import { openDurableQueue } from '../collector/queue/durable-queue.js';
+import { createIngestor, type Ingestor } from '../collector/ingest.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, renderMetrics } from '../collector/metrics.js';
-import { registerReadiness } from '../api/readiness.js';
-import { startSegmentInserter, type SpanSink } from '../collector/segment-inserter.js';
+import { openDurableQueue, type DurableQueue } from '../collector/queue/durable-queue.js';
+import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
+import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
+import type { VerdictConfig } from '../store/config.js';
+import { claimDataDir } from '../store/data-dir-claim.js';
 import { openStore, type Store } from '../store/store.js';
 
 export interface RunningCollector {
   config: VerdictConfig;
   store: Store;
-  sink: SpanSink;
+  inserter: SegmentInserter;
   ingestor: Ingestor;
   otlpHttpUrl: string;
   /** `host:port` the OTLP/gRPC receiver is bound to, as gRPC clients write it. */
@@ -36,6 +34,33 @@ export interface RunningCollector {
   schemaApplied(): boolean;
   /** Stops accepting, finishes in-flight requests, inserts what is queued (bounded), closes the engine. */
   close(): Promise<void>;
+}
+
+/** Applies the schema: at once on the embedded engine (failing is fatal), in the background for a server that may be down. */
+function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: AbortSignal): Promise<unknown> {
+  const options = { ttlDays: config.ttlDays };
+  if (store.placement === 'embedded') return applySchema(store.client, options);
+  return applySchemaWithRetry(store.client, options, {
+    signal,
+    onRetry: (err, attempt) => {
+      if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'cannot apply the schema on the ClickHouse server yet; spans are queued meanwhile');
+    },
+  });
+}
+
+function openQueue(config: VerdictConfig, dataDir: string, log: Logger): DurableQueue {
+  const queue = openDurableQueue({
+    dir: join(dataDir, 'queue'),
+    segmentMaxRows: config.batchMaxRows,
+    segmentMaxBytes: 256 * 1024 * 1024,
+    segmentMaxAgeMs: config.batchMaxDelayMs,
+    maxBytes: config.queueMaxBytes,
+  });
+  const { corruptRecords, deferredSegments } = queue.stats();
+  if (corruptRecords > 0) {
+    log.error({ corruptRecords, deferredSegments }, 'queued records failed their checksum (changed on disk since they were written); they are skipped, the records around them are stored, and the damaged segments are kept in the queue\'s rejected/ folder (deferredSegments: ones whose good records could not be copied out for lack of disk space, retried at the next start)');
+  }
+  return queue;
 }
 
 export async function startCollector(config: VerdictConfig): Promise<RunningCollector> {
@@ -55,36 +80,18 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
   }
   const servers: FastifyInstance[] = [];
   let grpc: OtlpGrpcReceiver | undefined;
-  let startedSink: SpanSink | undefined;
+  let startedInserter: SegmentInserter | undefined;
   const stopSchemaRetry = new AbortController();
   try {
-    // The embedded engine is local: failing to apply the schema is fatal. A server may simply be
-    // down right now: receivers start anyway and queue spans until the schema is in place.
+    // A server may simply be down right now: receivers start anyway and queue spans until the
+    // schema is in place.
     let schemaApplied = false;
-    const schemaOptions = { ttlDays: config.ttlDays };
-    const schemaReady =
-      store.placement === 'embedded'
-        ? applySchema(store.client, schemaOptions)
-        : applySchemaWithRetry(store.client, schemaOptions, {
-            signal: stopSchemaRetry.signal,
-            onRetry: (err, attempt) => {
-              if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'cannot apply the schema on the ClickHouse server yet; spans are queued meanwhile');
-            },
-          });
+    const schemaReady = startSchema(store, config, log, stopSchemaRetry.signal);
     if (store.placement === 'embedded') await schemaReady;
     void schemaReady.then(() => (schemaApplied = true), () => {});
-    const queue = openDurableQueue({
-      dir: join(dataDir, 'queue'),
-      segmentMaxRows: config.batchMaxRows,
-      segmentMaxBytes: 256 * 1024 * 1024,
-      segmentMaxAgeMs: config.batchMaxDelayMs,
-      maxBytes: config.queueMaxBytes,
-    });
-    const { corruptRecords, deferredSegments } = queue.stats();
-    if (corruptRecords > 0) {
-      log.error({ corruptRecords, deferredSegments }, 'queued records failed their checksum (changed on disk since they were written); they are skipped, the records around them are stored, and the damaged segments are kept in the queue\'s rejected/ folder (deferredSegments: ones whose good records could not be copied out for lack of disk space, retried at the next start)');
-    }
-    const sink = startSegmentInserter({
+
+    const queue = openQueue(config, dataDir, log);
+    const inserter = startSegmentInserter({
       queue,
       insertSegment: async (path, token) => {
         await schemaReady;
@@ -97,21 +104,22 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
         log.error({ err: (err as Error).message, rows: segment.rows, segment: segment.dataPath }, 'the store refused a batch for its content; it is set aside in the queue\'s rejected/ folder and not retried');
       },
     });
-    startedSink = sink;
-    const ingestor = createIngestor(sink, {
+    startedInserter = inserter;
+    const ingestor = createIngestor(queue, {
       maxAttributesPerSpan: config.maxAttributesPerSpan,
       maxAttributeValueLength: config.maxAttributeValueLength,
+      decode: { maxValueDepth: config.maxValueDepth },
     });
+
+    const responses = createResponseCounters();
     const otlp = createOtlpHttpReceiver({
       ingestor,
       maxBodyBytes: config.maxBodyBytes,
-      decode: { maxValueDepth: config.maxValueDepth },
       maxConcurrentRequests: config.maxConcurrentRequests,
       requestTimeoutMs: config.requestTimeoutMs,
       logLevel: config.logLevel,
-      authorize: (headers) => decideFromHeaders(keys, headers, 'ingest'),
+      authorize: keys.enabled ? (headers) => decideRequest(keys, headerOf(headers), 'ingest') : undefined,
     });
-    const responses = createResponseCounters();
     countHttpResponses(otlp, 'otlp_http', responses);
     servers.push(otlp);
     const otlpHttpUrl = await otlp.listen({ host: config.host, port: config.otlpHttpPort });
@@ -120,35 +128,43 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       ingestor,
       maxMessageBytes: config.maxBodyBytes,
       maxConcurrentRequests: config.maxConcurrentRequests,
-      decode: { maxValueDepth: config.maxValueDepth },
       log: otlp.log,
       // Counting first, so refusals by the key check are counted too.
-      interceptors: keys.enabled ? [countGrpcStatuses(responses), ingestKeyInterceptor(keys)] : [countGrpcStatuses(responses)],
+      interceptors: [countGrpcStatuses(responses)],
+      authorize: keys.enabled ? (metadata) => decideRequest(keys, metadata, 'ingest') : undefined,
     });
     const otlpGrpcAddress = await grpc.listen(config.host, config.otlpGrpcPort);
-    const api = createApiServer({ client: store.client, readOnlyClient: store.readOnlyClient, flush: () => sink.flush(), logLevel: config.logLevel });
-    servers.push(api);
-    // /healthz is always open; metrics and readiness too while only this machine can reach the API
-    // (scrapers and probes often cannot send headers); everything else needs a read key.
-    requireReadKey(api, keys, { openPaths: new Set(['/healthz']), loopbackOpenPaths: new Set(['/metrics', '/readyz']), loopback: isLoopbackHost(config.host) });
-    countHttpResponses(api, 'api', responses);
+
     const metricsSources = {
       ingest: () => ingestor.counters,
       queue: () => queue.stats(),
       queueMaxBytes: config.queueMaxBytes,
-      inserter: () => sink.stats(),
+      inserter: () => inserter.stats(),
       schemaApplied: () => schemaApplied,
     };
-    api.get('/metrics', async (_request, reply) => reply.header('content-type', METRICS_CONTENT_TYPE).send(renderMetrics(metricsSources, responses)));
-    registerReadiness(api, {
-      schemaApplied: () => schemaApplied,
-      ping: async (signal) => {
-        const result = await store.readOnlyClient.query({ query: 'SELECT 1', format: 'JSONEachRow', abort_signal: signal });
-        await result.json();
+    const api = createApi({
+      client: store.client,
+      readOnlyClient: store.readOnlyClient,
+      keys,
+      loopback: isLoopbackHost(config.host),
+      logLevel: config.logLevel,
+      flush: () => inserter.flush(),
+      health: {
+        metrics: () => renderMetrics(metricsSources, responses),
+        metricsContentType: METRICS_CONTENT_TYPE,
+        readiness: {
+          schemaApplied: () => schemaApplied,
+          ping: async (signal) => {
+            const result = await store.readOnlyClient.query({ query: 'SELECT 1', format: 'JSONEachRow', abort_signal: signal });
+            await result.json();
+          },
+          queueBytes: () => queue.stats().bytes,
+          queueMaxBytes: config.queueMaxBytes,
+        },
       },
-      queueBytes: () => queue.stats().bytes,
-      queueMaxBytes: config.queueMaxBytes,
     });
+    servers.push(api);
+    countHttpResponses(api, 'api', responses);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
     claim.publish({ apiUrl, otlpHttpUrl });
 
@@ -156,7 +172,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     return {
       config,
       store,
-      sink,
+      inserter,
       ingestor,
       otlpHttpUrl,
       otlpGrpcAddress,
@@ -168,7 +184,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
         closing ??= (async () => {
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
           await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
-          await sink.close(config.shutdownTimeoutMs);
+          await inserter.close(config.shutdownTimeoutMs);
           await store.close();
           claim.release();
         })();
@@ -179,7 +195,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     // Whatever was started stops, or it keeps the process alive (the schema retry, the inserter).
     stopSchemaRetry.abort(new Error('the collector failed to start'));
     await Promise.allSettled([...servers.map((s) => s.close()), grpc?.close()]);
-    await startedSink?.close(0).catch(() => {});
+    await startedInserter?.close(0).catch(() => {});
     await store.close().catch(() => {});
     claim.release();
     throw err;

@@ -77,38 +77,48 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   insecure: false,
 };
 
-type Kind = 'string' | 'port' | 'int' | 'list' | 'boolean';
+export type Kind = 'string' | 'port' | 'int' | 'list' | 'boolean';
 
 /**
  * Each setting: its flag (--kebab-case), its environment variable, and how to parse it. Secrets
  * that must not show in `ps` (API keys) have no flag.
  */
-const SETTINGS: ReadonlyArray<{ key: keyof VerdictConfig; flag?: string; env: string; kind: Kind }> = [
-  { key: 'dataDir', flag: 'data-dir', env: 'VERDICT_DATA_DIR', kind: 'string' },
-  { key: 'host', flag: 'host', env: 'VERDICT_HOST', kind: 'string' },
-  { key: 'otlpHttpPort', flag: 'otlp-http-port', env: 'VERDICT_OTLP_HTTP_PORT', kind: 'port' },
-  { key: 'otlpGrpcPort', flag: 'otlp-grpc-port', env: 'VERDICT_OTLP_GRPC_PORT', kind: 'port' },
-  { key: 'apiPort', flag: 'api-port', env: 'VERDICT_API_PORT', kind: 'port' },
-  { key: 'clickhouseUrl', flag: 'clickhouse-url', env: 'VERDICT_CLICKHOUSE_URL', kind: 'string' },
-  { key: 'clickhouseUser', flag: 'clickhouse-user', env: 'VERDICT_CLICKHOUSE_USER', kind: 'string' },
-  { key: 'clickhousePassword', flag: 'clickhouse-password', env: 'VERDICT_CLICKHOUSE_PASSWORD', kind: 'string' },
-  { key: 'clickhouseDatabase', flag: 'clickhouse-database', env: 'VERDICT_CLICKHOUSE_DATABASE', kind: 'string' },
-  { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'VERDICT_MAX_BODY_BYTES', kind: 'int' },
-  { key: 'ttlDays', flag: 'ttl-days', env: 'VERDICT_TTL_DAYS', kind: 'int' },
-  { key: 'batchMaxRows', flag: 'batch-max-rows', env: 'VERDICT_BATCH_MAX_ROWS', kind: 'int' },
-  { key: 'batchMaxDelayMs', flag: 'batch-max-delay-ms', env: 'VERDICT_BATCH_MAX_DELAY_MS', kind: 'int' },
-  { key: 'queueMaxBytes', flag: 'queue-max-bytes', env: 'VERDICT_QUEUE_MAX_BYTES', kind: 'int' },
-  { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'VERDICT_SHUTDOWN_TIMEOUT_MS', kind: 'int' },
-  { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int' },
-  { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int' },
-  { key: 'maxValueDepth', flag: 'max-value-depth', env: 'VERDICT_MAX_VALUE_DEPTH', kind: 'int' },
-  { key: 'maxConcurrentRequests', flag: 'max-concurrent-requests', env: 'VERDICT_MAX_CONCURRENT_REQUESTS', kind: 'int' },
-  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VERDICT_REQUEST_TIMEOUT_MS', kind: 'int' },
-  { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string' },
-  { key: 'ingestKeys', env: 'VERDICT_INGEST_KEYS', kind: 'list' },
-  { key: 'readKeys', env: 'VERDICT_READ_KEYS', kind: 'list' },
-  { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string' },
-  { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean' },
+export interface Setting {
+  key: keyof VerdictConfig;
+  /** `--kebab-case` without the dashes; none for secrets that must not show in `ps` (API keys). */
+  flag?: string;
+  env: string;
+  kind: Kind;
+  description: string;
+}
+
+/** Each setting once: its flag, its environment variable, how to parse it, and what it means. */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'dataDir', flag: 'data-dir', env: 'VERDICT_DATA_DIR', kind: 'string', description: 'the durable queue, and the embedded store' },
+  { key: 'host', flag: 'host', env: 'VERDICT_HOST', kind: 'string', description: 'address the receivers and API bind' },
+  { key: 'otlpHttpPort', flag: 'otlp-http-port', env: 'VERDICT_OTLP_HTTP_PORT', kind: 'port', description: 'OTLP/HTTP port' },
+  { key: 'otlpGrpcPort', flag: 'otlp-grpc-port', env: 'VERDICT_OTLP_GRPC_PORT', kind: 'port', description: 'OTLP/gRPC port' },
+  { key: 'apiPort', flag: 'api-port', env: 'VERDICT_API_PORT', kind: 'port', description: 'query API (and page) port' },
+  { key: 'clickhouseUrl', flag: 'clickhouse-url', env: 'VERDICT_CLICKHOUSE_URL', kind: 'string', description: 'a ClickHouse server instead of the embedded engine' },
+  { key: 'clickhouseUser', flag: 'clickhouse-user', env: 'VERDICT_CLICKHOUSE_USER', kind: 'string', description: 'ClickHouse server user' },
+  { key: 'clickhousePassword', flag: 'clickhouse-password', env: 'VERDICT_CLICKHOUSE_PASSWORD', kind: 'string', description: 'ClickHouse server password' },
+  { key: 'clickhouseDatabase', flag: 'clickhouse-database', env: 'VERDICT_CLICKHOUSE_DATABASE', kind: 'string', description: 'ClickHouse server database' },
+  { key: 'maxBodyBytes', flag: 'max-body-bytes', env: 'VERDICT_MAX_BODY_BYTES', kind: 'int', description: 'decompressed OTLP request limit in bytes (413 / RESOURCE_EXHAUSTED above)' },
+  { key: 'ttlDays', flag: 'ttl-days', env: 'VERDICT_TTL_DAYS', kind: 'int', description: 'drop spans older than this many days (0 keeps them)' },
+  { key: 'batchMaxRows', flag: 'batch-max-rows', env: 'VERDICT_BATCH_MAX_ROWS', kind: 'int', description: 'spans per insert batch' },
+  { key: 'batchMaxDelayMs', flag: 'batch-max-delay-ms', env: 'VERDICT_BATCH_MAX_DELAY_MS', kind: 'int', description: 'longest wait in ms before spans are queryable' },
+  { key: 'queueMaxBytes', flag: 'queue-max-bytes', env: 'VERDICT_QUEUE_MAX_BYTES', kind: 'int', description: 'bytes of spans waiting on disk before ingest answers 503' },
+  { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'VERDICT_SHUTDOWN_TIMEOUT_MS', kind: 'int', description: 'on SIGTERM, ms to keep inserting before exit (the rest stays queued)' },
+  { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int', description: 'attributes kept per span, event, link or resource (the rest dropped and counted)' },
+  { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int', description: 'characters kept per attribute value (longer ones truncated and counted)' },
+  { key: 'maxValueDepth', flag: 'max-value-depth', env: 'VERDICT_MAX_VALUE_DEPTH', kind: 'int', description: 'nesting kept in array/map values (deeper is cut to a marker)' },
+  { key: 'maxConcurrentRequests', flag: 'max-concurrent-requests', env: 'VERDICT_MAX_CONCURRENT_REQUESTS', kind: 'int', description: 'export requests handled at once (429 beyond; also the gRPC stream limit)' },
+  { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VERDICT_REQUEST_TIMEOUT_MS', kind: 'int', description: 'ms a request has to arrive whole; idle sockets close after it' },
+  { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string', description: 'pino log level' },
+  { key: 'ingestKeys', env: 'VERDICT_INGEST_KEYS', kind: 'list', description: 'keys that may send spans (comma-separated)' },
+  { key: 'readKeys', env: 'VERDICT_READ_KEYS', kind: 'list', description: 'keys that may read (comma-separated)' },
+  { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string', description: 'a JSON file { "ingest": [...], "read": [...] } with more keys' },
+  { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean', description: 'listen on a non-loopback address without keys' },
 ];
 
 export const CONFIG_FLAGS = SETTINGS.flatMap((s) => (s.flag ? [s.flag] : []));

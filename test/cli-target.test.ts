@@ -2,7 +2,7 @@
 // data directory was chosen; with one chosen, that collector might hold other data.
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chooseTarget } from '../cli/api-target.js';
+import { chooseTarget } from '../cli/target.js';
 import { loadConfig } from '../store/config.js';
 import { newDataDir } from './helpers/collector-process.js';
 

@@ -28,10 +28,10 @@ describe('flush on a busy collector', () => {
       },
     });
 
-    await sink.write({ bytes: Buffer.from('before'), rows: 1 });
+    await queue.append({ bytes: Buffer.from('before'), rows: 1 });
     const flushed = sink.flush();
     await insertStarted;
-    await sink.write({ bytes: Buffer.from('after'), rows: 1 });
+    await queue.append({ bytes: Buffer.from('after'), rows: 1 });
     finishInsert();
     await flushed;
     expect(stored).toEqual(['before']);

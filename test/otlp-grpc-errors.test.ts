@@ -8,7 +8,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OverloadedError } from '../collector/queue/durable-queue.js';
 import type { RunningCollector } from '../service/start.js';
-import type { Ingestor } from '../collector/ingest.js';
+import { createIngestor } from '../collector/ingest.js';
+import { DEFAULT_SPAN_LIMITS } from '../collector/encode/model-rows.js';
 import { createOtlpGrpcReceiver, TRACE_EXPORT_PATH, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { decodeTraceRequestProtobuf } from '../collector/otlp/protobuf-decoder.js';
 import { encodeSpanRows } from '../collector/encode/model-rows.js';
@@ -313,12 +314,8 @@ describe('OTLP/gRPC when storage cannot take more', () => {
     let receiver: OtlpGrpcReceiver;
     let address: string;
     beforeAll(async () => {
-      const ingestor: Ingestor = {
-        counters: { acceptedSpans: 0, rejectedSpans: 0, truncatedValues: 0, droppedAttributes: 0 },
-        ingest: async () => {
-          throw failure;
-        },
-      };
+      // A real ingestor whose queue fails as the case says.
+      const ingestor = createIngestor({ append: async () => Promise.reject(failure) }, DEFAULT_SPAN_LIMITS);
       receiver = createOtlpGrpcReceiver({ ingestor, maxMessageBytes: LIMIT, retryAfterSeconds: 7 });
       address = await receiver.listen('127.0.0.1', 0);
     });
@@ -348,10 +345,7 @@ describe('OTLP/gRPC when storage cannot take more', () => {
 
 describe('OTLP/gRPC shutdown', () => {
   it('completes while a client holds a broken connection open, and hangs up on that client', async () => {
-    const ingestor: Ingestor = {
-      counters: { acceptedSpans: 0, rejectedSpans: 0, truncatedValues: 0, droppedAttributes: 0 },
-      ingest: async () => undefined,
-    };
+    const ingestor = createIngestor({ append: async () => {} }, DEFAULT_SPAN_LIMITS);
     const receiver = createOtlpGrpcReceiver({ ingestor, maxMessageBytes: LIMIT, shutdownGraceMs: 50 });
     const address = await receiver.listen('127.0.0.1', 0);
     // A peer that sends a bad SETTINGS frame, gets GOAWAY, and keeps the socket open regardless.

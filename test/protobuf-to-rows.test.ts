@@ -3,11 +3,10 @@
 // decode errors, for SDK-made requests, seeded random requests, mutated bodies and hand-made corner cases.
 import { describe, expect, it } from 'vitest';
 import { makeProtobufRequests } from '../bench/span-fixtures.js';
-import { createIngestor, ingestProtobuf, type Ingestor } from '../collector/ingest.js';
+import { createIngestor, type RowSink } from '../collector/ingest.js';
 import { OtlpDecodeError } from '../collector/otlp/model.js';
 import { decodeTraceRequestProtobuf, TOO_DEEP_MARKER, type DecodeOptions } from '../collector/otlp/protobuf-decoder.js';
 import { encodeProtobufSpanRows, type ProtobufEncodeResult } from '../collector/encode/wire-rows.js';
-import type { SpanSink } from '../collector/segment-inserter.js';
 import { DEFAULT_SPAN_LIMITS, encodeSpanRows, type EncodedRows, type EncodeResult, type SpanLimits } from '../collector/encode/model-rows.js';
 import { encode, type Field } from './helpers/protobuf-writer.js';
 
@@ -566,56 +565,39 @@ function lengthOf(b: Buffer): Buffer {
 }
 
 describe('the ingestor’s protobuf path', () => {
-  function recordingSink(): SpanSink & { written: EncodedRows[] } {
+  function recordingSink(): RowSink & { written: EncodedRows[] } {
     const written: EncodedRows[] = [];
     return {
       written,
-      async write(rows) {
+      async append(rows) {
         written.push(rows);
       },
-      async flush() {},
-      async close() {},
-      stats: () => ({ insertedRows: 0, insertedSegments: 0, failedInserts: 0, rejectedSegments: 0, rejectedRows: 0, lastInsertMs: 0, storeFailing: false }),
     };
   }
 
-  it('stores the same rows and answers the same partial success as the model path', async () => {
+  it('stores the model path’s rows and reports its rejections as partial success', async () => {
     const g = new Random(99);
     const limits = { maxAttributesPerSpan: 4, maxAttributeValueLength: 10 };
     for (let i = 0; i < 50; i++) {
       const body = request(g);
-      const fastSink = recordingSink();
-      const modelSink = recordingSink();
-      const fast = createIngestor(fastSink, limits);
-      const model = createIngestor(modelSink, limits);
-      const fastAnswer = await ingestProtobuf(fast, body);
-      const modelAnswer = await model.ingest(decodeTraceRequestProtobuf(body));
-      expect(fastAnswer).toEqual(modelAnswer);
-      expect(fast.counters).toEqual(model.counters);
-      expect(fastSink.written.map((w) => [w.rows, w.bytes.toString('hex')])).toEqual(modelSink.written.map((w) => [w.rows, w.bytes.toString('hex')]));
+      const sink = recordingSink();
+      const ingestor = createIngestor(sink, limits);
+      const outcome = await ingestor.export(body, 'protobuf');
+      const model = encodeSpanRows(decodeTraceRequestProtobuf(body), limits);
+      expect(outcome).toMatchObject({ httpStatus: 200, grpcCode: 0 });
+      expect(outcome.partialSuccess?.rejectedSpans ?? 0).toBe(model.rejected);
+      expect(ingestor.counters).toEqual({ acceptedSpans: model.rows, rejectedSpans: model.rejected, truncatedValues: model.truncatedValues, droppedAttributes: model.droppedAttributes });
+      expect(sink.written.map((w) => [w.rows, w.bytes.toString('hex')])).toEqual([[model.rows, model.bytes.toString('hex')]]);
     }
   });
 
-  it('rejects an undecodable body with the model decoder’s OtlpDecodeError and stores nothing', async () => {
+  it('answers an undecodable body with 400 / INVALID_ARGUMENT naming the model decoder’s error, and stores nothing', async () => {
     const sink = recordingSink();
     const body = Buffer.from([0x0a, 0x05, 0x00]);
     const expected = modelPath(body, DEFAULT_SPAN_LIMITS);
-    await expect(ingestProtobuf(createIngestor(sink, DEFAULT_SPAN_LIMITS), body)).rejects.toThrow(OtlpDecodeError);
-    await expect(ingestProtobuf(createIngestor(sink, DEFAULT_SPAN_LIMITS), body)).rejects.toThrow('error' in expected ? expected.error.message : 'x');
+    const outcome = await createIngestor(sink, DEFAULT_SPAN_LIMITS).export(body, 'protobuf');
+    expect(outcome).toMatchObject({ httpStatus: 400, grpcCode: 3, retryable: false });
+    expect(outcome.message).toBe(`cannot decode ExportTraceServiceRequest: ${'error' in expected ? expected.error.message : 'x'}`);
     expect(sink.written).toHaveLength(0);
-  });
-
-  it('decodes with the model for an ingestor that only implements ingest (e.g. a test double)', async () => {
-    const seen: number[] = [];
-    const ingestor: Ingestor = {
-      counters: { acceptedSpans: 0, rejectedSpans: 0, truncatedValues: 0, droppedAttributes: 0 },
-      ingest: async (req) => {
-        seen.push(req.resourceSpans.length);
-        return undefined;
-      },
-    };
-    await ingestProtobuf(ingestor, wrapSpans([validSpan()]));
-    expect(seen).toEqual([1]);
-    await expect(ingestProtobuf(ingestor, Buffer.from([0xff]))).rejects.toThrow(OtlpDecodeError);
   });
 });

@@ -45,8 +45,8 @@ describe('a segment the store can never take', () => {
     // Kept for the operator, out of the queue, and counted.
     expect(existsSync(join(dataDir, 'queue', `${POISON}.rb`))).toBe(false);
     expect(readdirSync(join(dataDir, 'queue', 'rejected')).sort()).toEqual([`${POISON}.idx`, `${POISON}.rb`]);
-    expect(c.sink.stats()).toMatchObject({ rejectedSegments: 1, rejectedRows: 3, failedInserts: 0, storeFailing: false });
-    expect(c.sink.stats().lastError).toMatch(/Cannot read all data/);
+    expect(c.inserter.stats()).toMatchObject({ rejectedSegments: 1, rejectedRows: 3, failedInserts: 0, storeFailing: false });
+    expect(c.inserter.stats().lastError).toMatch(/Cannot read all data/);
     const metrics = await (await fetch(`${c.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/^verdict_rejected_batches_total 1$/m);
     expect(metrics).toMatch(/^verdict_rejected_rows_total 3$/m);

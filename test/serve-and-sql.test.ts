@@ -92,7 +92,7 @@ describe('verdict serve', () => {
   it('bad flags and settings are named in the error', async () => {
     const unknown = await runCli(['serve', '--no-such-flag']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("Unknown option '--no-such-flag'");
+    expect(unknown.stderr).toContain("unknown option '--no-such-flag'");
     const badPort = await runCli(['serve', '--otlp-http-port', '99999']);
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toContain('--otlp-http-port must be a port number');

@@ -1,39 +1,23 @@
 // `verdict compare`: is the candidate better or worse than the baseline? A table of metrics with
 // deltas, intervals, p-values and verdicts, or --json (one document, docs/queries.md). With
 // --fail-on-regression it exits 1 when any metric is `worse`, so a CI job can stop a rollout.
-import type { CompareResult, Metric } from '../../queries/compare.js';
-import { UsageError } from '../errors.js';
-import { ask } from '../question-client.js';
-import { fixed, pct, pValue } from '../question-format.js';
-import type { QuestionContext } from '../question-commands.js';
-import { renderTable } from '../table-output.js';
+import { Option } from 'commander';
+import { compareQuestion } from '../../queries/compare/compare.js';
+import type { CompareResult, Metric } from '../../queries/compare/schema.js';
+import { fixed, pct, pValue, renderTable } from '../format.js';
+import type { CliQuestion } from '../question-command.js';
 
-export async function compareCommand(ctx: QuestionContext): Promise<number> {
-  const f = ctx.flags;
-  if (!f.baseline && !f['baseline-filter']) throw new UsageError('compare needs --baseline VERSION or --baseline-filter FILTER');
-  if (!f.candidate && !f['candidate-filter']) throw new UsageError('compare needs --candidate VERSION or --candidate-filter FILTER');
-  const r = await ask<CompareResult>(
-    '/api/compare',
-    {
-      ...ctx.scope(),
-      baseline: f.baseline,
-      candidate: f.candidate,
-      baselineFilter: f['baseline-filter'],
-      candidateFilter: f['candidate-filter'],
-      by: f.by,
-      align: ctx.bool('align'),
-      alpha: f.alpha,
-      minRequests: f['min-requests'],
-      minErrorRateDelta: f['min-error-rate-delta'],
-      minLatencyChange: f['min-latency-change'],
-      minTokenChange: f['min-token-change'],
-      minSpanChange: f['min-span-change'],
-    },
-    ctx,
-  );
-  process.stdout.write(ctx.json ? `${JSON.stringify(r, null, 2)}\n` : human(r));
-  return ctx.bool('fail-on-regression') && r.regression ? 1 : 0;
-}
+export const compareCommand: CliQuestion = {
+  command: 'compare',
+  question: compareQuestion,
+  extraOptions: [new Option('--fail-on-regression', 'exit 1 when any metric is worse (a CI gate)')],
+  example: 'verdict compare --service chat-api --env production --baseline 1.1.0 --candidate 1.2.0 --fail-on-regression',
+  print(answer, ctx) {
+    const r = answer as CompareResult;
+    process.stdout.write(ctx.json ? `${JSON.stringify(r, null, 2)}\n` : human(r));
+    return ctx.options.failOnRegression && r.regression ? 1 : 0;
+  },
+};
 
 function value(m: Metric, v: number | null): string {
   if (v === null) return '';

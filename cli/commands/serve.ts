@@ -1,7 +1,18 @@
 // `verdict serve`: runs the collector until SIGINT/SIGTERM, then stops cleanly (finishes in-flight
 // requests, stores what is batched, closes the engine).
+import { Command } from 'commander';
 import { startCollector } from '../../service/start.js';
-import type { VerdictConfig } from '../../store/config.js';
+import { loadConfig, type VerdictConfig } from '../../store/config.js';
+import { settingFlags, settingOptions } from '../flags.js';
+
+export function serveCommand(setExitCode: (code: number) => void): Command {
+  const command = new Command('serve')
+    .description('Run the collector: OTLP receivers, the store and the query API, until SIGINT/SIGTERM')
+    .addHelpText('after', '\nEvery flag can also be set as its VERDICT_* variable. API keys: VERDICT_INGEST_KEYS and VERDICT_READ_KEYS (comma-separated) or --keys-file.\n\nExample:\n  verdict serve --data-dir ./.verdict/data --ttl-days 30\n');
+  for (const option of settingOptions()) command.addOption(option);
+  command.action(async () => setExitCode(await serve(loadConfig(process.env, settingFlags(command.opts())))));
+  return command;
+}
 
 export async function serve(config: VerdictConfig): Promise<number> {
   // Handlers go in before anything starts: a supervisor may signal as soon as it reads the banner

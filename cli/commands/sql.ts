@@ -1,27 +1,30 @@
-// `verdict sql "<query>"`: the user's own read-only SQL, printed as a table or JSON lines.
-import type { VerdictConfig } from '../../store/config.js';
-import { openStore } from '../../store/store.js';
-import { applySchema } from '../../schema/apply-schema.js';
+// `verdict sql "<query>"`: the user's own read-only SQL, printed as a table or JSON lines, through
+// the running collector's API or, with none running, on the data's read-only connection.
+import { Command } from 'commander';
 import { runReadOnlySql, type SqlResult } from '../../queries/read-only-sql.js';
-import { callApi, chooseTarget } from '../api-target.js';
-import { renderJsonLines, renderTable } from '../table-output.js';
+import { withLocalStore } from '../ask.js';
 import { UsageError } from '../errors.js';
+import { renderJsonLines, renderTable } from '../format.js';
+import { reachOf, readingOptions } from '../question-command.js';
+import { callApi, chooseTarget } from '../target.js';
 
-export async function sql(query: string | undefined, opts: { json: boolean; api?: string; config: VerdictConfig }): Promise<number> {
-  if (!query) throw new UsageError('usage: verdict sql "<query>" [--json] [--api URL]');
-  const target = await chooseTarget(opts.api, opts.config);
-  let result: SqlResult;
-  if (target.kind === 'api') {
-    result = await callApi<SqlResult>(target.url, '/api/sql', { method: 'POST', body: { query } });
-  } else {
-    const store = openStore(target.config);
-    try {
-      await applySchema(store.client);
-      result = await runReadOnlySql(store.readOnlyClient, query);
-    } finally {
-      await store.close();
-    }
-  }
-  process.stdout.write(opts.json ? renderJsonLines(result.rows) : renderTable(result.columns.map((c) => c.name), result.rows));
-  return 0;
+export function sqlCommand(setExitCode: (code: number) => void): Command {
+  const command = new Command('sql')
+    .description('Run one read-only SQL query against the stored spans')
+    .argument('<query...>', 'the query (quote it)')
+    .addHelpText('after', '\nExample:\n  verdict sql "SELECT AppVersion, Environment, count() FROM otel_traces GROUP BY 1, 2"\n');
+  for (const option of readingOptions()) command.addOption(option);
+  command.action(async (words: string[]) => {
+    const options = command.opts();
+    const query = words.join(' ').trim();
+    if (!query) throw new UsageError('usage: verdict sql "<query>" [--json] [--api URL]');
+    const reach = reachOf(options);
+    const target = await chooseTarget(reach.api, reach.config);
+    const result: SqlResult = target.kind === 'api'
+      ? await callApi<SqlResult>(target.url, '/api/sql', { method: 'POST', body: { query } })
+      : await withLocalStore(target.config, (store) => runReadOnlySql(store.readOnlyClient, query));
+    process.stdout.write(options.json ? renderJsonLines(result.rows) : renderTable(result.columns.map((c) => c.name), result.rows));
+    setExitCode(0);
+  });
+  return command;
 }

@@ -8,7 +8,12 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { EncodedRows } from '../encode/model-rows.js';
+
+/** One request's rows, as the queue stores them: opaque bytes and how many rows they hold. */
+export interface QueueRecord {
+  bytes: Buffer;
+  rows: number;
+}
 
 export interface DurableQueueOptions {
   dir: string;
@@ -52,7 +57,7 @@ export interface QueueStats {
 
 export interface DurableQueue {
   /** Resolves once the rows are on disk (fsync'd). */
-  append(rows: EncodedRows): Promise<void>;
+  append(rows: QueueRecord): Promise<void>;
   /** The oldest sealed segment not yet removed; waits for one. Undefined once closed and drained of sealed segments. */
   next(): Promise<SealedSegment | undefined>;
   /** Forgets a segment whose rows are stored. */

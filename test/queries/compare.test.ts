@@ -4,7 +4,8 @@
 // version, and a heavy-traffic pair whose difference is significant but too small to matter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../store/store.js';
-import { compare, type CompareResult, type Metric } from '../../queries/compare.js';
+import { compare } from '../../queries/compare/compare.js';
+import type { CompareResult, Metric } from '../../queries/compare/schema.js';
 import { openTestStore, seed, T0, MINUTE } from '../helpers/seed-spans.js';
 
 let store: Store;

@@ -241,3 +241,37 @@ describe('trace', () => {
     await expect(trace(store.client, "x' OR 1=1")).rejects.toMatchObject({ code: 'INVALID_QUERY_INPUT' });
   });
 });
+
+describe('every answer is exactly its declaration', () => {
+  // The API serialises answers with the declared schema (undeclared fields dropped, missing ones an
+  // error); here each question's real answer must match it field for field, with nothing extra.
+  it('for each question on the seeded data', async () => {
+    const { Value } = await import('@sinclair/typebox/value');
+    const { FormatRegistry } = await import('@sinclair/typebox');
+    // TypeBox checks formats it is told about; the API's validator knows date-time already.
+    if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(v));
+    const { QUESTIONS } = await import('../../queries/questions.js');
+    const scope = { service: 'chat-api', env: 'production' };
+    const someTrace = (await search(store.client, { service: 'chat-api', environment: 'production', limit: 1 })).traces[0].traceId;
+    const asked: Array<[keyof typeof QUESTIONS, Record<string, unknown>, Record<string, string>]> = [
+      ['versions', scope, {}],
+      ['compare', { ...scope, baseline: '1.1.0', candidate: '1.2.0', by: 'name' }, {}],
+      ['errors', { ...scope, baseline: '1.1.0', candidate: '1.2.0' }, {}],
+      ['errorRate', scope, {}],
+      ['latency', scope, {}],
+      ['deployments', scope, {}],
+      ['sessions', scope, {}],
+      ['session', {}, { id: 'sa-0' }],
+      ['search', { ...scope, filter: "attributes.status = 'ERROR'" }, {}],
+      ['trace', {}, { traceId: someTrace }],
+    ];
+    expect(asked.map(([name]) => name).sort()).toEqual(Object.keys(QUESTIONS).sort());
+    for (const [name, params, path] of asked) {
+      const question = QUESTIONS[name];
+      const answer = await question.run(store.client, params as never, path);
+      expect(answer, name).not.toBeNull();
+      const problems = [...Value.Errors(question.response, answer)].map((e) => `${name}${e.path}: ${e.message}`);
+      expect(problems).toEqual([]);
+    }
+  });
+});

@@ -56,7 +56,7 @@ function setUp() {
   // What the store received: each inserted segment's bytes.
   const stored: string[] = [];
   const sink = startSegmentInserter({ queue, insertSegment: async (dataPath) => void stored.push(readFileSync(dataPath, 'utf8')) });
-  return { sink, stored };
+  return { sink, stored, queue };
 }
 
 /** Appends, then lets the age timer start sealing and holds the seal while its files close. */
@@ -69,8 +69,8 @@ async function sealHalfWay(write: (rows: { bytes: Buffer; rows: number }) => Pro
 
 describe('a segment being sealed by its age', () => {
   it('is inserted before a shutdown lets the inserter stop', async () => {
-    const { sink, stored } = setUp();
-    await sealHalfWay(sink.write);
+    const { sink, stored, queue } = setUp();
+    await sealHalfWay((rows) => queue.append(rows));
     const closing = sink.close(60_000);
     gate.release();
     await closing;
@@ -79,8 +79,8 @@ describe('a segment being sealed by its age', () => {
   });
 
   it('is inserted before flush resolves', async () => {
-    const { sink, stored } = setUp();
-    await sealHalfWay(sink.write);
+    const { sink, stored, queue } = setUp();
+    await sealHalfWay((rows) => queue.append(rows));
     const flushed = sink.flush();
     gate.release();
     await flushed;

@@ -12,12 +12,12 @@ describe('flush under steady appends', () => {
     const queue = openDurableQueue({ dir: mkdtempSync(join(tmpdir(), 'verdict-steady-')), segmentMaxRows: 1e9, segmentMaxBytes: 1 << 30, segmentMaxAgeMs: 600_000, maxBytes: 1 << 30 });
     const stored: string[] = [];
     const sink = startSegmentInserter({ queue, insertSegment: async (dataPath) => void stored.push(readFileSync(dataPath, 'utf8')) });
-    await sink.write({ bytes: Buffer.from('first;'), rows: 1 });
+    await queue.append({ bytes: Buffer.from('first;'), rows: 1 });
 
     // A sender that appends again as soon as it is acknowledged (a backlog being exported).
     let writing = true;
     const writer = (async () => {
-      while (writing) await sink.write({ bytes: Buffer.from('more;'), rows: 1 });
+      while (writing) await queue.append({ bytes: Buffer.from('more;'), rows: 1 });
     })();
     try {
       await sink.flush();

@@ -4,18 +4,15 @@
 --   * per trace: its requests r, spans, input/output tokens → cluster sums for the per-request means
 --   * per request: durations → Mann–Whitney U (ClickHouse's mannWhitneyUTest, over the arrays of
 --     every trace via the -Array combinator, which takes no parameters: two-sided is the default),
---     and each side's 95 % order-statistic interval for
---     p50/p90/p95/p99
+--     and each side's order-statistic interval for each quantile (quantile-ci.sql)
 SELECT
     b_traces, b_r, b_rr, b_sp, b_spsp, b_spr, b_ti, b_titi, b_tir, b_to, b_toto, b_tor,
     c_traces, c_r, c_rr, c_sp, c_spsp, c_spr, c_ti, c_titi, c_tir, c_to, c_toto, c_tor,
     mwu.2 AS latency_p_value,
     length(b_sorted) AS b_sampled_requests,
     length(c_sorted) AS c_sampled_requests,
-    arrayMap(p -> b_sorted[toUInt64(greatest(1, floor(length(b_sorted) * p - 1.959963984540054 * sqrt(length(b_sorted) * p * (1 - p)))))], [0.5, 0.9, 0.95, 0.99]) AS b_latency_lo_ns,
-    arrayMap(p -> b_sorted[toUInt64(least(toFloat64(length(b_sorted)), ceil(length(b_sorted) * p + 1.959963984540054 * sqrt(length(b_sorted) * p * (1 - p)))))], [0.5, 0.9, 0.95, 0.99]) AS b_latency_hi_ns,
-    arrayMap(p -> c_sorted[toUInt64(greatest(1, floor(length(c_sorted) * p - 1.959963984540054 * sqrt(length(c_sorted) * p * (1 - p)))))], [0.5, 0.9, 0.95, 0.99]) AS c_latency_lo_ns,
-    arrayMap(p -> c_sorted[toUInt64(least(toFloat64(length(c_sorted)), ceil(length(c_sorted) * p + 1.959963984540054 * sqrt(length(c_sorted) * p * (1 - p)))))], [0.5, 0.9, 0.95, 0.99]) AS c_latency_hi_ns
+    {{baseline_quantile_ci}},
+    {{candidate_quantile_ci}}
 FROM (
     SELECT
         countIf(sp_b > 0) AS b_traces,

@@ -1,7 +1,8 @@
-// /readyz: may a load balancer send this collector traffic? Ready when the schema is applied, the
-// store answers a cheap SELECT 1 in time, and the durable queue is below its byte budget; otherwise
-// 503 with a JSON reason. /healthz (alive) stays the API server's.
-import type { FastifyInstance } from 'fastify';
+// Health for probes and scrapers: /healthz (the process answers), /readyz (may a load balancer
+// send this collector traffic? the schema is applied, the store answers a cheap SELECT 1 in time,
+// and the durable queue is below its byte budget; otherwise 503 with a JSON reason) and /metrics
+// (Prometheus text, rendered by the collector's own metrics module).
+import type { FastifyPluginAsync } from 'fastify';
 
 export interface ReadinessSources {
   schemaApplied(): boolean;
@@ -48,10 +49,19 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
   return { ready: reasons.length === 0, reason: reasons.length > 0 ? reasons.join('; ') : undefined, checks: { schema, store, queue } };
 }
 
-export function registerReadiness(app: FastifyInstance, sources: ReadinessSources): void {
+export interface HealthOptions {
+  readiness: ReadinessSources;
+  /** The Prometheus exposition, read now. */
+  metrics(): string;
+  metricsContentType: string;
+}
+
+export const health: FastifyPluginAsync<HealthOptions> = async (app, options) => {
+  app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const readiness = await checkReadiness(sources);
+    const readiness = await checkReadiness(options.readiness);
     const body = readiness.ready ? { status: 'ready', checks: readiness.checks } : { status: 'not ready', reason: readiness.reason, checks: readiness.checks };
     return reply.code(readiness.ready ? 200 : 503).send(body);
   });
-}
+  app.get('/metrics', async (_request, reply) => reply.header('content-type', options.metricsContentType).send(options.metrics()));
+};

@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { readCollectorLock } from '../store/data-dir-claim.js';
 import { DEFAULT_CONFIG, type VerdictConfig } from '../store/config.js';
 
-
 export type Target = { kind: 'api'; url: string } | { kind: 'local'; config: VerdictConfig };
 
 export class ApiUnreachableError extends Error {
@@ -21,6 +20,18 @@ async function answers(url: string): Promise<boolean> {
     return res.ok;
   } catch {
     return false;
+  }
+}
+
+/** The API answered with an error status; the message is the API's own. */
+export class ApiError extends Error {
+  readonly code = 'API_ERROR';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
   }
 }
 
@@ -75,7 +86,7 @@ export async function callApi<T>(baseUrl: string, path: string, init?: { method?
   if (!res.ok) {
     const message = (body as { error?: string }).error ?? `HTTP ${res.status}`;
     const hint = res.status === 401 ? ' (the API needs a read key: --api-key or VERDICT_API_KEY)' : '';
-    throw new Error(message + hint);
+    throw new ApiError(res.status, message + hint);
   }
   return body as T;
 }

@@ -1,0 +1,59 @@
+// compare --by: the same comparison within each group (request name, model, or any attribute),
+// from raw spans in one pass: counts, quantiles and each group's Mann–Whitney p-value.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { num, queryRows, renderSql, round, type QueryParams } from '../run-query.js';
+import { twoProportionTest, type TestResult } from '../statistics.js';
+import { metric } from './metrics.js';
+import { pick, type Plan, type SideConditions } from './plan.js';
+import type { BreakdownGroup } from './schema.js';
+
+const ms = (ns: number) => round(ns / 1e6, 3);
+
+export async function breakdown(client: ClickHouseClient, plan: Plan, conditions: SideConditions): Promise<{ by: string; groups: BreakdownGroup[] }> {
+  const by = plan.options.by!;
+  const params: QueryParams = { ...conditions.params, limit: plan.byLimit };
+  const fragments = pick(conditions.fragments, 'scope', 'baseline_request', 'candidate_request');
+  if (by === 'name') {
+    fragments.group_key = 'SpanName';
+    fragments.group_join = '';
+  } else {
+    params.by_key = by === 'model' ? 'gen_ai.request.model' : by;
+    fragments.group_key =
+      "coalesce(nullIf(SpanAttributes[{by_key:String}], ''), nullIf(ResourceAttributes[{by_key:String}], ''), trace_value)";
+    fragments.group_join = renderSql('compare/breakdown-trace-values', pick(conditions.fragments, 'scope', 'baseline_span', 'candidate_span'));
+  }
+  const rows = await queryRows(client, renderSql('compare/breakdown', fragments), params);
+  return { by, groups: rows.map((r) => group(r, plan)) };
+}
+
+function group(r: Record<string, unknown>, rules: Plan): BreakdownGroup {
+  const side = (p: 'b' | 'c') => {
+    const requests = num(r[`${p}_requests`]);
+    const q = (r[`${p}_latency_ns`] as unknown[]).map(num);
+    return {
+      requests,
+      errors: num(r[`${p}_errors`]),
+      errorRate: requests > 0 ? num(r[`${p}_errors`]) / requests : null,
+      latencyMs: requests > 0 ? { p50: ms(q[0]), p95: ms(q[1]) } : null,
+    };
+  };
+  const bs = side('b');
+  const cs = side('c');
+  const enough = bs.requests >= rules.minRequests && cs.requests >= rules.minRequests;
+  const errorTest = bs.requests > 0 && cs.requests > 0 ? twoProportionTest(bs.errors, bs.requests, cs.errors, cs.requests) : null;
+  // Only a group with requests on both sides has a test (the SQL gives the others nan).
+  const p = bs.requests > 0 && cs.requests > 0 ? num(r.latency_p_value) : undefined;
+  const b95 = bs.latencyMs?.p95 ?? null;
+  const c95 = cs.latencyMs?.p95 ?? null;
+  const latencyTest: TestResult | null =
+    p !== undefined && b95 !== null && c95 !== null ? { delta: c95 - b95, pValue: p, ciLow: null, ciHigh: null, test: 'Mann-Whitney U' } : null;
+  return {
+    key: String(r.group_key),
+    baseline: bs,
+    candidate: cs,
+    metrics: [
+      metric('errorRate', 'ratio', bs.errorRate, cs.errorRate, errorTest, rules.thresholds.minErrorRateDelta, enough, rules.alpha),
+      metric('latencyP95', 'ms', b95, c95, latencyTest, b95 !== null ? rules.thresholds.minLatencyChange * b95 : null, enough, rules.alpha),
+    ],
+  };
+}

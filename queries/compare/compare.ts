@@ -1,0 +1,142 @@
+// compare: is the candidate better or worse than the baseline? Each side is a version, a filter,
+// or both, within one scope (service, environment, time range). The SQL counts and samples; this
+// module runs the plan (plan.ts), the counts (sides.ts), the metrics and verdicts (metrics.ts) and
+// the breakdown (breakdown.ts), and says what it compared and what is missing.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { cohortLabel, type CohortSpec } from '../cohort.js';
+import { defineQuestion, given, scopeOf } from '../question.js';
+import { minuteRange } from '../rollup.js';
+import { isoFromMs, num, round } from '../run-query.js';
+import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
+import { breakdown } from './breakdown.js';
+import { compareMetrics } from './metrics.js';
+import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
+import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
+import { cutFor, EMPTY_SIDE, sideData, sourceFor, type SideData } from './sides.js';
+
+export type { CompareOptions } from './plan.js';
+
+const ms = (ns: number) => round(ns / 1e6, 3);
+
+function summary(spec: CohortSpec, d: SideData): SideSummary {
+  const has = d.requests > 0;
+  return {
+    label: cohortLabel(spec),
+    version: spec.version ?? null,
+    filter: spec.filter ?? null,
+    requests: d.requests,
+    errors: d.errors,
+    errorRate: has ? d.errors / d.requests : null,
+    latencyMs: has
+      ? { p50: ms(d.latencyNs[0]), p90: ms(d.latencyNs[1]), p95: ms(d.latencyNs[2]), p99: ms(d.latencyNs[3]), mean: ms(d.meanNs) }
+      : null,
+    inputTokensPerRequest: has ? d.inputTokens / d.requests : null,
+    outputTokensPerRequest: has ? d.outputTokens / d.requests : null,
+    spansPerRequest: has ? d.spans / d.requests : null,
+    firstSeen: has ? isoFromMs(d.firstMs) : null,
+    lastSeen: has ? isoFromMs(d.lastMs) : null,
+  };
+}
+
+export async function compare(client: ClickHouseClient, options: CompareOptions): Promise<CompareResult> {
+  const plan = makePlan(options);
+  const source = sourceFor(plan.raw);
+  const warnings: string[] = [];
+  // Whole minutes, the rollups' resolution, on both sources, so that they give the same answers.
+  let range: TimeRange = minuteRange(options.range);
+  let overlapMissing = false;
+
+  if (options.align) {
+    const w = await source.window(client, options, range);
+    if (num(w?.baseline_requests) === 0 || num(w?.candidate_requests) === 0) {
+      overlapMissing = true;
+      warnings.push('time alignment: one side has no requests in the range, so there is no common window');
+    } else {
+      const from = Math.max(num(w.baseline_first_ms), num(w.candidate_first_ms));
+      const to = Math.min(num(w.baseline_last_ms), num(w.candidate_last_ms)) + 60_000;
+      if (from >= to) {
+        overlapMissing = true;
+        warnings.push('time alignment: the two sides were never live in the same minute, so there is nothing to compare');
+      } else {
+        range = { fromMs: Math.max(range.fromMs, from), toMs: Math.min(range.toMs, to) };
+      }
+    }
+  }
+
+  // The breakdown needs nothing from the sides: it runs alongside them (awaited at the end; the
+  // empty catch only keeps a failure from being reported as unhandled before then).
+  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range)) : undefined;
+  breakdownResult?.catch(() => {});
+
+  let b = EMPTY_SIDE;
+  let c = EMPTY_SIDE;
+  if (!overlapMissing) {
+    const row = await source.sides(client, options, range);
+    b = sideData(row, 'b');
+    c = sideData(row, 'c');
+  }
+  const baseline = summary(options.baseline, b);
+  const candidate = summary(options.candidate, c);
+  for (const [name, d] of [['baseline', b], ['candidate', c]] as const) {
+    if (d.requests < plan.minRequests) {
+      warnings.push(`${name} has ${d.requests} request${d.requests === 1 ? '' : 's'}: at least ${plan.minRequests} per side are needed to conclude (minRequests)`);
+    }
+  }
+
+  const baselineRate = b.requests > 0 ? Math.min(1, plan.sampleCap / b.requests) : 1;
+  const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;
+  const tests = b.requests > 0 && c.requests > 0
+    ? await source.tests(client, options, range, { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) })
+    : undefined;
+  const metrics = compareMetrics(baseline, candidate, tests, plan);
+
+  const result: CompareResult = {
+    service: options.service ?? null,
+    environment: options.environment ?? null,
+    window: {
+      from: range.fromMs > 0 ? new Date(range.fromMs).toISOString() : null,
+      to: range.toMs < UNBOUNDED_TO_MS ? new Date(range.toMs).toISOString() : null,
+      aligned: Boolean(options.align) && !overlapMissing,
+    },
+    baseline,
+    candidate,
+    metrics,
+    warnings,
+    regression: metrics.some((m) => m.verdict === 'worse'),
+    sampling: {
+      baselineRate,
+      candidateRate,
+      baselineSampledRequests: num(tests?.b_sampled_requests),
+      candidateSampledRequests: num(tests?.c_sampled_requests),
+    },
+  };
+  if (breakdownResult) result.breakdown = await breakdownResult;
+  return result;
+}
+
+export const compareQuestion = defineQuestion({
+  name: 'compare',
+  path: '/api/compare',
+  summary: 'Is the candidate better or worse than the baseline?',
+  description:
+    'Each side is a version, a filter, or both. Per side: requests, errors, error rate, latency p50/p90/p95/p99, tokens and spans per request. Per metric: delta, 95 % interval, p-value and a verdict (better, worse, no_significant_difference, insufficient_data).',
+  params: CompareParams,
+  response: CompareResultSchema,
+  run: (client, p) =>
+    compare(client, {
+      ...scopeOf(p),
+      baseline: { version: given(p.baseline), filter: given(p.baselineFilter) },
+      candidate: { version: given(p.candidate), filter: given(p.candidateFilter) },
+      by: given(p.by),
+      byLimit: p.byLimit,
+      align: p.align === true,
+      alpha: p.alpha,
+      minRequests: p.minRequests,
+      thresholds: {
+        minErrorRateDelta: p.minErrorRateDelta,
+        minLatencyChange: p.minLatencyChange,
+        minTokenChange: p.minTokenChange,
+        minSpanChange: p.minSpanChange,
+      },
+    }),
+});

@@ -1,0 +1,99 @@
+// What a comparison will read, decided before any counting: the checked options with defaults
+// filled in, the source (rollups for version against version, raw spans when a side is a filter),
+// and the SQL conditions of the scope and of each side.
+import { cohortSql, scopeSql, type CohortSpec, type CohortSql, type ScopeSql } from '../cohort.js';
+import { readsRaw } from '../rollup.js';
+import { QueryInputError, type QueryParams } from '../run-query.js';
+import type { TimeRange } from '../time-range.js';
+import { DEFAULT_ALPHA, DEFAULT_BY_LIMIT, DEFAULT_MIN_REQUESTS, DEFAULT_THRESHOLDS, type CompareThresholds } from './schema.js';
+
+export interface CompareOptions {
+  service?: string;
+  environment?: string;
+  baseline: CohortSpec;
+  candidate: CohortSpec;
+  range?: TimeRange;
+  /** Compare only the minutes in which both sides had requests. */
+  align?: boolean;
+  /** Break down by `name` (request span name), `model` (gen_ai.request.model) or any attribute key. */
+  by?: string;
+  /** Largest number of groups in the breakdown. */
+  byLimit?: number;
+  /** Significance level. */
+  alpha?: number;
+  /** Fewer requests than this on either side: no verdict (`insufficient_data`). */
+  minRequests?: number;
+  thresholds?: Partial<CompareThresholds>;
+  /** Requests per side above which the tests read a deterministic sample of traces. */
+  sampleCap?: number;
+}
+
+export const DEFAULT_SAMPLE_CAP = 20_000;
+
+/** The verdict rules every metric is judged by. */
+export interface Rules {
+  alpha: number;
+  minRequests: number;
+  thresholds: CompareThresholds;
+}
+
+export interface Plan extends Rules {
+  options: CompareOptions;
+  /** Version against version reads the rollups and verdict_traces; a filter needs raw spans. */
+  raw: boolean;
+  sampleCap: number;
+  byLimit: number;
+}
+
+export function plan(options: CompareOptions): Plan {
+  for (const side of ['baseline', 'candidate'] as const) {
+    const c = options[side];
+    if ((c.version === undefined || c.version === '') && !c.filter) {
+      throw new QueryInputError(`compare needs a ${side}: a version (${side}, --${side} on the command line) or a filter (${side}Filter, --${side}-filter)`);
+    }
+  }
+  if (options.alpha !== undefined && !(options.alpha > 0 && options.alpha < 1)) throw new QueryInputError('alpha must be between 0 and 1');
+  const thresholds: CompareThresholds = { ...DEFAULT_THRESHOLDS };
+  for (const [k, v] of Object.entries(options.thresholds ?? {})) if (v !== undefined) thresholds[k as keyof CompareThresholds] = v;
+  return {
+    options,
+    raw: readsRaw('auto', options.baseline.filter, options.candidate.filter),
+    alpha: options.alpha ?? DEFAULT_ALPHA,
+    minRequests: options.minRequests ?? DEFAULT_MIN_REQUESTS,
+    thresholds,
+    sampleCap: options.sampleCap ?? DEFAULT_SAMPLE_CAP,
+    byLimit: options.byLimit ?? DEFAULT_BY_LIMIT,
+  };
+}
+
+/** The scope and both sides as SQL over raw spans, for one range. */
+export interface SideConditions {
+  scope: ScopeSql;
+  baseline: CohortSql;
+  candidate: CohortSql;
+  fragments: Record<string, string>;
+  params: QueryParams;
+}
+
+export function sideConditions(options: CompareOptions, range: TimeRange): SideConditions {
+  const scope = scopeSql({ service: options.service, environment: options.environment, range });
+  const baseline = cohortSql(options.baseline, scope, 'b_');
+  const candidate = cohortSql(options.candidate, scope, 'c_');
+  return {
+    scope,
+    baseline,
+    candidate,
+    fragments: {
+      scope: scope.sql,
+      baseline_request: baseline.request,
+      candidate_request: candidate.request,
+      baseline_span: baseline.span,
+      candidate_span: candidate.span,
+    },
+    params: { ...scope.params, ...baseline.params, ...candidate.params },
+  };
+}
+
+export function pick(fragments: Record<string, string>, ...keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [k, fragments[k]]));
+}

@@ -1,0 +1,128 @@
+// Counting each side: the window both sides served (for alignment), each side's totals, and the
+// inputs of the significance tests from a deterministic sample of its traces. Two sources answer
+// the same three queries: the rollups and verdict_traces for version cohorts, raw spans for filters.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { rollupSource, traceScope } from '../rollup.js';
+import { num, queryRows, renderSql, type QueryParams } from '../run-query.js';
+import { QUANTILE_LEVELS, Z_95 } from '../statistics.js';
+import type { TimeRange } from '../time-range.js';
+import { pick, sideConditions, type CompareOptions } from './plan.js';
+
+/** One side's totals, as the sides query returns them. */
+export interface SideData {
+  requests: number;
+  errors: number;
+  latencyNs: number[];
+  meanNs: number;
+  spans: number;
+  inputTokens: number;
+  outputTokens: number;
+  firstMs: number;
+  lastMs: number;
+}
+
+export const EMPTY_SIDE: SideData = { requests: 0, errors: 0, latencyNs: [], meanNs: 0, spans: 0, inputTokens: 0, outputTokens: 0, firstMs: 0, lastMs: 0 };
+
+type Row = Record<string, unknown>;
+
+interface Source {
+  window(client: ClickHouseClient, options: CompareOptions, range: TimeRange): Promise<Row>;
+  sides(client: ClickHouseClient, options: CompareOptions, range: TimeRange): Promise<Row>;
+  tests(client: ClickHouseClient, options: CompareOptions, range: TimeRange, cuts: Cuts): Promise<Row>;
+}
+
+/** Each side's sample bound on cityHash64(TraceId). */
+export interface Cuts {
+  baseline: string;
+  candidate: string;
+}
+
+const SIDE_FRAGMENTS = ['scope', 'baseline_request', 'candidate_request', 'baseline_span', 'candidate_span'];
+
+/** quantile-ci.sql for both sides, and the parameters it takes. */
+function quantileIntervals(): { fragments: Record<string, string>; params: QueryParams } {
+  const ci = (side: 'b' | 'c') => renderSql('compare/quantile-ci', { sorted: `${side}_sorted`, side });
+  return {
+    fragments: { baseline_quantile_ci: ci('b'), candidate_quantile_ci: ci('c') },
+    params: { z: Z_95, quantiles: [...QUANTILE_LEVELS] },
+  };
+}
+
+const testParams = (cuts: Cuts): QueryParams => ({ baseline_cut: cuts.baseline, candidate_cut: cuts.candidate });
+
+const rawSpans: Source = {
+  async window(client, options, range) {
+    const s = sideConditions(options, range);
+    const [w] = await queryRows(client, renderSql('compare/window', pick(s.fragments, 'scope', 'baseline_request', 'candidate_request')), s.params);
+    return w;
+  },
+  async sides(client, options, range) {
+    const s = sideConditions(options, range);
+    const [row] = await queryRows(client, renderSql('compare/sides', pick(s.fragments, ...SIDE_FRAGMENTS)), s.params);
+    return row;
+  },
+  async tests(client, options, range, cuts) {
+    const s = sideConditions(options, range);
+    const ci = quantileIntervals();
+    const [row] = await queryRows(client, renderSql('compare/tests', { ...pick(s.fragments, ...SIDE_FRAGMENTS), ...ci.fragments }), {
+      ...s.params,
+      ...ci.params,
+      ...testParams(cuts),
+    });
+    return row;
+  },
+};
+
+const versionParams = (options: CompareOptions): QueryParams => ({ b_version: options.baseline.version ?? '', c_version: options.candidate.version ?? '' });
+const scopeOf = (options: CompareOptions, range: TimeRange) => ({ service: options.service, environment: options.environment, range });
+
+const rollups: Source = {
+  async window(client, options, range) {
+    const source = rollupSource(scopeOf(options, range));
+    const [w] = await queryRows(client, renderSql('compare/window-rollup', source.fragments), { ...source.params, ...versionParams(options) });
+    return w;
+  },
+  async sides(client, options, range) {
+    const source = rollupSource(scopeOf(options, range));
+    const [row] = await queryRows(client, renderSql('compare/sides-rollup', source.fragments), { ...source.params, ...versionParams(options) });
+    return row;
+  },
+  async tests(client, options, range, cuts) {
+    const scope = traceScope(scopeOf(options, range));
+    const ci = quantileIntervals();
+    const [row] = await queryRows(client, renderSql('compare/tests-traces', { scope: scope.sql, ...ci.fragments }), {
+      ...scope.params,
+      ...versionParams(options),
+      ...ci.params,
+      from_ms: range.fromMs,
+      to_ms: range.toMs,
+      ...testParams(cuts),
+    });
+    return row;
+  },
+};
+
+export function sourceFor(raw: boolean): Source {
+  return raw ? rawSpans : rollups;
+}
+
+/** `b` or `c` columns of the sides query as one side's totals. */
+export function sideData(row: Row, p: 'b' | 'c'): SideData {
+  return {
+    requests: num(row[`${p}_requests`]),
+    errors: num(row[`${p}_errors`]),
+    latencyNs: (row[`${p}_latency_ns`] as unknown[]).map(num),
+    meanNs: num(row[`${p}_mean_ns`]),
+    spans: num(row[`${p}_spans`]),
+    inputTokens: num(row[`${p}_input_tokens`]),
+    outputTokens: num(row[`${p}_output_tokens`]),
+    firstMs: num(row[`${p}_first_ms`]),
+    lastMs: num(row[`${p}_last_ms`]),
+  };
+}
+
+/** cityHash64(TraceId) <= cut keeps about `rate` of all traces. */
+export function cutFor(rate: number): string {
+  if (rate >= 1) return '18446744073709551615';
+  return ((BigInt(Math.floor(rate * 1e12)) * 18446744073709551615n) / 1_000_000_000_000n).toString();
+}
