@@ -11,7 +11,7 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { RecordTooLargeError } from './queue/durable-queue.js';
+import { RecordTooLargeError } from './queue/errors.js';
 import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
 import type { DecodeOptions } from './otlp/protobuf-decoder.js';

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { REDACTED_LOG_PATHS, type AccessDecision } from '../auth/api-keys.js';
-import { RecordTooLargeError } from './queue/durable-queue.js';
+import { RecordTooLargeError } from './queue/errors.js';
 import { ingestProtobuf, isRetryableIngestError, type Ingestor } from './ingest.js';
 import { OtlpDecodeError } from './otlp/model.js';
 import { decodeTraceRequestJson } from './otlp/json-decoder.js';

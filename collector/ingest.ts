@@ -3,7 +3,7 @@
 // Protobuf bodies are encoded straight from their bytes; JSON goes through the decoded model.
 import type { ExportTraceServiceRequest } from './otlp/model.js';
 import type { PartialSuccess } from './otlp/responses.js';
-import { OverloadedError, QueueWriteError } from './queue/durable-queue.js';
+import { OverloadedError, QueueWriteError } from './queue/errors.js';
 import { decodeTraceRequestProtobuf, type DecodeOptions } from './otlp/protobuf-decoder.js';
 import { encodeProtobufSpanRows } from './encode/wire-rows.js';
 import type { SpanSink } from './segment-inserter.js';

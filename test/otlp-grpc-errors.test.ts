@@ -6,7 +6,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OverloadedError } from '../collector/queue/durable-queue.js';
+import { OverloadedError } from '../collector/queue/errors.js';
 import type { RunningCollector } from '../service/start.js';
 import type { Ingestor } from '../collector/ingest.js';
 import { createOtlpGrpcReceiver, TRACE_EXPORT_PATH, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';

@@ -4,7 +4,8 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDurableQueue, OverloadedError, RecordTooLargeError, type DurableQueueOptions } from '../../collector/queue/durable-queue.js';
+import { openDurableQueue, type DurableQueueOptions } from '../../collector/queue/durable-queue.js';
+import { OverloadedError, RecordTooLargeError } from '../../collector/queue/errors.js';
 
 const rows = (text: string, n = 1) => ({ bytes: Buffer.from(text), rows: n });
 
