@@ -1,24 +1,19 @@
-// The durable queue between receivers and ClickHouse: every accepted request's rows are appended
-// to a segment file and fsync'd (one fsync per group of concurrent requests) before the request is
-// acknowledged. The files' layout is in segment-format.ts, what a restart finds in recovery.ts.
+// The durable queue between receivers and ClickHouse: every accepted request's rows are on disk
+// (fsync'd) before the request is acknowledged, and stay there until the store holds them. This is
+// the queue's face: its disk budget, the sealed segments in order, and their removal.
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { OverloadedError, QueueWriteError, RecordTooLargeError } from './errors.js';
+import { OverloadedError, RecordTooLargeError } from './errors.js';
 import { recoverQueueDir, type RecoveryStats } from './recovery.js';
-import { dataPathOf, encodeIndexEntry, INDEX_ENTRY_BYTES, indexPathOf, rejectedDirOf, sealedSegmentOf, type QueueRecord, type SealedSegment, type SegmentName } from './segment-format.js';
+import { dataPathOf, indexPathOf, rejectedDirOf, type QueueRecord, type SealedSegment, type SegmentName } from './segment-format.js';
+import { startSegmentWriter, type SealLimits } from './segment-writer.js';
 
 export type { SealedSegment } from './segment-format.js';
 
-export interface DurableQueueOptions {
+export interface DurableQueueOptions extends SealLimits {
   dir: string;
-  /** A segment is sealed (ready to insert) at this many rows… */
-  segmentMaxRows: number;
-  /** …or this many bytes… */
-  segmentMaxBytes: number;
-  /** …or when its first record has waited this long. */
-  segmentMaxAgeMs: number;
   /** Bytes on disk (sealed and open segments) above which append() refuses with OverloadedError. */
   maxBytes: number;
 }
@@ -52,76 +47,38 @@ export interface DurableQueue {
   stats(): QueueStats;
 }
 
-interface OpenSegment {
-  seq: number;
-  runId: string;
-  data: FileHandle;
-  index: FileHandle;
-  rows: number;
-  bytes: number;
-  records: number;
-  timer?: NodeJS.Timeout;
-}
-
-interface Pending {
-  chunks: Buffer[];
-  entries: Buffer[];
-  rows: number;
-  bytes: number;
-  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
-  /** sealOpen() calls to answer once this group is committed and the segment holding it sealed. */
-  sealers: (() => void)[];
-}
-
-const emptyPending = (): Pending => ({ chunks: [], entries: [], rows: 0, bytes: 0, waiters: [], sealers: [] });
-/**
- * Moves a segment's own files into `rejected/`, index first (a data file left without its index is
- * read as empty and deleted at the next start). Never fails: a file that cannot be moved is deleted,
- * so a full or read-only disk cannot stop the inserter over evidence.
- */
-async function moveAside(dir: string, n: SegmentName): Promise<void> {
-  const aside = rejectedDirOf(dir);
-  const made = await mkdir(aside, { recursive: true }).then(() => true, () => false);
-  for (const path of [indexPathOf(dir, n), dataPathOf(dir, n)]) {
-    const moved = made && (await rename(path, join(aside, basename(path))).then(() => true, () => false));
-    if (!moved) await rm(path, { force: true }).catch(() => {});
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function assertWhole(result: { bytesWritten: number }, expected: number): void {
-  if (result.bytesWritten !== expected) throw new Error(`short write: ${result.bytesWritten} of ${expected} bytes (disk full?)`);
-}
-
 export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
   const dir = options.dir;
   mkdirSync(dir, { recursive: true });
-  // Every run names its segments with its own id, and a segment's deduplication token comes from its
-  // name: a replay after a crash reuses the token, while a new segment can never reuse one the engine
-  // still remembers from an earlier run (even if the folder was emptied and numbering restarted).
-  const runId = randomUUID();
   const recovered = recoverQueueDir(dir);
-  const stats: QueueStats = { segments: 0, rows: 0, bytes: 0, appendedRecords: 0, groupCommits: 0, ...recovered.stats };
   const sealed = recovered.sealed;
-  let nextSeq = recovered.nextSeq;
   let diskBytes = sealed.reduce((n, s) => n + s.bytes, 0);
-
-  let current: OpenSegment | undefined;
-  let pending = emptyPending();
-  let committing: Promise<void> | undefined;
-  let inFlight: Pending | undefined;
-  let sealWhenIdle = false;
   let closed = false;
   let nextWaiter: (() => void) | undefined;
   let removedWaiters: { upTo: number; resolve: () => void }[] = [];
+
+  const writer = startSegmentWriter({
+    dir,
+    // Every run names its segments with its own id, and a segment's deduplication token comes from its
+    // name: a replay after a crash reuses the token, while a new segment can never reuse one the engine
+    // still remembers from an earlier run (even if the folder was emptied and numbering restarted).
+    runId: randomUUID(),
+    firstSeq: recovered.nextSeq,
+    limits: options,
+    onSealed(segment) {
+      sealed.push(segment);
+      wake();
+    },
+    onGroupFailed(bytes) {
+      diskBytes -= bytes;
+    },
+  });
+
+  function wake(): void {
+    const w = nextWaiter;
+    nextWaiter = undefined;
+    w?.();
+  }
 
   function notifyRemoved(): void {
     removedWaiters = removedWaiters.filter((w) => {
@@ -131,164 +88,48 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     });
   }
 
-  function wake(): void {
-    const w = nextWaiter;
-    nextWaiter = undefined;
-    w?.();
-  }
-
-  async function openSegment(): Promise<OpenSegment> {
-    const name: SegmentName = { seq: nextSeq++, runId };
-    const data = await open(dataPathOf(dir, name), 'w');
-    const index = await open(indexPathOf(dir, name), 'w');
-    fsyncDir(dir);
-    const seg: OpenSegment = { ...name, data, index, rows: 0, bytes: 0, records: 0 };
-    seg.timer = setTimeout(() => {
-      seg.timer = undefined;
-      if (current !== seg) return;
-      if (committing) sealWhenIdle = true;
-      else void sealCurrent();
-    }, options.segmentMaxAgeMs);
-    return seg;
-  }
-
-  async function sealCurrent(): Promise<void> {
-    const seg = current;
-    if (!seg) return;
-    current = undefined;
-    if (seg.timer) clearTimeout(seg.timer);
-    // Queued from this moment (its records are on disk already), not once its files are closed:
-    // meanwhile next(), whenSealedRemoved() and closeForAppends() would miss it and a shutdown
-    // or a flush would go ahead without it.
-    if (seg.rows > 0) {
-      sealed.push(sealedSegmentOf(seg, dataPathOf(dir, seg), seg.rows, seg.bytes));
-      wake();
-    }
-    await Promise.all([seg.data.close(), seg.index.close()]);
-    if (seg.rows === 0) {
-      await Promise.all([rm(dataPathOf(dir, seg), { force: true }), rm(indexPathOf(dir, seg), { force: true })]);
-    }
-  }
-
-  async function commitGroups(): Promise<void> {
-    while (pending.waiters.length > 0) {
-      const group = pending;
-      pending = emptyPending();
-      inFlight = group;
-      let seg: OpenSegment | undefined;
-      try {
-        seg = current ??= await openSegment();
-        // A full disk (or a file-size limit) can cut a write short without an error: only a
-        // whole record may be acknowledged.
-        assertWhole(await seg.data.writev(group.chunks), group.bytes);
-        assertWhole(await seg.index.writev(group.entries), group.entries.length * INDEX_ENTRY_BYTES);
-        await Promise.all([seg.data.datasync(), seg.index.datasync()]);
-      } catch (err) {
-        // Nothing of this group is acknowledged; the segment is sealed at its last good record
-        // (recovery at the next start trims any partial write).
-        if (seg) {
-          await seg.data.truncate(seg.bytes).catch(() => {});
-          await seg.index.truncate(seg.records * INDEX_ENTRY_BYTES).catch(() => {});
-          await sealCurrent().catch(() => {});
-        }
-        diskBytes -= group.bytes;
-        const failure = new QueueWriteError(`cannot write to the durable queue in ${dir}: ${(err as Error).message}`, { cause: err });
-        for (const w of group.waiters) w.reject(failure);
-        for (const s of group.sealers) s();
-        inFlight = undefined;
-        continue;
-      }
-      seg.rows += group.rows;
-      seg.bytes += group.bytes;
-      seg.records += group.waiters.length;
-      stats.appendedRecords += group.waiters.length;
-      stats.groupCommits++;
-      for (const w of group.waiters) w.resolve();
-      if (seg.rows >= options.segmentMaxRows || seg.bytes >= options.segmentMaxBytes || sealWhenIdle || group.sealers.length > 0) {
-        sealWhenIdle = false;
-        await sealCurrent();
-      }
-      for (const s of group.sealers) s();
-      inFlight = undefined;
-    }
-  }
-
-  function kick(): void {
-    if (committing) return;
-    committing = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(commitGroups)
-      .finally(() => {
-        committing = undefined;
-        if (pending.waiters.length > 0) kick();
-        else if (sealWhenIdle) {
-          sealWhenIdle = false;
-          void sealCurrent();
-        }
-      });
+  /** Out of the queue and the budget at once; whenSealedRemoved() waits for its files to go too. */
+  function takeOut(segment: SealedSegment): void {
+    const i = sealed.indexOf(segment);
+    if (i >= 0) sealed.splice(i, 1);
+    diskBytes -= segment.bytes;
   }
 
   return {
-    append(encoded) {
+    append(record) {
       if (closed) return Promise.reject(new OverloadedError('the collector is shutting down'));
-      if (encoded.rows === 0) return Promise.resolve();
-      const size = encoded.bytes.length;
-      if (size > options.maxBytes) {
-        return Promise.reject(new RecordTooLargeError(
-          `the request's ${encoded.rows} spans take ${size} bytes stored, more than the whole durable queue (${options.maxBytes} bytes); send smaller batches`));
-      }
-      if (diskBytes + size > options.maxBytes) {
-        return Promise.reject(new OverloadedError(`the durable queue is full (${options.maxBytes} bytes waiting to be stored)`));
-      }
-      diskBytes += size;
-      const entry = encodeIndexEntry(encoded);
-      return new Promise<void>((resolve, reject) => {
-        pending.chunks.push(encoded.bytes);
-        pending.entries.push(entry);
-        pending.rows += encoded.rows;
-        pending.bytes += size;
-        pending.waiters.push({ resolve, reject });
-        kick();
-      });
+      if (record.rows === 0) return Promise.resolve();
+      const refused = refusal(record, diskBytes, options.maxBytes);
+      if (refused) return Promise.reject(refused);
+      diskBytes += record.bytes.length;
+      return writer.append(record);
     },
     async next() {
       for (;;) {
         if (sealed.length > 0) return sealed[0];
-        if (closed && !current && !committing) return undefined;
+        if (closed && writer.idle()) return undefined;
         await new Promise<void>((resolve) => (nextWaiter = resolve));
       }
     },
     async remove(segment) {
-      const i = sealed.indexOf(segment);
-      if (i >= 0) sealed.splice(i, 1);
-      diskBytes -= segment.bytes;
-      // Index first: a crash between the two leaves a data file without an index, which recovery
-      // reads as empty and deletes; the other order would leave an index nothing ever cleans up.
+      takeOut(segment);
       if (segment.corruptRecords) {
         // The damaged segment is evidence for the operator; its whole records are stored.
-        await moveAside(dir, segment);
-        await rm(segment.dataPath, { force: true });
+        await setAsideFiles(dir, segment);
       } else {
+        // Index first: a crash between the two leaves a data file without an index, which recovery
+        // reads as empty and deletes; the other order would leave an index nothing ever cleans up.
         await rm(indexPathOf(dir, segment), { force: true });
         await rm(segment.dataPath, { force: true });
       }
       notifyRemoved();
     },
     async setAside(segment) {
-      const i = sealed.indexOf(segment);
-      if (i >= 0) sealed.splice(i, 1);
-      diskBytes -= segment.bytes;
-      await moveAside(dir, segment);
-      if (segment.corruptRecords) await rm(segment.dataPath, { force: true });
+      takeOut(segment);
+      await setAsideFiles(dir, segment);
       notifyRemoved();
     },
-    async sealOpen() {
-      // Sealed right after the group holding everything appended so far is committed (the commit
-      // loop seals between groups, never under a write): waiting for the queue to stop committing
-      // would wait forever under steady appends.
-      const group = pending.waiters.length > 0 ? pending : inFlight;
-      if (group) return new Promise<void>((resolve) => group.sealers.push(resolve));
-      await sealCurrent();
-    },
+    sealOpen: () => writer.sealOpen(),
     whenSealedRemoved() {
       const upTo = sealed.reduce((n, s) => Math.max(n, s.seq), 0);
       return new Promise<void>((resolve) => {
@@ -298,18 +139,50 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     },
     async closeForAppends() {
       closed = true;
-      while (committing) await committing;
-      await sealCurrent();
+      await writer.drain();
       wake();
     },
     stats() {
-      const open = current ? 1 : 0;
+      const openRows = writer.openRows();
       return {
-        ...stats,
-        segments: sealed.length + open,
-        rows: sealed.reduce((n, s) => n + s.rows, 0) + (current?.rows ?? 0),
+        segments: sealed.length + (openRows === undefined ? 0 : 1),
+        rows: sealed.reduce((n, s) => n + s.rows, 0) + (openRows ?? 0),
         bytes: diskBytes,
+        appendedRecords: writer.appendedRecords(),
+        groupCommits: writer.groupCommits(),
+        ...recovered.stats,
       };
     },
   };
+}
+
+/** Why a record cannot be queued now, if it cannot. */
+function refusal(record: QueueRecord, queuedBytes: number, maxBytes: number): Error | undefined {
+  const size = record.bytes.length;
+  if (size > maxBytes) {
+    return new RecordTooLargeError(
+      `the request's ${record.rows} spans take ${size} bytes stored, more than the whole durable queue (${maxBytes} bytes); send smaller batches`);
+  }
+  if (queuedBytes + size > maxBytes) return new OverloadedError(`the durable queue is full (${maxBytes} bytes waiting to be stored)`);
+  return undefined;
+}
+
+/** The segment's own files go to `rejected/`; a whole-record copy made from it is dropped. */
+async function setAsideFiles(dir: string, segment: SealedSegment): Promise<void> {
+  await moveAside(dir, segment);
+  if (segment.corruptRecords) await rm(segment.dataPath, { force: true });
+}
+
+/**
+ * Moves a segment's own files into `rejected/`, index first (a data file left without its index is
+ * read as empty and deleted at the next start). Never fails: a file that cannot be moved is deleted,
+ * so a full or read-only disk cannot stop the inserter over evidence.
+ */
+async function moveAside(dir: string, name: SegmentName): Promise<void> {
+  const aside = rejectedDirOf(dir);
+  const made = await mkdir(aside, { recursive: true }).then(() => true, () => false);
+  for (const path of [indexPathOf(dir, name), dataPathOf(dir, name)]) {
+    const moved = made && (await rename(path, join(aside, basename(path))).then(() => true, () => false));
+    if (!moved) await rm(path, { force: true }).catch(() => {});
+  }
 }
