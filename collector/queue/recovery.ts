@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
+  dataFileName,
   dataPathOf,
   decodeRecords,
   INDEX_ENTRY_BYTES,
@@ -14,7 +15,6 @@ import {
   parseWholeFileName,
   rejectedDirOf,
   sealedSegmentOf,
-  segmentFileName,
   wholePathOf,
   wholeTempPathOf,
   type SealedSegment,
@@ -89,7 +89,7 @@ export function recoverQueueDir(dir: string): RecoveredQueue {
 function removeLeftoverCopies(dir: string, files: string[]): void {
   for (const file of files) {
     const copyOf = parseWholeFileName(file);
-    if ((copyOf && !files.includes(segmentFileName(copyOf))) || isWholeTempFile(file)) rmSync(join(dir, file), { force: true });
+    if ((copyOf && !files.includes(dataFileName(copyOf))) || isWholeTempFile(file)) rmSync(join(dir, file), { force: true });
   }
 }
 

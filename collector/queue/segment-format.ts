@@ -51,9 +51,10 @@ const WHOLE_TEMP_SUFFIX = '.whole.rb.tmp';
 
 /** What every file of the segment starts with. */
 export const segmentBaseName = (n: SegmentName) => `seg-${String(n.seq).padStart(12, '0')}-${n.runId}`;
-export const segmentFileName = (n: SegmentName) => `${segmentBaseName(n)}.rb`;
-export const dataPathOf = (dir: string, n: SegmentName) => join(dir, segmentFileName(n));
-export const indexPathOf = (dir: string, n: SegmentName) => join(dir, `${segmentBaseName(n)}.idx`);
+export const dataFileName = (n: SegmentName) => `${segmentBaseName(n)}.rb`;
+export const indexFileName = (n: SegmentName) => `${segmentBaseName(n)}.idx`;
+export const dataPathOf = (dir: string, n: SegmentName) => join(dir, dataFileName(n));
+export const indexPathOf = (dir: string, n: SegmentName) => join(dir, indexFileName(n));
 export const wholePathOf = (dir: string, n: SegmentName) => join(dir, `${segmentBaseName(n)}.whole.rb`);
 /** A whole-record copy is written here first, then renamed into place. */
 export const wholeTempPathOf = (dir: string, n: SegmentName) => join(dir, `${segmentBaseName(n)}${WHOLE_TEMP_SUFFIX}`);
