@@ -4,7 +4,7 @@
 // maps one error to both statuses in one table).
 import { OtlpDecodeError } from './otlp/model.js';
 import { GrpcCode, type PartialSuccess } from './otlp/responses.js';
-import { OverloadedError, QueueWriteError, RecordTooLargeError } from './queue/durable-queue.js';
+import { OverloadedError, QueueWriteError, RecordTooLargeError } from './queue/errors.js';
 import { BodyTooLargeError, CorruptBodyError, UnsupportedEncodingError } from './request-body.js';
 import { StoreUnavailableError } from '../store/errors.js';
 

@@ -6,7 +6,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OverloadedError } from '../collector/queue/durable-queue.js';
+import { OverloadedError } from '../collector/queue/errors.js';
 import type { RunningCollector } from '../service/start.js';
 import { createIngestor } from '../collector/ingest.js';
 import { DEFAULT_SPAN_LIMITS } from '../collector/encode/model-rows.js';

@@ -1,15 +1,15 @@
 // A segment the store refuses for what it contains (bytes that are not RowBinary, whatever the
 // cause) can never be inserted. It must be set aside, kept for the operator, and must not hold up
 // the segments queued behind it; an unavailable store, by contrast, is retried.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataFileName, dataPathOf, indexFileName, rejectedDirOf, writeSegment, type SegmentName } from '../collector/queue/segment-format.js';
 import type { RunningCollector } from '../service/start.js';
 import { newDataDir } from './helpers/collector-process.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 
-const POISON = 'seg-000000000001-00000000-0000-4000-8000-000000000000';
+const POISON: SegmentName = { seq: 1, runId: '00000000-0000-4000-8000-000000000000' };
 let c: RunningCollector;
 let dataDir: string;
 beforeAll(async () => {
@@ -17,13 +17,7 @@ beforeAll(async () => {
   dataDir = newDataDir();
   const queue = join(dataDir, 'queue');
   mkdirSync(queue, { recursive: true });
-  const junk = Buffer.from('these bytes are not RowBinary rows of otel_traces');
-  const entry = Buffer.alloc(12);
-  entry.writeUInt32LE(junk.length, 0);
-  entry.writeUInt32LE(3, 4);
-  entry.writeUInt32LE(crc32(junk), 8);
-  writeFileSync(join(queue, `${POISON}.rb`), junk);
-  writeFileSync(join(queue, `${POISON}.idx`), entry);
+  writeSegment(queue, POISON, [{ bytes: Buffer.from('these bytes are not RowBinary rows of otel_traces'), rows: 3 }]);
   c = await startTestCollector({ 'data-dir': dataDir, 'log-level': 'silent' });
 });
 afterAll(async () => {
@@ -43,8 +37,8 @@ describe('a segment the store can never take', () => {
     const stored = await rows(c, "SELECT count() AS n FROM otel_traces WHERE ServiceName = 'behind-poison'");
     expect(Number(stored[0].n)).toBe(1);
     // Kept for the operator, out of the queue, and counted.
-    expect(existsSync(join(dataDir, 'queue', `${POISON}.rb`))).toBe(false);
-    expect(readdirSync(join(dataDir, 'queue', 'rejected')).sort()).toEqual([`${POISON}.idx`, `${POISON}.rb`]);
+    expect(existsSync(dataPathOf(join(dataDir, 'queue'), POISON))).toBe(false);
+    expect(readdirSync(rejectedDirOf(join(dataDir, 'queue'))).sort()).toEqual([dataFileName(POISON), indexFileName(POISON)].sort());
     expect(c.inserter.stats()).toMatchObject({ rejectedSegments: 1, rejectedRows: 3, failedInserts: 0, storeFailing: false });
     expect(c.inserter.stats().lastError).toMatch(/Cannot read all data/);
     const metrics = await (await fetch(`${c.apiUrl}/metrics`)).text();

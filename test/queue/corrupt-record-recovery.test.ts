@@ -1,11 +1,13 @@
 // Queued bytes that change on disk after they were acknowledged (a failing disk) cost only the
 // damaged record: at the next start the records around it are stored, exactly once, the damaged
 // segment is kept in rejected/, and the collector says so in its log and its metrics.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { dataFileName, indexFileName, listSegments, readSegmentRecords, rejectedDirOf, wholePathOf } from '../../collector/queue/segment-format.js';
 import { startCollectorProcess } from '../helpers/collector-process.js';
 import { otlpJsonRequest } from '../helpers/otlp-json.js';
+import { rotByte } from '../helpers/queue-segments.js';
 
 it('stores the records around a corrupt one after a restart, and reports it', async () => {
   // No seal by age or size: the three requests stay queued, one record each, until the kill.
@@ -22,12 +24,9 @@ it('stores the records around a corrupt one after a restart, and reports it', as
   await first.kill();
 
   const queueDir = join(first.dataDir, 'queue');
-  const [segment] = readdirSync(queueDir).filter((f) => f.endsWith('.rb'));
-  const index = readFileSync(join(queueDir, segment.replace(/\.rb$/, '.idx')));
-  expect(index.length).toBe(3 * 12);
-  const data = readFileSync(join(queueDir, segment));
-  data[index.readUInt32LE(0) + 20] ^= 0xff; // a byte inside the second record
-  writeFileSync(join(queueDir, segment), data);
+  const [segment] = listSegments(queueDir);
+  expect(readSegmentRecords(queueDir, segment)).toHaveLength(3);
+  rotByte(queueDir, segment, 1, 20); // a byte inside the second record
 
   const again = await startCollectorProcess({ args, dataDir: first.dataDir });
   try {
@@ -40,8 +39,9 @@ it('stores the records around a corrupt one after a restart, and reports it', as
     expect(metrics).toMatch(/^verdict_queue_corrupt_records_total 1$/m);
     expect(metrics).toMatch(/^verdict_queue_recovered_rows_total 20$/m);
     expect(again.output()).toMatch(/failed their checksum/);
-    expect(readdirSync(join(queueDir, 'rejected'))).toEqual([segment, segment.replace(/\.rb$/, '.idx')].sort());
-    expect(readdirSync(queueDir).filter((f) => f.endsWith('.rb'))).toEqual([]);
+    expect(readdirSync(rejectedDirOf(queueDir))).toEqual([dataFileName(segment), indexFileName(segment)].sort());
+    expect(listSegments(queueDir)).toEqual([]);
+    expect(existsSync(wholePathOf(queueDir, segment))).toBe(false);
   } finally {
     expect(await again.stop()).toBe(0);
   }

@@ -4,7 +4,23 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDurableQueue, OverloadedError, RecordTooLargeError, type DurableQueueOptions } from '../../collector/queue/durable-queue.js';
+import { openDurableQueue, type DurableQueueOptions } from '../../collector/queue/durable-queue.js';
+import { OverloadedError, RecordTooLargeError } from '../../collector/queue/errors.js';
+import {
+  dataFileName,
+  dataPathOf,
+  encodeIndexEntry,
+  INDEX_ENTRY_BYTES,
+  indexFileName,
+  indexPathOf,
+  listSegments,
+  REJECTED_DIR,
+  rejectedDirOf,
+  segmentBaseName,
+  wholePathOf,
+  wholeTempPathOf,
+} from '../../collector/queue/segment-format.js';
+import { rotByte } from '../helpers/queue-segments.js';
 
 const rows = (text: string, n = 1) => ({ bytes: Buffer.from(text), rows: n });
 
@@ -53,21 +69,22 @@ describe('durable queue', () => {
     const q = openDurableQueue(opts);
     await q.append(rows('first-', 1));
     await q.append(rows('second', 1));
-    // The process dies here: the open segment is never sealed. Simulate a torn third write.
-    const [data] = readdirSync(opts.dir).filter((f) => f.endsWith('.rb'));
-    const index = data.replace(/\.rb$/, '.idx');
-    appendFileSync(join(opts.dir, data), 'thi');
-    appendFileSync(join(opts.dir, index), Buffer.from([5, 0, 0, 0, 1, 0])); // half an index entry
+    // The process dies here: the open segment is never sealed. Simulate a torn third write: part of
+    // its bytes and half its index entry.
+    const [segment] = listSegments(opts.dir);
+    const third = rows('third');
+    appendFileSync(dataPathOf(opts.dir, segment), third.bytes.subarray(0, 3));
+    appendFileSync(indexPathOf(opts.dir, segment), encodeIndexEntry(third).subarray(0, INDEX_ENTRY_BYTES / 2));
 
     const reopened = openDurableQueue(opts);
     expect(reopened.stats()).toMatchObject({ recoveredSegments: 1, recoveredRows: 2, tornRecords: 1, rows: 2 });
     const seg = (await reopened.next())!;
     expect(readFileSync(seg.dataPath, 'utf8')).toBe('first-second');
-    expect(statSync(join(opts.dir, index)).size).toBe(24);
+    expect(statSync(indexPathOf(opts.dir, segment)).size).toBe(2 * INDEX_ENTRY_BYTES);
 
     // A last record whose bytes do not match its checksum is a torn write: dropped.
     appendFileSync(seg.dataPath, 'XYZ');
-    appendFileSync(join(opts.dir, index), Buffer.from([3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]));
+    appendFileSync(indexPathOf(opts.dir, segment), encodeIndexEntry(rows('xyz'))); // the checksum of other bytes
     const again = openDurableQueue(opts);
     const same = (await again.next())!;
     expect(same.token).toBe(seg.token);
@@ -82,16 +99,15 @@ describe('durable queue', () => {
     await q.append(rows('bbbb', 2));
     await q.append(rows('cccc', 3));
     // The process dies (nothing sealed); later a byte of the acknowledged middle record rots.
-    const [data] = readdirSync(opts.dir).filter((f) => f.endsWith('.rb'));
-    const damaged = Buffer.from('aaaabXbbcccc');
-    writeFileSync(join(opts.dir, data), damaged);
+    const [segment] = listSegments(opts.dir);
+    const damaged = rotByte(opts.dir, segment, 1, 1);
 
     const reopened = openDurableQueue(opts);
     expect(reopened.stats()).toMatchObject({ recoveredRows: 4, corruptRecords: 1, tornRecords: 0, rows: 4, bytes: 8 });
     const seg = (await reopened.next())!;
     expect(seg.corruptRecords).toBe(1);
     expect(readFileSync(seg.dataPath, 'utf8')).toBe('aaaacccc');
-    expect(readFileSync(join(opts.dir, data))).toEqual(damaged);
+    expect(readFileSync(dataPathOf(opts.dir, segment))).toEqual(damaged);
 
     // Killed again before the insert finished: the same rows come back under the same token.
     const again = openDurableQueue(opts);
@@ -100,8 +116,8 @@ describe('durable queue', () => {
 
     // Once stored, the damaged segment goes to rejected/ for the operator; nothing is left to replay.
     await again.remove(same);
-    expect(readdirSync(opts.dir).filter((f) => f !== 'rejected')).toEqual([]);
-    expect(readFileSync(join(opts.dir, 'rejected', data))).toEqual(damaged);
+    expect(readdirSync(opts.dir).filter((f) => f !== REJECTED_DIR)).toEqual([]);
+    expect(readFileSync(join(rejectedDirOf(opts.dir), dataFileName(segment)))).toEqual(damaged);
     expect(openDurableQueue(opts).stats()).toMatchObject({ segments: 0, recoveredRows: 0, corruptRecords: 0 });
   });
 
@@ -112,14 +128,14 @@ describe('durable queue', () => {
     await q.append(rows('aaaa'));
     await q.append(rows('bbbb'));
     await q.append(rows('cccc'));
-    const segments = readdirSync(opts.dir).filter((f) => f.endsWith('.rb')).sort();
+    const segments = listSegments(opts.dir);
     expect(segments).toHaveLength(3);
-    writeFileSync(join(opts.dir, segments[1]), 'bXbb');
+    const damaged = rotByte(opts.dir, segments[1], 0, 1);
 
     const reopened = openDurableQueue(opts);
     expect(reopened.stats()).toMatchObject({ segments: 2, rows: 2, corruptRecords: 1, tornRecords: 0 });
-    expect(readFileSync(join(opts.dir, 'rejected', segments[1]), 'utf8')).toBe('bXbb');
-    expect(readdirSync(join(opts.dir, 'rejected')).sort()).toEqual([segments[1], segments[1].replace(/\.rb$/, '.idx')].sort());
+    expect(readFileSync(join(rejectedDirOf(opts.dir), dataFileName(segments[1])))).toEqual(damaged);
+    expect(readdirSync(rejectedDirOf(opts.dir)).sort()).toEqual([dataFileName(segments[1]), indexFileName(segments[1])].sort());
   });
 
   it('cleans up after a removal or a copy a crash cut short, without calling it damage', async () => {
@@ -127,16 +143,16 @@ describe('durable queue', () => {
     const q = openDurableQueue(opts);
     await q.append(rows('aaaa'));
     await q.append(rows('bbbb'));
-    const [first] = readdirSync(opts.dir).filter((f) => f.endsWith('.rb')).sort();
+    const [first] = listSegments(opts.dir);
     // Removal deletes the index first; the crash came before the data file went.
-    rmSync(join(opts.dir, first.replace(/\.rb$/, '.idx')));
+    rmSync(indexPathOf(opts.dir, first));
     // A whole-record copy whose segment is gone, and a copy's half-written temporary file.
-    writeFileSync(join(opts.dir, first.replace(/\.rb$/, '.whole.rb')), 'aaaa');
-    writeFileSync(join(opts.dir, first.replace(/\.rb$/, '.whole.rb.tmp')), 'aa');
+    writeFileSync(wholePathOf(opts.dir, first), 'aaaa');
+    writeFileSync(wholeTempPathOf(opts.dir, first), 'aa');
 
     const reopened = openDurableQueue(opts);
     expect(reopened.stats()).toMatchObject({ segments: 1, rows: 1, corruptRecords: 0 });
-    expect(readdirSync(opts.dir).some((f) => f.startsWith(first.replace(/\.rb$/, '')))).toBe(false);
+    expect(readdirSync(opts.dir).some((f) => f.startsWith(segmentBaseName(first)))).toBe(false);
   });
 
   it('sets a damaged segment aside whole, and never fails a removal over its evidence', async () => {
@@ -146,22 +162,22 @@ describe('durable queue', () => {
       await q.append(rows('aaaa'));
       await q.append(rows('bbbb'));
       await q.append(rows('cccc'));
-      const [data] = readdirSync(opts.dir).filter((f) => f.endsWith('.rb'));
-      writeFileSync(join(opts.dir, data), 'aaaabXbbcccc');
+      const [segment] = listSegments(opts.dir);
+      const damaged = rotByte(opts.dir, segment, 1, 1);
       const reopened = openDurableQueue(opts);
-      return { opts, data, queue: reopened, segment: (await reopened.next())! };
+      return { opts, damaged, queue: reopened, segment: (await reopened.next())! };
     };
     // The store refuses the copy: the damaged original goes to rejected/, the copy is dropped.
     const refused = await damage();
     await refused.queue.setAside(refused.segment);
-    expect(readdirSync(refused.opts.dir).filter((f) => f !== 'rejected')).toEqual([]);
-    expect(readFileSync(join(refused.opts.dir, 'rejected', refused.data), 'utf8')).toBe('aaaabXbbcccc');
+    expect(readdirSync(refused.opts.dir).filter((f) => f !== REJECTED_DIR)).toEqual([]);
+    expect(readFileSync(join(rejectedDirOf(refused.opts.dir), dataFileName(refused.segment)))).toEqual(refused.damaged);
 
     // rejected/ cannot be made (here a file stands in its way): the stored segment is deleted instead.
     const blocked = await damage();
-    writeFileSync(join(blocked.opts.dir, 'rejected'), '');
+    writeFileSync(rejectedDirOf(blocked.opts.dir), '');
     await blocked.queue.remove(blocked.segment);
-    expect(readdirSync(blocked.opts.dir)).toEqual(['rejected']);
+    expect(readdirSync(blocked.opts.dir)).toEqual([REJECTED_DIR]);
     expect(blocked.queue.stats().segments).toBe(0);
   });
 

@@ -2,11 +2,12 @@
 // records off the disk: if the trim is itself cut short (a crash or a full disk while it runs,
 // here a file-size limit), every whole record must still be there at the next start.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDurableQueue, type DurableQueueOptions } from '../../collector/queue/durable-queue.js';
+import { dataPathOf, listSegments } from '../../collector/queue/segment-format.js';
 import { PACKAGE_ROOT } from '../../schema/sql-files.js';
 
 const QUEUE_JS = join(PACKAGE_ROOT, 'dist', 'collector', 'queue', 'durable-queue.js');
@@ -29,8 +30,8 @@ describe('queue recovery', () => {
     const q = openDurableQueue(opts);
     for (let i = 0; i < 10; i++) await q.append({ bytes: Buffer.alloc(RECORD, 65 + i), rows: 1 });
     // The process dies with a torn write after ten acknowledged records.
-    const data = readdirSync(dir).find((f) => f.endsWith('.rb'))!;
-    appendFileSync(join(dir, data), 'torn');
+    const [segment] = listSegments(dir);
+    appendFileSync(dataPathOf(dir, segment), 'torn');
 
     // The next start is cut short while it trims (files may grow no larger than 64 KiB here).
     const child = spawnSync('bash', ['-c', `ulimit -f 64; exec "${process.execPath}" --input-type=module -e "$0" "$1" "$2"`, CHILD, QUEUE_JS, dir], { encoding: 'utf8' });
