@@ -15,6 +15,7 @@ import { QueryInputError } from '../queries/run-query.js';
 import { search, MAX_SEARCH_LIMIT } from '../queries/search.js';
 import { session, sessions } from '../queries/sessions.js';
 import { BUCKET_SECONDS, parseTimeRange } from '../queries/time-range.js';
+import { timeseries } from '../queries/timeseries.js';
 import { trace } from '../queries/trace.js';
 import { versions } from '../queries/versions.js';
 
@@ -138,6 +139,13 @@ export const ROUTES: RouteSpec[] = [
       filter: filterParam,
     },
     run: (client, q) => errorRate(client, { ...scopeOf(q), versions: listOf(q, 'versions'), bucketSeconds: numOf(q, 'bucket'), filter: str(q, 'filter') }),
+  },
+  {
+    path: '/api/timeseries',
+    summary: 'Requests, error rate and latency over time per version',
+    description: 'Per service, environment and version: requests, errors, error rate and request latency p50/p95 per time bucket (automatic size: at most about 200 buckets). From the rollups.',
+    query: { ...scope, bucket: { type: 'integer', enum: BUCKET_SECONDS, description: 'Bucket size in seconds.' } },
+    run: (client, q) => timeseries(client, { ...scopeOf(q), bucketSeconds: numOf(q, 'bucket') }),
   },
   {
     path: '/api/latency',

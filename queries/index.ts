@@ -5,6 +5,8 @@ export { versions } from './versions.js';
 export type { VersionsOptions, VersionsResult, VersionRow, Source } from './versions.js';
 export { errorRate } from './error-rate.js';
 export type { ErrorRateOptions, ErrorRateResult, ErrorRateSeries, ErrorRatePoint } from './error-rate.js';
+export { timeseries } from './timeseries.js';
+export type { TimeseriesOptions, TimeseriesResult, TimeseriesSeries, TimeseriesPoint } from './timeseries.js';
 export { errors } from './errors.js';
 export type { ErrorsOptions, ErrorsResult, ErrorGroup } from './errors.js';
 export { latency } from './latency.js';
