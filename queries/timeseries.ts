@@ -2,10 +2,10 @@
 // and version, in buckets sized to the range — what a chart of "how is each version doing, and
 // since when" draws, and the overview's sparklines. Read from the rollups only.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { dataRange } from './error-rate.js';
+import { seriesWindow } from './error-rate.js';
 import { rollupSource } from './rollup.js';
-import { QueryInputError, num, queryRows, renderSql, round } from './run-query.js';
-import { alignRange, autoBucketSeconds, BUCKET_SECONDS, UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
+import { num, queryRows, renderSql, round } from './run-query.js';
+import type { TimeRange } from './time-range.js';
 
 export interface TimeseriesOptions {
   service?: string;
@@ -41,13 +41,7 @@ export interface TimeseriesResult {
 }
 
 export async function timeseries(client: ClickHouseClient, options: TimeseriesOptions = {}): Promise<TimeseriesResult> {
-  let range = options.range;
-  if (!range || range.fromMs === 0 || range.toMs >= UNBOUNDED_TO_MS) range = await dataRange(client, options, range);
-  if (options.bucketSeconds !== undefined && !(BUCKET_SECONDS as readonly number[]).includes(options.bucketSeconds)) {
-    throw new QueryInputError(`bucket must be one of ${BUCKET_SECONDS.join(', ')} seconds`);
-  }
-  const bucket = options.bucketSeconds ?? autoBucketSeconds(range);
-  range = alignRange(range, bucket);
+  const { range, bucket } = await seriesWindow(client, options);
   const source = rollupSource({ service: options.service, environment: options.environment, range }, bucket);
   const rows = await queryRows(client, renderSql('timeseries', source.fragments), { ...source.params, bucket_s: bucket });
   const byKey = new Map<string, TimeseriesSeries>();
