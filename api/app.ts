@@ -6,6 +6,7 @@ import { REDACTED_LOG_PATHS } from '../auth/api-keys.js';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { runReadOnlySql, SqlError } from '../queries/read-only-sql.js';
 import { queryRoutes } from './questions.js';
+import { webPage } from './web.js';
 
 export interface ApiServerOptions {
   client: ClickHouseClient;
@@ -21,6 +22,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.register(queryRoutes, { client: options.client });
+  app.register(webPage);
 
   // Makes every span acknowledged so far queryable now, instead of within the batch delay: for CI
   // jobs that gate on data they just sent, and for tests.

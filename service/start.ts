@@ -16,6 +16,7 @@ import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
 import { openDurableQueue } from '../collector/queue/durable-queue.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, renderMetrics } from '../collector/metrics.js';
 import { registerReadiness } from '../api/readiness.js';
+import { WEB_PAGE_PATHS } from '../api/web.js';
 import { startSegmentInserter, type SpanSink } from '../collector/segment-inserter.js';
 import { openStore, type Store } from '../store/store.js';
 
@@ -129,8 +130,9 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     const api = createApiServer({ client: store.client, readOnlyClient: store.readOnlyClient, flush: () => sink.flush(), logLevel: config.logLevel });
     servers.push(api);
     // /healthz is always open; metrics and readiness too while only this machine can reach the API
-    // (scrapers and probes often cannot send headers); everything else needs a read key.
-    requireReadKey(api, keys, { openPaths: new Set(['/healthz']), loopbackOpenPaths: new Set(['/metrics', '/readyz']), loopback: isLoopbackHost(config.host) });
+    // (scrapers and probes often cannot send headers); the web page's files are open so that it can
+    // load and ask for a key; everything else needs a read key.
+    requireReadKey(api, keys, { openPaths: new Set(['/healthz', ...WEB_PAGE_PATHS]), loopbackOpenPaths: new Set(['/metrics', '/readyz']), loopback: isLoopbackHost(config.host) });
     countHttpResponses(api, 'api', responses);
     const metricsSources = {
       ingest: () => ingestor.counters,
