@@ -51,7 +51,8 @@ export async function getJson<T>(path: string, query: Query = {}, signal?: Abort
     // not JSON: a proxy's page, say; the status alone is the message
   }
   const message = typeof body.error === 'string' ? body.error : `${res.status} ${res.statusText}`;
-  if (res.status === 401 || res.status === 403) requireKey(message);
+  // A refusal of a key that has since been replaced says nothing about the new one.
+  if ((res.status === 401 || res.status === 403) && currentKey() === key) requireKey(message);
   throw new ApiError(
     message,
     res.status,
