@@ -1,6 +1,6 @@
 // The query API on its own port (7318), assembled in one place as a list of fastify plugins: read
 // keys, health (healthz, readyz, metrics), users' SQL, the questions with their OpenAPI document,
-// and flush. Separate from the OTLP port so ingest and reads can be bound and secured differently.
+// flush, and the web page. Separate from the OTLP port so ingest and reads can be bound and secured differently.
 import type { ClickHouseClient } from '@clickhouse/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
@@ -10,6 +10,7 @@ import { health, type HealthOptions } from './health.js';
 import { openApiRoute } from './openapi.js';
 import { questionRoutes } from './questions.js';
 import { sqlRoutes } from './sql.js';
+import { WEB_PAGE_PATHS, webPage } from './web.js';
 
 export interface ApiOptions {
   client: ClickHouseClient;
@@ -28,7 +29,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS } });
   app.register(readKeyAuth, {
     keys: options.keys,
-    openPaths: new Set(['/healthz']),
+    // The page's own files load without a key, so that it can ask for one; its API calls need it.
+    openPaths: new Set(['/healthz', ...WEB_PAGE_PATHS]),
     loopbackOpenPaths: new Set(['/metrics', '/readyz']),
     loopback: options.loopback,
   });
@@ -37,6 +39,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(questionRoutes, { client: options.client });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
+  app.register(webPage);
 
   app.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode ?? 500;

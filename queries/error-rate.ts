@@ -43,13 +43,7 @@ export const ErrorRateResultSchema = answer({
 export type ErrorRateResult = Static<typeof ErrorRateResultSchema>;
 
 export async function errorRate(client: ClickHouseClient, options: ErrorRateOptions = {}): Promise<ErrorRateResult> {
-  let range = options.range;
-  if (!range || range.fromMs === 0 || range.toMs >= UNBOUNDED_TO_MS) range = await dataRange(client, options, range);
-  if (options.bucketSeconds !== undefined && !(BUCKET_SECONDS as readonly number[]).includes(options.bucketSeconds)) {
-    throw new QueryInputError(`bucket must be one of ${BUCKET_SECONDS.join(', ')} seconds`);
-  }
-  const bucket = options.bucketSeconds ?? autoBucketSeconds(range);
-  range = alignRange(range, bucket);
+  const { range, bucket } = await seriesWindow(client, options);
   const scope = { service: options.service, environment: options.environment, range };
   const raw = readsRaw(options.source, options.filter);
   let rows: Record<string, unknown>[];
@@ -83,6 +77,23 @@ export async function errorRate(client: ClickHouseClient, options: ErrorRateOpti
     to: range.toMs < UNBOUNDED_TO_MS ? new Date(range.toMs).toISOString() : null,
     series,
   };
+}
+
+/**
+ * The range and bucket of a series: an open-ended range fitted to the data, the bucket checked (or
+ * chosen for at most about 200 buckets), and the range widened to whole buckets.
+ */
+export async function seriesWindow(
+  client: ClickHouseClient,
+  options: { service?: string; environment?: string; range?: TimeRange; bucketSeconds?: number },
+): Promise<{ range: TimeRange; bucket: number }> {
+  let range = options.range;
+  if (!range || range.fromMs === 0 || range.toMs >= UNBOUNDED_TO_MS) range = await dataRange(client, options, range);
+  if (options.bucketSeconds !== undefined && !(BUCKET_SECONDS as readonly number[]).includes(options.bucketSeconds)) {
+    throw new QueryInputError(`bucket must be one of ${BUCKET_SECONDS.join(', ')} seconds`);
+  }
+  const bucket = options.bucketSeconds ?? autoBucketSeconds(range);
+  return { range: alignRange(range, bucket), bucket };
 }
 
 /** Fills an open-ended range from the data (the rollup's first/last span), so buckets fit what exists. */

@@ -9,6 +9,8 @@ export type { VersionsOptions, VersionsResult, VersionRow } from './versions.js'
 export type { Source } from './rollup.js';
 export { errorRate } from './error-rate.js';
 export type { ErrorRateOptions, ErrorRateResult, ErrorRateSeries, ErrorRatePoint } from './error-rate.js';
+export { timeseries } from './timeseries.js';
+export type { TimeseriesOptions, TimeseriesResult, TimeseriesSeries, TimeseriesPoint } from './timeseries.js';
 export { errors } from './errors.js';
 export type { ErrorsOptions, ErrorsResult, ErrorGroup } from './errors.js';
 export { latency } from './latency.js';

@@ -8,6 +8,7 @@ import { latencyQuestion } from './latency.js';
 import type { Question } from './question.js';
 import { searchQuestion } from './search.js';
 import { sessionQuestion, sessionsQuestion } from './sessions.js';
+import { timeseriesQuestion } from './timeseries.js';
 import { traceQuestion } from './trace.js';
 import { versionsQuestion } from './versions.js';
 
@@ -16,6 +17,7 @@ export const QUESTIONS = {
   compare: compareQuestion,
   errors: errorsQuestion,
   errorRate: errorRateQuestion,
+  timeseries: timeseriesQuestion,
   latency: latencyQuestion,
   deployments: deploymentsQuestion,
   sessions: sessionsQuestion,

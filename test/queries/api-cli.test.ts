@@ -107,6 +107,7 @@ describe('HTTP API', () => {
       '/api/sessions',
       '/api/sessions/{id}',
       '/api/sql',
+      '/api/timeseries',
       '/api/traces',
       '/api/traces/{traceId}',
       '/api/versions',

@@ -258,6 +258,7 @@ describe('every answer is exactly its declaration', () => {
       ['compare', { ...scope, baseline: '1.1.0', candidate: '1.2.0', by: 'name' }, {}],
       ['errors', { ...scope, baseline: '1.1.0', candidate: '1.2.0' }, {}],
       ['errorRate', scope, {}],
+      ['timeseries', scope, {}],
       ['latency', scope, {}],
       ['deployments', scope, {}],
       ['sessions', scope, {}],
