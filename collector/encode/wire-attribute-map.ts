@@ -7,7 +7,7 @@ import { createRowBinaryWriter, ensure, writeString, writeVarUint, type RowBinar
 import type { SpanLimits } from './model-rows.js';
 import type { KeyValue } from '../otlp/model.js';
 import { decodeTraceRequestProtobuf } from '../otlp/protobuf-decoder.js';
-import { readLengthEnd, readVarint32, readVarint64, skipField, type ProtobufReader } from '../otlp/protobuf-reader.js';
+import { readLengthEnd, readVarint32, readVarint64, skipTag, skipVarint, type ProtobufReader } from '../otlp/protobuf-reader.js';
 import {
   A,
   B,
@@ -28,7 +28,6 @@ import {
   type AttributeTable,
   type WireReader,
 } from './wire-attribute-table.js';
-import { skipVarint } from '../otlp/wire-read.js';
 import { copyBytes, copyCheckedString, copyUtf8String, isCleanUtf8, rangeEquals, writeAsciiString } from './wire-strings.js';
 
 export interface WireCounters {
@@ -314,7 +313,7 @@ function renderScalarArray(buf: Buffer, start: number, end: number): boolean {
   while (e.pos < end) {
     const tag = readVarint32(e, end);
     if (tag >>> 3 !== 1) {
-      skipField(e, tag & 7, end, tag >>> 3);
+      skipTag(e, tag & 7, end, tag >>> 3);
       continue;
     }
     const elementEnd = readLengthEnd(e, end);
@@ -352,7 +351,7 @@ function renderScalarArray(buf: Buffer, start: number, end: number): boolean {
           kind = KIND_COMPLEX;
           break;
         default:
-          skipField(e, t & 7, elementEnd, t >>> 3);
+          skipTag(e, t & 7, elementEnd, t >>> 3);
       }
     }
     if (kind === KIND_COMPLEX) return false;

@@ -2,8 +2,19 @@
 // objects), validating every nested AnyValue exactly as protobuf-decoder.ts does, depth limit included.
 // wire-attribute-map.ts writes the table's entries as RowBinary maps.
 import type { DecodeOptions } from '../otlp/protobuf-decoder.js';
-import { expectWireType, readVarint32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type ProtobufReader } from '../otlp/protobuf-reader.js';
-import { checkFixed, readFieldEnd, readTag, skipTag, skipVarint } from '../otlp/wire-read.js';
+import {
+  expectWireType,
+  readFieldEnd,
+  readTag,
+  readVarint32,
+  skipFixed,
+  skipTag,
+  skipVarint,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+  type ProtobufReader,
+} from '../otlp/protobuf-reader.js';
 
 /** The reader plus what nested-value validation needs; one per request. */
 export interface WireReader extends ProtobufReader {
@@ -126,9 +137,7 @@ function parseAnyValue(r: WireReader, end: number): void {
         break;
       case 4:
         expectWireType(wt, WIRE_FIXED64, field, 'AnyValue');
-        checkFixed(r, end, 8);
-        valueA = r.pos;
-        r.pos += 8;
+        valueA = skipFixed(r, end, 8, 'double');
         valueKind = KIND_DOUBLE;
         break;
       case 5:
@@ -185,8 +194,7 @@ function skipAnyValue(r: WireReader, end: number, depth: number): void {
         break;
       case 4:
         expectWireType(wt, WIRE_FIXED64, field, 'AnyValue');
-        checkFixed(r, end, 8);
-        r.pos += 8;
+        skipFixed(r, end, 8, 'double');
         break;
       case 5:
       case 6:

@@ -6,10 +6,20 @@ import { SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
 import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, type EncodeResult, type SpanLimits } from './model-rows.js';
 import { OtlpDecodeError } from '../otlp/model.js';
 import { decodeTraceRequestProtobuf, DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from '../otlp/protobuf-decoder.js';
-import { expectWireType, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '../otlp/protobuf-reader.js';
+import {
+  expectWireType,
+  readFieldEnd,
+  readTag,
+  readVarint32,
+  skipFixed,
+  skipTag,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+} from '../otlp/protobuf-reader.js';
 import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-map.js';
 import { createAttributeTable, parseKeyValue, skipKeyValue, type WireReader } from './wire-attribute-table.js';
-import { checkFixed, readFieldEnd, readTag, skipTag } from '../otlp/wire-read.js';
 import { copyUtf8String, writeHexRange } from './wire-strings.js';
 
 export interface ProtobufEncodeResult extends EncodeResult {
@@ -311,10 +321,8 @@ function encodeSpan(r: WireReader, out: RowBinaryWriter, start: number, end: num
       case 7:
       case 8:
         expectWireType(wt, WIRE_FIXED64, field, 'Span');
-        checkFixed(r, end, 8);
-        if (field === 7) startAt = r.pos;
-        else endAt = r.pos;
-        r.pos += 8;
+        if (field === 7) startAt = skipFixed(r, end, 8, 'fixed64');
+        else endAt = skipFixed(r, end, 8, 'fixed64');
         break;
       case 9:
         expectWireType(wt, WIRE_LEN, field, 'Span');
@@ -357,8 +365,7 @@ function encodeSpan(r: WireReader, out: RowBinaryWriter, start: number, end: num
       }
       case 16:
         expectWireType(wt, WIRE_FIXED32, field, 'Span');
-        checkFixed(r, end, 4);
-        r.pos += 4;
+        skipFixed(r, end, 4, 'fixed32');
         break;
       default:
         skipTag(r, wt, end, field);
@@ -434,9 +441,7 @@ function parseEvent(r: WireReader, start: number, end: number): void {
     switch (field) {
       case 1:
         expectWireType(wt, WIRE_FIXED64, field, 'Span.Event');
-        checkFixed(r, end, 8);
-        at = r.pos;
-        r.pos += 8;
+        at = skipFixed(r, end, 8, 'fixed64');
         break;
       case 2: {
         expectWireType(wt, WIRE_LEN, field, 'Span.Event');
@@ -496,8 +501,7 @@ function parseLink(r: WireReader, start: number, end: number): void {
         break;
       case 6:
         expectWireType(wt, WIRE_FIXED32, field, 'Span.Link');
-        checkFixed(r, end, 4);
-        r.pos += 4;
+        skipFixed(r, end, 4, 'fixed32');
         break;
       default:
         skipTag(r, wt, end, field);

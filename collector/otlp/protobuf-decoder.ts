@@ -6,7 +6,6 @@ import {
   emptyResource,
   emptyScope,
   emptySpan,
-  OtlpDecodeError,
   type AnyValue,
   type ExportTraceServiceRequest,
   type InstrumentationScope,
@@ -29,7 +28,7 @@ import {
   readString,
   readVarint32,
   readVarint64,
-  skipField,
+  skipTag,
   WIRE_FIXED32,
   WIRE_FIXED64,
   WIRE_LEN,
@@ -63,11 +62,6 @@ export function decodeTraceRequestProtobuf(body: Buffer, options: DecodeOptions 
     } else skipTag(r, wt, end, field);
   }
   return { resourceSpans };
-}
-
-function skipTag(r: Ctx, wt: number, end: number, field: number): void {
-  if (field === 0) throw new OtlpDecodeError(`invalid field number 0 at byte ${r.pos}`);
-  skipField(r, wt, end, field);
 }
 
 function decodeResourceSpans(r: Ctx, end: number): ResourceSpans {
