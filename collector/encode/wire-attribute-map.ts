@@ -3,7 +3,6 @@
 // rendered as attribute-value.ts renders them and truncated by UTF-16 length.
 import { isUtf8 } from 'node:buffer';
 import { anyValueToString } from './attribute-value.js';
-import { createRowBinaryWriter, ensure, writeString, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
 import type { SpanLimits } from './model-rows.js';
 import type { KeyValue } from '../otlp/model.js';
 import { decodeTraceRequestProtobuf } from '../otlp/protobuf-decoder.js';
@@ -28,7 +27,19 @@ import {
   type AttributeTable,
   type WireReader,
 } from './wire-attribute-table.js';
-import { copyBytes, copyCheckedString, copyUtf8String, isCleanUtf8, rangeEquals, writeAsciiString } from './wire-strings.js';
+import {
+  copyBytes,
+  copyCheckedString,
+  copyUtf8String,
+  createRowBinaryWriter,
+  ensure,
+  isCleanUtf8,
+  rangeEquals,
+  writeAsciiString,
+  writeString,
+  writeVarUint,
+  type RowBinaryWriter,
+} from './rowbinary-writer.js';
 
 export interface WireCounters {
   truncatedValues: number;

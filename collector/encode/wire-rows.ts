@@ -1,7 +1,7 @@
 // The protobuf ingest path: walks an OTLP ExportTraceServiceRequest's bytes once and writes otel_traces
 // RowBinary rows directly, copying strings and ids out of the request without a JS object model.
 // Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)), as test/protobuf-to-rows.test.ts checks.
-import { createRowBinaryWriter, ensure, takeBytes, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
+import { copyUtf8String, createRowBinaryWriter, ensure, takeBytes, writeHexRange, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
 import { SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
 import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, type EncodeResult, type SpanLimits } from './model-rows.js';
 import { OtlpDecodeError } from '../otlp/model.js';
@@ -20,7 +20,6 @@ import {
 } from '../otlp/protobuf-reader.js';
 import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-map.js';
 import { createAttributeTable, parseKeyValue, skipKeyValue, type WireReader } from './wire-attribute-table.js';
-import { copyUtf8String, writeHexRange } from './wire-strings.js';
 
 export interface ProtobufEncodeResult extends EncodeResult {
   /** True when the walker found the body undecodable and the model path answered (it throws the decode error). */
