@@ -4,8 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { anyValueToString } from './attribute-value.js';
 import type { SpanLimits } from './model-rows.js';
-import type { KeyValue } from '../otlp/model.js';
-import { decodeTraceRequestProtobuf } from '../otlp/protobuf-decoder.js';
+import { decodeKeyValueAt } from '../otlp/protobuf-decoder.js';
 import { readLengthEnd, readVarint32, readVarint64, skipTag, skipVarint, type ProtobufReader } from '../otlp/protobuf-reader.js';
 import {
   A,
@@ -243,7 +242,7 @@ function renderValue(r: WireReader, t: AttributeTable, i: number, counters: Wire
     case KIND_ARRAY:
     case KIND_COMPLEX:
       counters.modelRenderedValues++;
-      return anyValueToString(decodeKeyValueWithModel(r, d[o + KV_START], d[o + KV_END]).value);
+      return anyValueToString(decodeKeyValueAt(r.buf, d[o + KV_START], d[o + KV_END], r.options).value);
     default:
       return '';
   }
@@ -285,24 +284,6 @@ function renderInt(buf: Buffer, start: number, end: number): string {
     return String(v);
   }
   return readVarint64({ buf, pos: start }, end).toString();
-}
-
-/** Decodes one KeyValue with the model decoder, wrapped in the smallest request that holds it at depth 0. */
-function decodeKeyValueWithModel(r: WireReader, start: number, end: number): KeyValue {
-  // ExportTraceServiceRequest.resource_spans(1) → ResourceSpans.resource(1) → Resource.attributes(1)
-  let inner: Buffer = r.buf.subarray(start, end);
-  for (let level = 0; level < 3; level++) inner = Buffer.concat([Buffer.from([0x0a]), lengthPrefix(inner.length), inner]);
-  return decodeTraceRequestProtobuf(inner, r.options).resourceSpans[0].resource.attributes[0];
-}
-
-function lengthPrefix(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
 }
 
 // An array rendered as JSON, the way attribute-value.ts's toJson writes it.

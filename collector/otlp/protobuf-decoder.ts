@@ -64,6 +64,15 @@ export function decodeTraceRequestProtobuf(body: Buffer, options: DecodeOptions 
   return { resourceSpans };
 }
 
+/**
+ * Decodes the KeyValue message at `buf[start, end)` as an attribute (value depth 0), for the fused
+ * row encoder: it renders the rare kvlist, bytes or deeply nested value from the model.
+ */
+export function decodeKeyValueAt(buf: Buffer, start: number, end: number, options: DecodeOptions = {}): KeyValue {
+  const r: Ctx = { buf, pos: start, maxDepth: options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH };
+  return decodeKeyValue(r, end, 0);
+}
+
 function decodeResourceSpans(r: Ctx, end: number): ResourceSpans {
   let resource = emptyResource();
   const scopeSpans: ScopeSpans[] = [];
