@@ -455,7 +455,7 @@ describe('encodeProtobufSpanRows equals encodeSpanRows(decodeTraceRequestProtobu
     }
   });
 
-  it('for every AnyValue kind rendered as span-rows.ts renders it', () => {
+  it('for every AnyValue kind rendered as model-rows.ts renders it', () => {
     const values: Field[][] = [
       [],
       [{ n: 2, varint: 1 }],

@@ -2,7 +2,7 @@
 // span on its own: a bad span is rejected (and counted for partial success), its neighbours kept.
 // Column order and value conventions match the upstream ClickHouse exporter's traces table.
 import { MAX_TIMESTAMP_NS, SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
-import { anyValueToString } from './attribute-value.js';
+import { anyValueToString } from './any-value-string.js';
 import type { ExportTraceServiceRequest, KeyValue, Span } from '../otlp/model.js';
 import {
   createRowBinaryWriter,

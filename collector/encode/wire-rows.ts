@@ -18,7 +18,7 @@ import {
   WIRE_LEN,
   WIRE_VARINT,
 } from '../otlp/protobuf-reader.js';
-import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-map.js';
+import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-writer.js';
 import { createAttributeTable, parseKeyValue, skipKeyValue, type WireReader } from './wire-attribute-table.js';
 
 export interface ProtobufEncodeResult extends EncodeResult {
@@ -27,8 +27,6 @@ export interface ProtobufEncodeResult extends EncodeResult {
   /** Attribute values (arrays, kvlists, bytes) the model decoder rendered, one by one. */
   modelRenderedValues: number;
 }
-
-// Must stay equal to span-rows.ts's values; the differential test compares every column.
 
 /** Fixed names as ready-made RowBinary Strings (length byte + ASCII). */
 const rowBinaryStrings = (names: readonly string[]): Buffer[] => names.map((n) => Buffer.concat([Buffer.from([n.length]), Buffer.from(n, 'latin1')]));
@@ -405,7 +403,7 @@ function encodeSpan(r: WireReader, out: RowBinaryWriter, start: number, end: num
   writeVarUint(w, nEvents);
   for (let i = 0; i < nEvents; i++) {
     const at = ev[i * 5];
-    // Absent, or beyond Int64 (the year 2262): 0, as span-rows.ts writes it.
+    // Absent, or beyond Int64 (the year 2262): 0, as model-rows.ts writes it.
     if (at < 0 || buf[at + 7] >= 0x80) copyRaw(w, ZERO_INT64, 0, 8);
     else copyRaw(w, buf, at, 8);
   }
@@ -518,7 +516,7 @@ function isZero(buf: Buffer, start: number, length: number): boolean {
   return true;
 }
 
-/** span-rows.ts's validateSpan on offsets: the same checks, in the same order, with the same words. */
+/** model-rows.ts's validateSpan on offsets: the same checks, in the same order, with the same words. */
 function spanProblem(
   buf: Buffer,
   traceIdLength: number,
