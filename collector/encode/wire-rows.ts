@@ -3,7 +3,8 @@
 // Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)), as test/protobuf-to-rows.test.ts checks.
 import { copyUtf8String, createRowBinaryWriter, ensure, takeBytes, writeHexRange, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
 import { SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
-import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, type EncodeResult, type SpanLimits } from './model-rows.js';
+import { DEFAULT_SPAN_LIMITS, encodeSpanRows, type EncodeResult, type SpanLimits } from './model-rows.js';
+import { allZero, createSpanShape, recordRejection, spanProblem, type SpanShape } from './span-validation.js';
 import { OtlpDecodeError } from '../otlp/model.js';
 import { decodeTraceRequestProtobuf, DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from '../otlp/protobuf-decoder.js';
 import {
@@ -374,10 +375,10 @@ function encodeSpan(r: WireReader, out: RowBinaryWriter, start: number, end: num
   links.count = 0;
   for (let i = 0; i < linkRanges.count; i++) parseLink(r, linkRanges.data[i * 2], linkRanges.data[i * 2 + 1]);
 
-  const problem = spanProblem(buf, traceIdEnd - traceIdStart, traceIdStart, spanIdEnd - spanIdStart, spanIdStart, parentEnd - parentStart, startAt, endAt);
+  const problem = spanProblem(measureSpan(buf, traceIdStart, traceIdEnd, spanIdStart, spanIdEnd, parentEnd - parentStart, startAt, endAt));
   if (problem !== undefined) {
     st.rejected++;
-    if (st.rejections.length < MAX_REJECTION_MESSAGES) st.rejections.push(`resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]: ${problem}`);
+    recordRejection(st.rejections, ri, si, pi, problem);
     return;
   }
 
@@ -511,36 +512,29 @@ function parseLink(r: WireReader, start: number, end: number): void {
   d[o + 7] = attributes.count - firstAttribute;
 }
 
-function isZero(buf: Buffer, start: number, length: number): boolean {
-  for (let i = start; i < start + length; i++) if (buf[i] !== 0) return false;
-  return true;
-}
+const shape = createSpanShape();
 
-/** model-rows.ts's validateSpan on offsets: the same checks, in the same order, with the same words. */
-function spanProblem(
+/** The span's shape for spanProblem, from its offsets (a time's offset is -1 when it is absent). */
+function measureSpan(
   buf: Buffer,
-  traceIdLength: number,
   traceIdStart: number,
-  spanIdLength: number,
+  traceIdEnd: number,
   spanIdStart: number,
+  spanIdEnd: number,
   parentLength: number,
   startAt: number,
   endAt: number,
-): string | undefined {
-  if (traceIdLength !== 16 || isZero(buf, traceIdStart, 16)) {
-    return `invalid trace_id: expected 16 bytes, not all zero (got ${traceIdLength} bytes)`;
-  }
-  if (spanIdLength !== 8 || isZero(buf, spanIdStart, 8)) {
-    return `invalid span_id: expected 8 bytes, not all zero (got ${spanIdLength} bytes)`;
-  }
-  if (parentLength !== 0 && parentLength !== 8) {
-    return `invalid parent_span_id: expected empty or 8 bytes (got ${parentLength} bytes)`;
-  }
-  if (startAt < 0 || isZero(buf, startAt, 8)) return 'start_time_unix_nano is missing';
-  // An absent end time is 0, which the last check rejects.
-  if (buf[startAt + 7] >= 0x80 || (endAt >= 0 && buf[endAt + 7] >= 0x80)) return 'timestamp beyond the year 2262 cannot be stored';
-  if (endAt < 0 || compareUint64(buf, endAt, startAt) < 0) return 'end_time_unix_nano is before start_time_unix_nano';
-  return undefined;
+): SpanShape {
+  shape.traceIdLength = traceIdEnd - traceIdStart;
+  shape.traceIdAllZero = shape.traceIdLength === 16 && allZero(buf, traceIdStart, 16);
+  shape.spanIdLength = spanIdEnd - spanIdStart;
+  shape.spanIdAllZero = shape.spanIdLength === 8 && allZero(buf, spanIdStart, 8);
+  shape.parentSpanIdLength = parentLength;
+  shape.startMissing = startAt < 0 || allZero(buf, startAt, 8);
+  // Past Int64 when the top bit is set; an absent end time is 0.
+  shape.beyondInt64 = (startAt >= 0 && buf[startAt + 7] >= 0x80) || (endAt >= 0 && buf[endAt + 7] >= 0x80);
+  shape.endBeforeStart = startAt >= 0 && (endAt < 0 || compareUint64(buf, endAt, startAt) < 0);
+  return shape;
 }
 
 function compareUint64(buf: Buffer, a: number, b: number): number {
