@@ -3,10 +3,9 @@
 // Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)), as test/protobuf-to-rows.test.ts checks.
 import { copyUtf8String, createRowBinaryWriter, ensure, takeBytes, writeHexRange, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
 import { SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
-import { DEFAULT_SPAN_LIMITS, encodeSpanRows, type EncodeResult, type SpanLimits } from './model-rows.js';
+import { DEFAULT_SPAN_LIMITS, type EncodeResult, type SpanLimits } from './model-rows.js';
 import { allZero, createSpanShape, recordRejection, spanProblem, type SpanShape } from './span-validation.js';
-import { OtlpDecodeError } from '../otlp/model.js';
-import { decodeTraceRequestProtobuf, DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from '../otlp/protobuf-decoder.js';
+import { DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from '../otlp/protobuf-decoder.js';
 import {
   expectWireType,
   readFieldEnd,
@@ -23,9 +22,7 @@ import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-a
 import { createAttributeTable, parseKeyValue, skipKeyValue, type WireReader } from './wire-attribute-table.js';
 
 export interface ProtobufEncodeResult extends EncodeResult {
-  /** True when the walker found the body undecodable and the model path answered (it throws the decode error). */
-  usedModelPath: boolean;
-  /** Attribute values (arrays, kvlists, bytes) the model decoder rendered, one by one. */
+  /** Attribute values (kvlists, bytes, arrays holding those) decoded into the model to be rendered. */
   modelRenderedValues: number;
 }
 
@@ -86,20 +83,12 @@ interface RequestState {
 }
 
 /**
- * Encodes a protobuf ExportTraceServiceRequest into otel_traces rows. Throws OtlpDecodeError for an
- * undecodable body, with the model decoder's message.
+ * Encodes a protobuf ExportTraceServiceRequest into otel_traces rows. Throws OtlpDecodeError for
+ * exactly the bodies the model decoder rejects, with its words (the reader is shared); a body with
+ * several faults may be named by another one, since a resource's spans, and a span's events and
+ * links, are read after the fields around them.
  */
 export function encodeProtobufSpanRows(body: Buffer, limits: SpanLimits = DEFAULT_SPAN_LIMITS, options: DecodeOptions = {}): ProtobufEncodeResult {
-  try {
-    return encodeFromWire(body, limits, options);
-  } catch (err) {
-    if (!(err instanceof OtlpDecodeError)) throw err;
-    // The walker rejects exactly what the model decoder rejects; running the model words the error the same way.
-    return { ...encodeSpanRows(decodeTraceRequestProtobuf(body, options), limits), usedModelPath: true, modelRenderedValues: 0 };
-  }
-}
-
-function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions): ProtobufEncodeResult {
   const r: WireReader = { buf: body, pos: 0, maxDepth: options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH, options };
   const st: RequestState = {
     limits,
@@ -132,7 +121,6 @@ function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions
     rejections: st.rejections,
     truncatedValues,
     droppedAttributes,
-    usedModelPath: false,
     modelRenderedValues,
   };
 }
