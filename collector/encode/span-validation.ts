@@ -1,6 +1,7 @@
 // Which spans can become rows, and the words a sender reads when one cannot: the one validation
 // both encoders apply, model-rows.ts to a decoded span and wire-rows.ts to a span's byte offsets,
 // so the two paths reject the same spans with the same partial-success messages.
+
 /** What validation needs to know of a span, found by each encoder its own way (cheaply). */
 export interface SpanShape {
   traceIdLength: number;

@@ -23,6 +23,13 @@ export interface WireReader extends ProtobufReader {
   options: DecodeOptions;
 }
 
+/** Entries of STRIDE ints (offsets below), reused across requests. */
+export interface AttributeTable {
+  data: Int32Array;
+  /** Entries in use. */
+  count: number;
+}
+
 // What an entry's value is (the last AnyValue field present wins, as protobuf's oneof does).
 export const KIND_EMPTY = 0;
 export const KIND_STRING = 1;
@@ -53,12 +60,6 @@ export const VALUE_END = 6;
 export const KEY_FINGERPRINT = 7;
 /** Filled by the map writer: 1 when the key is clean UTF-8 (copied as is), else 0. */
 export const KEY_IS_CLEAN = 8;
-
-export interface AttributeTable {
-  data: Int32Array;
-  /** Entries in use. */
-  count: number;
-}
 
 export function createAttributeTable(): AttributeTable {
   return { data: new Int32Array(256 * STRIDE), count: 0 };

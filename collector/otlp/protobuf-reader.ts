@@ -1,18 +1,17 @@
-// A bounds-checked protobuf wire-format reader over one request body, for the model decoder and the
-// fused row encoder alike, so both reject a bad body with the same words. Hand-written rather than
-// taken from protobufjs: int64 as bigint, ids as zero-copy subarrays, and a typed error (never a
-// RangeError or an endless loop) on hostile input.
+// A bounds-checked protobuf wire-format reader, shared by the model decoder and the fused row encoder
+// so both reject a bad body with the same words. Hand-written (not protobufjs) for int64 as bigint,
+// zero-copy ids, and a typed error, never a RangeError or an endless loop, on hostile input.
 import { OtlpDecodeError } from './model.js';
-
-export const WIRE_VARINT = 0;
-export const WIRE_FIXED64 = 1;
-export const WIRE_LEN = 2;
-export const WIRE_FIXED32 = 5;
 
 export interface ProtobufReader {
   buf: Buffer;
   pos: number;
 }
+
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_FIXED32 = 5;
 
 export function readVarint32(r: ProtobufReader, end: number): number {
   // Fast path for the common 1–2 byte case; values above 2^32 keep their low 32 bits as protobuf does.
