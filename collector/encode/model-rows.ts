@@ -2,7 +2,8 @@
 // span on its own: a bad span is rejected (and counted for partial success), its neighbours kept.
 // Column order and value conventions match the upstream ClickHouse exporter's traces table.
 import { MAX_TIMESTAMP_NS, SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
-import { anyValueToString } from './attribute-value.js';
+import { anyValueToString } from './any-value-string.js';
+import { allZero, createSpanShape, recordRejection, spanProblem } from './span-validation.js';
 import type { ExportTraceServiceRequest, KeyValue, Span } from '../otlp/model.js';
 import {
   createRowBinaryWriter,
@@ -39,9 +40,6 @@ export interface EncodeResult extends EncodedRows {
 
 export const DEFAULT_SPAN_LIMITS: SpanLimits = { maxAttributesPerSpan: 1024, maxAttributeValueLength: 64 * 1024 };
 
-/** Partial-success messages name at most this many rejected spans. */
-export const MAX_REJECTION_MESSAGES = 5;
-
 interface Counters {
   truncatedValues: number;
   droppedAttributes: number;
@@ -74,9 +72,7 @@ export function encodeSpanRows(req: ExportTraceServiceRequest, limits: SpanLimit
         const problem = validateSpan(span);
         if (problem !== undefined) {
           rejected++;
-          if (rejections.length < MAX_REJECTION_MESSAGES) {
-            rejections.push(`resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]: ${problem}`);
-          }
+          recordRejection(rejections, ri, si, pi, problem);
           continue;
         }
         writeSpanRow(w, span, resourcePart, ss.scope.name, ss.scope.version, limits, counters);
@@ -87,28 +83,20 @@ export function encodeSpanRows(req: ExportTraceServiceRequest, limits: SpanLimit
   return { bytes: takeBytes(w), rows, rejected, rejections, ...counters };
 }
 
-function isZero(b: Uint8Array): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false;
-  return true;
-}
+const shape = createSpanShape();
 
 function validateSpan(span: Span): string | undefined {
   if (span.decodeProblem !== undefined) return span.decodeProblem;
-  if (span.traceId.length !== 16 || isZero(span.traceId)) {
-    return `invalid trace_id: expected 16 bytes, not all zero (got ${span.traceId.length} bytes)`;
-  }
-  if (span.spanId.length !== 8 || isZero(span.spanId)) {
-    return `invalid span_id: expected 8 bytes, not all zero (got ${span.spanId.length} bytes)`;
-  }
-  if (span.parentSpanId.length !== 0 && span.parentSpanId.length !== 8) {
-    return `invalid parent_span_id: expected empty or 8 bytes (got ${span.parentSpanId.length} bytes)`;
-  }
-  if (span.startTimeUnixNano === 0n) return 'start_time_unix_nano is missing';
-  if (span.startTimeUnixNano > MAX_TIMESTAMP_NS || span.endTimeUnixNano > MAX_TIMESTAMP_NS) {
-    return 'timestamp beyond the year 2262 cannot be stored';
-  }
-  if (span.endTimeUnixNano < span.startTimeUnixNano) return 'end_time_unix_nano is before start_time_unix_nano';
-  return undefined;
+  const { traceId, spanId, startTimeUnixNano: start, endTimeUnixNano: end } = span;
+  shape.traceIdLength = traceId.length;
+  shape.traceIdAllZero = traceId.length === 16 && allZero(traceId, 0, 16);
+  shape.spanIdLength = spanId.length;
+  shape.spanIdAllZero = spanId.length === 8 && allZero(spanId, 0, 8);
+  shape.parentSpanIdLength = span.parentSpanId.length;
+  shape.startMissing = start === 0n;
+  shape.beyondInt64 = start > MAX_TIMESTAMP_NS || end > MAX_TIMESTAMP_NS;
+  shape.endBeforeStart = end < start;
+  return spanProblem(shape);
 }
 
 function writeSpanRow(

@@ -1,9 +1,20 @@
-// Reads OTLP KeyValue attributes from protobuf bytes into a flat table of offsets (no JS strings, no
-// objects), validating every nested AnyValue exactly as protobuf-decoder.ts does, depth limit included.
-// wire-attribute-map.ts writes the table's entries as RowBinary maps.
+// The fused path's table of parsed attributes: OTLP KeyValues read from protobuf bytes into flat
+// offsets (no JS strings, no objects), every nested AnyValue validated as protobuf-decoder.ts
+// validates it, depth limit included. wire-attribute-writer.ts writes the entries as RowBinary maps.
 import type { DecodeOptions } from '../otlp/protobuf-decoder.js';
-import { expectWireType, readVarint32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, type ProtobufReader } from '../otlp/protobuf-reader.js';
-import { checkFixed, readFieldEnd, readTag, skipTag, skipVarint } from '../otlp/wire-read.js';
+import {
+  expectWireType,
+  readFieldEnd,
+  readTag,
+  readVarint32,
+  skipFixed,
+  skipTag,
+  skipVarint,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+  type ProtobufReader,
+} from '../otlp/protobuf-reader.js';
 
 /** The reader plus what nested-value validation needs; one per request. */
 export interface WireReader extends ProtobufReader {
@@ -12,6 +23,12 @@ export interface WireReader extends ProtobufReader {
   options: DecodeOptions;
 }
 
+/** Entries of STRIDE ints (offsets below), reused across requests. */
+export interface AttributeTable {
+  data: Int32Array;
+  /** Entries in use. */
+  count: number;
+}
 
 // What an entry's value is (the last AnyValue field present wins, as protobuf's oneof does).
 export const KIND_EMPTY = 0;
@@ -19,39 +36,39 @@ export const KIND_STRING = 1;
 export const KIND_BOOL = 2;
 export const KIND_INT = 3;
 export const KIND_DOUBLE = 4;
-/** A kvlist, bytes, or an array at the depth limit: rendered by the model decoder. */
+/** A kvlist, bytes, or an array at the depth limit: rendered from the model decoder's AnyValue. */
 export const KIND_COMPLEX = 5;
-/** An array within the depth limit: (A, B) is its content's byte range. */
+/** An array within the depth limit: its content is buf[VALUE_START, VALUE_END). */
 export const KIND_ARRAY = 6;
 
-// One entry per KeyValue, STRIDE ints: the KeyValue message's range, the key's range, the value's
-// kind and (A, B): a string's byte range, a bool (A), a varint's range or a double's offset (A).
+// One entry per KeyValue, STRIDE ints at these offsets.
 export const STRIDE = 9;
+/** The KeyValue message: buf[KV_START, KV_END), for rendering a complex value from the model. */
 export const KV_START = 0;
 export const KV_END = 1;
 export const KEY_START = 2;
 export const KEY_END = 3;
+/** One of the KIND_ constants. */
 export const KIND = 4;
-export const A = 5;
-export const B = 6;
-/** Free for the map writer (key hash, key-is-clean flag). */
-export const SCRATCH = 7;
-export const SCRATCH2 = 8;
-
-export interface AttributeTable {
-  data: Int32Array;
-  /** Entries in use. */
-  count: number;
-}
+/**
+ * The value's bytes buf[VALUE_START, VALUE_END): a string's UTF-8, an int's varint, a double's
+ * eight bytes (VALUE_END unused), an array's content. A bool has no range: VALUE_START is 1 or 0.
+ */
+export const VALUE_START = 5;
+export const VALUE_END = 6;
+/** Filled by the map writer: the key's length, first and last byte, for a cheap duplicate check. */
+export const KEY_FINGERPRINT = 7;
+/** Filled by the map writer: 1 when the key is clean UTF-8 (copied as is), else 0. */
+export const KEY_IS_CLEAN = 8;
 
 export function createAttributeTable(): AttributeTable {
   return { data: new Int32Array(256 * STRIDE), count: 0 };
 }
 
-// The AnyValue just parsed.
-let valueKind = KIND_EMPTY;
-let valueA = 0;
-let valueB = 0;
+// The AnyValue just parsed: its KIND_ and VALUE_START/VALUE_END.
+let parsedKind = KIND_EMPTY;
+let parsedStart = 0;
+let parsedEnd = 0;
 
 /** Parses one KeyValue message ending at `end` (depth 0) and appends it to the table. */
 export function parseKeyValue(r: WireReader, end: number, t: AttributeTable): void {
@@ -59,8 +76,8 @@ export function parseKeyValue(r: WireReader, end: number, t: AttributeTable): vo
   let keyStart = 0;
   let keyEnd = 0;
   let kind = KIND_EMPTY;
-  let a = 0;
-  let b = 0;
+  let valueStart = 0;
+  let valueEnd = 0;
   while (r.pos < end) {
     const tag = readTag(r, end);
     const field = tag >>> 3;
@@ -73,9 +90,9 @@ export function parseKeyValue(r: WireReader, end: number, t: AttributeTable): vo
     } else if (field === 2) {
       expectWireType(wt, WIRE_LEN, field, 'KeyValue');
       parseAnyValue(r, readFieldEnd(r, end));
-      kind = valueKind;
-      a = valueA;
-      b = valueB;
+      kind = parsedKind;
+      valueStart = parsedStart;
+      valueEnd = parsedEnd;
     } else skipTag(r, wt, end, field);
   }
   if ((t.count + 1) * STRIDE > t.data.length) {
@@ -90,15 +107,15 @@ export function parseKeyValue(r: WireReader, end: number, t: AttributeTable): vo
   d[o + KEY_START] = keyStart;
   d[o + KEY_END] = keyEnd;
   d[o + KIND] = kind;
-  d[o + A] = a;
-  d[o + B] = b;
+  d[o + VALUE_START] = valueStart;
+  d[o + VALUE_END] = valueEnd;
   t.count++;
 }
 
 function parseAnyValue(r: WireReader, end: number): void {
-  valueKind = KIND_EMPTY;
-  valueA = 0;
-  valueB = 0;
+  parsedKind = KIND_EMPTY;
+  parsedStart = 0;
+  parsedEnd = 0;
   while (r.pos < end) {
     const tag = readTag(r, end);
     const field = tag >>> 3;
@@ -106,30 +123,28 @@ function parseAnyValue(r: WireReader, end: number): void {
     switch (field) {
       case 1:
         expectWireType(wt, WIRE_LEN, field, 'AnyValue');
-        valueB = readFieldEnd(r, end);
-        valueA = r.pos;
-        r.pos = valueB;
-        valueKind = KIND_STRING;
+        parsedEnd = readFieldEnd(r, end);
+        parsedStart = r.pos;
+        r.pos = parsedEnd;
+        parsedKind = KIND_STRING;
         break;
       case 2:
         expectWireType(wt, WIRE_VARINT, field, 'AnyValue');
         // readVarint32 keeps the low 32 bits, so 2^32 is false, as in the model.
-        valueA = readVarint32(r, end) !== 0 ? 1 : 0;
-        valueKind = KIND_BOOL;
+        parsedStart = readVarint32(r, end) !== 0 ? 1 : 0;
+        parsedKind = KIND_BOOL;
         break;
       case 3:
         expectWireType(wt, WIRE_VARINT, field, 'AnyValue');
-        valueA = r.pos;
+        parsedStart = r.pos;
         skipVarint(r, end);
-        valueB = r.pos;
-        valueKind = KIND_INT;
+        parsedEnd = r.pos;
+        parsedKind = KIND_INT;
         break;
       case 4:
         expectWireType(wt, WIRE_FIXED64, field, 'AnyValue');
-        checkFixed(r, end, 8);
-        valueA = r.pos;
-        r.pos += 8;
-        valueKind = KIND_DOUBLE;
+        parsedStart = skipFixed(r, end, 8, 'double');
+        parsedKind = KIND_DOUBLE;
         break;
       case 5:
       case 6:
@@ -137,10 +152,10 @@ function parseAnyValue(r: WireReader, end: number): void {
         const contentStart = skipAnyValueField(r, end, field, wt, 0);
         // Written as the model's test (depth >= maxDepth means cut), so odd limits behave alike too.
         if (field === 5 && !(0 >= r.maxDepth)) {
-          valueKind = KIND_ARRAY;
-          valueA = contentStart;
-          valueB = r.pos;
-        } else valueKind = KIND_COMPLEX;
+          parsedKind = KIND_ARRAY;
+          parsedStart = contentStart;
+          parsedEnd = r.pos;
+        } else parsedKind = KIND_COMPLEX;
         break;
       }
       default:
@@ -185,8 +200,7 @@ function skipAnyValue(r: WireReader, end: number, depth: number): void {
         break;
       case 4:
         expectWireType(wt, WIRE_FIXED64, field, 'AnyValue');
-        checkFixed(r, end, 8);
-        r.pos += 8;
+        skipFixed(r, end, 8, 'double');
         break;
       case 5:
       case 6:

@@ -1,30 +1,74 @@
-// The protobuf ingest path: walks an OTLP ExportTraceServiceRequest's bytes once and writes otel_traces
-// RowBinary rows directly, copying strings and ids out of the request without a JS object model.
-// Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)), as test/protobuf-to-rows.test.ts checks.
-import { createRowBinaryWriter, ensure, takeBytes, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
+// The fused protobuf ingest path: walks an OTLP ExportTraceServiceRequest's bytes once and writes
+// otel_traces RowBinary rows directly, copying strings and ids out of the request without a JS
+// object model. Byte-identical to encodeSpanRows(decodeTraceRequestProtobuf(body)) (test/protobuf-to-rows.test.ts).
 import { SPAN_KIND_NAMES, STATUS_NAMES } from '../../schema/otel-traces.js';
-import { DEFAULT_SPAN_LIMITS, encodeSpanRows, MAX_REJECTION_MESSAGES, type EncodeResult, type SpanLimits } from './model-rows.js';
-import { OtlpDecodeError } from '../otlp/model.js';
-import { decodeTraceRequestProtobuf, DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from '../otlp/protobuf-decoder.js';
-import { expectWireType, readVarint32, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '../otlp/protobuf-reader.js';
-import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-map.js';
+import { DEFAULT_MAX_VALUE_DEPTH, type DecodeOptions } from '../otlp/protobuf-decoder.js';
+import {
+  expectWireType,
+  readFieldEnd,
+  readTag,
+  readVarint32,
+  skipFixed,
+  skipTag,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+} from '../otlp/protobuf-reader.js';
+import { DEFAULT_SPAN_LIMITS, type EncodeResult, type SpanLimits } from './model-rows.js';
+import {
+  copyUtf8String,
+  createRowBinaryWriter,
+  ensure,
+  takeBytes,
+  writeBytes,
+  writeFewBytes,
+  writeHexRange,
+  writeVarUint,
+  type RowBinaryWriter,
+} from './rowbinary-writer.js';
+import { allZero, createSpanShape, recordRejection, spanProblem, type SpanShape } from './span-validation.js';
 import { createAttributeTable, parseKeyValue, skipKeyValue, type WireReader } from './wire-attribute-table.js';
-import { checkFixed, readFieldEnd, readTag, skipTag } from '../otlp/wire-read.js';
-import { copyUtf8String, writeHexRange } from './wire-strings.js';
+import { writeAttributeMap, writeServiceName, type WireCounters } from './wire-attribute-writer.js';
 
 export interface ProtobufEncodeResult extends EncodeResult {
-  /** True when the walker found the body undecodable and the model path answered (it throws the decode error). */
-  usedModelPath: boolean;
-  /** Attribute values (arrays, kvlists, bytes) the model decoder rendered, one by one. */
+  /** Attribute values (kvlists, bytes, arrays holding those) decoded into the model to be rendered. */
   modelRenderedValues: number;
 }
 
-// Must stay equal to span-rows.ts's values; the differential test compares every column.
+/** What one request's walk carries from resource to scope to span. */
+interface RequestState {
+  limits: SpanLimits;
+  counters: WireCounters;
+  rows: number;
+  rejected: number;
+  rejections: string[];
+  /** Where the span being encoded sits, for its rejection message. */
+  resourceIndex: number;
+  scopeIndex: number;
+}
 
-/** Fixed names as ready-made RowBinary Strings (length byte + ASCII). */
-const rowBinaryStrings = (names: readonly string[]): Buffer[] => names.map((n) => Buffer.concat([Buffer.from([n.length]), Buffer.from(n, 'latin1')]));
-const KIND_STRINGS = rowBinaryStrings(SPAN_KIND_NAMES);
-const STATUS_STRINGS = rowBinaryStrings(STATUS_NAMES);
+/** Where the current span's fields are in the body: byte ranges [start, end), a time's offset (-1: absent). */
+interface SpanFields {
+  traceIdStart: number;
+  traceIdEnd: number;
+  spanIdStart: number;
+  spanIdEnd: number;
+  traceStateStart: number;
+  traceStateEnd: number;
+  parentStart: number;
+  parentEnd: number;
+  nameStart: number;
+  nameEnd: number;
+  kind: number;
+  startAt: number;
+  endAt: number;
+  statusCode: number;
+  messageStart: number;
+  messageEnd: number;
+  /** The span's own attributes are table entries [0, attributeCount); its events' and links' follow. */
+  attributeCount: number;
+}
 
 /** A growable table of int rows, reused across requests (encoding is synchronous, one request at a time). */
 interface IntTable {
@@ -32,6 +76,12 @@ interface IntTable {
   count: number;
   readonly stride: number;
 }
+
+/** Fixed names as ready-made RowBinary Strings (length byte + ASCII). */
+const rowBinaryStrings = (names: readonly string[]): Buffer[] => names.map((n) => Buffer.concat([Buffer.from([n.length]), Buffer.from(n, 'latin1')]));
+const KIND_STRINGS = rowBinaryStrings(SPAN_KIND_NAMES);
+const STATUS_STRINGS = rowBinaryStrings(STATUS_NAMES);
+const ZERO_INT64 = Buffer.alloc(8);
 
 function createIntTable(stride: number): IntTable {
   return { data: new Int32Array(64 * stride), count: 0, stride };
@@ -65,33 +115,41 @@ const spanRanges = createIntTable(2);
 const eventRanges = createIntTable(2);
 const linkRanges = createIntTable(2);
 // [timeOffset (-1 = absent), nameStart, nameEnd, firstAttribute, attributeCount]
-const events = createIntTable(5);
+const EVENT_STRIDE = 5;
+const events = createIntTable(EVENT_STRIDE);
 // [traceIdStart, traceIdEnd, spanIdStart, spanIdEnd, traceStateStart, traceStateEnd, firstAttribute, attributeCount]
-const links = createIntTable(8);
-
-interface RequestState {
-  limits: SpanLimits;
-  counters: WireCounters;
-  rows: number;
-  rejected: number;
-  rejections: string[];
-}
+const LINK_STRIDE = 8;
+const links = createIntTable(LINK_STRIDE);
+/** The current scope's name and version ranges ([0, 0): empty). */
+const scope = { nameStart: 0, nameEnd: 0, versionStart: 0, versionEnd: 0 };
+const span: SpanFields = {
+  traceIdStart: 0,
+  traceIdEnd: 0,
+  spanIdStart: 0,
+  spanIdEnd: 0,
+  traceStateStart: 0,
+  traceStateEnd: 0,
+  parentStart: 0,
+  parentEnd: 0,
+  nameStart: 0,
+  nameEnd: 0,
+  kind: 0,
+  startAt: -1,
+  endAt: -1,
+  statusCode: 0,
+  messageStart: 0,
+  messageEnd: 0,
+  attributeCount: 0,
+};
+const shape = createSpanShape();
 
 /**
- * Encodes a protobuf ExportTraceServiceRequest into otel_traces rows. Throws OtlpDecodeError for an
- * undecodable body, with the model decoder's message.
+ * Encodes a protobuf ExportTraceServiceRequest into otel_traces rows. Throws OtlpDecodeError for
+ * exactly the bodies the model decoder rejects, with its words (the reader is shared); a body with
+ * several faults may be named by another one, since a resource's spans, and a span's events and
+ * links, are read after the fields around them.
  */
 export function encodeProtobufSpanRows(body: Buffer, limits: SpanLimits = DEFAULT_SPAN_LIMITS, options: DecodeOptions = {}): ProtobufEncodeResult {
-  try {
-    return encodeFromWire(body, limits, options);
-  } catch (err) {
-    if (!(err instanceof OtlpDecodeError)) throw err;
-    // The walker rejects exactly what the model decoder rejects; running the model words the error the same way.
-    return { ...encodeSpanRows(decodeTraceRequestProtobuf(body, options), limits), usedModelPath: true, modelRenderedValues: 0 };
-  }
-}
-
-function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions): ProtobufEncodeResult {
   const r: WireReader = { buf: body, pos: 0, maxDepth: options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH, options };
   const st: RequestState = {
     limits,
@@ -99,6 +157,8 @@ function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions
     rows: 0,
     rejected: 0,
     rejections: [],
+    resourceIndex: 0,
+    scopeIndex: 0,
   };
   // Rows are written straight into the buffer handed to the sink (RowBinary is ~1.3× the protobuf).
   const out: RowBinaryWriter = { buf: Buffer.allocUnsafe(Math.ceil(body.length * 1.5) + 256), pos: 0 };
@@ -111,7 +171,8 @@ function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions
     if (field === 1) {
       expectWireType(wt, WIRE_LEN, field, 'ExportTraceServiceRequest');
       const fieldEnd = readFieldEnd(r, end);
-      encodeResourceSpans(r, out, fieldEnd, ri++, st);
+      st.resourceIndex = ri++;
+      encodeResourceSpans(r, out, fieldEnd, st);
       r.pos = fieldEnd;
     } else skipTag(r, wt, end, field);
   }
@@ -124,12 +185,11 @@ function encodeFromWire(body: Buffer, limits: SpanLimits, options: DecodeOptions
     rejections: st.rejections,
     truncatedValues,
     droppedAttributes,
-    usedModelPath: false,
     modelRenderedValues,
   };
 }
 
-function encodeResourceSpans(r: WireReader, out: RowBinaryWriter, end: number, ri: number, st: RequestState): void {
+function encodeResourceSpans(r: WireReader, w: RowBinaryWriter, end: number, st: RequestState): void {
   // The resource may follow its scope_spans, so scope_spans are only located in this first pass.
   scopeSpansRanges.count = 0;
   attributes.count = 0;
@@ -162,7 +222,8 @@ function encodeResourceSpans(r: WireReader, out: RowBinaryWriter, end: number, r
   writeServiceName(resourcePart, r, attributes, st.counters);
   writeAttributeMap(resourcePart, r, attributes, 0, attributes.count, st.limits, st.counters);
   for (let si = 0; si < scopeSpansRanges.count; si++) {
-    encodeScopeSpans(r, out, scopeSpansRanges.data[si * 2], scopeSpansRanges.data[si * 2 + 1], ri, si, st);
+    st.scopeIndex = si;
+    encodeScopeSpans(r, w, scopeSpansRanges.data[si * 2], scopeSpansRanges.data[si * 2 + 1], st);
   }
 }
 
@@ -183,47 +244,19 @@ function parseResource(r: WireReader, end: number): void {
   }
 }
 
-function encodeScopeSpans(r: WireReader, out: RowBinaryWriter, start: number, end: number, ri: number, si: number, st: RequestState): void {
+function encodeScopeSpans(r: WireReader, w: RowBinaryWriter, start: number, end: number, st: RequestState): void {
   r.pos = start;
   spanRanges.count = 0;
-  let nameStart = 0;
-  let nameEnd = 0;
-  let versionStart = 0;
-  let versionEnd = 0;
+  scope.nameStart = scope.nameEnd = scope.versionStart = scope.versionEnd = 0;
   while (r.pos < end) {
     const tag = readTag(r, end);
     const field = tag >>> 3;
     const wt = tag & 7;
     switch (field) {
-      case 1: {
+      case 1:
         expectWireType(wt, WIRE_LEN, field, 'ScopeSpans');
-        const scopeEnd = readFieldEnd(r, end);
-        nameStart = nameEnd = versionStart = versionEnd = 0;
-        while (r.pos < scopeEnd) {
-          const t = readTag(r, scopeEnd);
-          const f = t >>> 3;
-          const w = t & 7;
-          if (f === 1 || f === 2) {
-            expectWireType(w, WIRE_LEN, f, 'InstrumentationScope');
-            const stringEnd = readFieldEnd(r, scopeEnd);
-            if (f === 1) {
-              nameStart = r.pos;
-              nameEnd = stringEnd;
-            } else {
-              versionStart = r.pos;
-              versionEnd = stringEnd;
-            }
-            r.pos = stringEnd;
-          } else if (f === 3) {
-            expectWireType(w, WIRE_LEN, f, 'InstrumentationScope');
-            skipKeyValue(r, readFieldEnd(r, scopeEnd), 0);
-          } else if (f === 4) {
-            expectWireType(w, WIRE_VARINT, f, 'InstrumentationScope');
-            readVarint32(r, scopeEnd);
-          } else skipTag(r, w, scopeEnd, f);
-        }
+        locateScope(r, readFieldEnd(r, end));
         break;
-      }
       case 2: {
         expectWireType(wt, WIRE_LEN, field, 'ScopeSpans');
         const fieldEnd = readFieldEnd(r, end);
@@ -240,39 +273,74 @@ function encodeScopeSpans(r: WireReader, out: RowBinaryWriter, start: number, en
     }
   }
   scopePart.pos = 0;
-  copyWriter(scopePart, resourcePart);
-  copyUtf8String(scopePart, r.buf, nameStart, nameEnd);
-  copyUtf8String(scopePart, r.buf, versionStart, versionEnd);
+  writeBytes(scopePart, resourcePart.buf.subarray(0, resourcePart.pos));
+  copyUtf8String(scopePart, r.buf, scope.nameStart, scope.nameEnd);
+  copyUtf8String(scopePart, r.buf, scope.versionStart, scope.versionEnd);
   rowMiddle = scopePart.buf.subarray(0, scopePart.pos);
   for (let pi = 0; pi < spanRanges.count; pi++) {
-    encodeSpan(r, out, spanRanges.data[pi * 2], spanRanges.data[pi * 2 + 1], ri, si, pi, st);
+    encodeSpan(r, w, spanRanges.data[pi * 2], spanRanges.data[pi * 2 + 1], pi, st);
   }
 }
 
-function encodeSpan(r: WireReader, out: RowBinaryWriter, start: number, end: number, ri: number, si: number, pi: number, st: RequestState): void {
-  // Pass 1: locate every field (the last occurrence wins) and parse attributes, events and links
-  // into tables, validating as the model decoder would. Pass 2 writes the row in column order.
-  const buf = r.buf;
+/** Validates an InstrumentationScope and keeps where its name and version are (a repeated scope replaces the earlier one). */
+function locateScope(r: WireReader, end: number): void {
+  scope.nameStart = scope.nameEnd = scope.versionStart = scope.versionEnd = 0;
+  while (r.pos < end) {
+    const tag = readTag(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 1 || field === 2) {
+      expectWireType(wt, WIRE_LEN, field, 'InstrumentationScope');
+      const fieldEnd = readFieldEnd(r, end);
+      if (field === 1) {
+        scope.nameStart = r.pos;
+        scope.nameEnd = fieldEnd;
+      } else {
+        scope.versionStart = r.pos;
+        scope.versionEnd = fieldEnd;
+      }
+      r.pos = fieldEnd;
+    } else if (field === 3) {
+      expectWireType(wt, WIRE_LEN, field, 'InstrumentationScope');
+      skipKeyValue(r, readFieldEnd(r, end), 0);
+    } else if (field === 4) {
+      expectWireType(wt, WIRE_VARINT, field, 'InstrumentationScope');
+      readVarint32(r, end);
+    } else skipTag(r, wt, end, field);
+  }
+}
+
+function encodeSpan(r: WireReader, w: RowBinaryWriter, start: number, end: number, pi: number, st: RequestState): void {
+  // Pass 1 locates every field and parses attributes, events and links into tables, validating as
+  // the model decoder would; pass 2 writes the row in column order.
+  locateSpanFields(r, start, end);
+  events.count = 0;
+  for (let i = 0; i < eventRanges.count; i++) parseEvent(r, eventRanges.data[i * 2], eventRanges.data[i * 2 + 1]);
+  links.count = 0;
+  for (let i = 0; i < linkRanges.count; i++) parseLink(r, linkRanges.data[i * 2], linkRanges.data[i * 2 + 1]);
+  const problem = spanProblem(measureSpan(r.buf));
+  if (problem !== undefined) {
+    st.rejected++;
+    recordRejection(st.rejections, st.resourceIndex, st.scopeIndex, pi, problem);
+    return;
+  }
+  writeSpanColumns(r, w, st);
+  writeEventColumns(r, w, st);
+  writeLinkColumns(r, w, st);
+  st.rows++;
+}
+
+/** Fills `span` (the last occurrence of a field wins), the span's attributes and its event and link ranges. */
+function locateSpanFields(r: WireReader, start: number, end: number): void {
   r.pos = start;
   attributes.count = 0;
   eventRanges.count = 0;
   linkRanges.count = 0;
-  let traceIdStart = 0;
-  let traceIdEnd = 0;
-  let spanIdStart = 0;
-  let spanIdEnd = 0;
-  let traceStateStart = 0;
-  let traceStateEnd = 0;
-  let parentStart = 0;
-  let parentEnd = 0;
-  let nameStart = 0;
-  let nameEnd = 0;
-  let kind = 0;
-  let startAt = -1;
-  let endAt = -1;
-  let statusCode = 0;
-  let messageStart = 0;
-  let messageEnd = 0;
+  const f = span;
+  f.traceIdStart = f.traceIdEnd = f.spanIdStart = f.spanIdEnd = f.traceStateStart = f.traceStateEnd = 0;
+  f.parentStart = f.parentEnd = f.nameStart = f.nameEnd = f.kind = 0;
+  f.startAt = f.endAt = -1;
+  f.statusCode = f.messageStart = f.messageEnd = 0;
   while (r.pos < end) {
     const tag = readTag(r, end);
     const field = tag >>> 3;
@@ -286,35 +354,35 @@ function encodeSpan(r: WireReader, out: RowBinaryWriter, start: number, end: num
         expectWireType(wt, WIRE_LEN, field, 'Span');
         const fieldEnd = readFieldEnd(r, end);
         if (field === 1) {
-          traceIdStart = r.pos;
-          traceIdEnd = fieldEnd;
+          f.traceIdStart = r.pos;
+          f.traceIdEnd = fieldEnd;
         } else if (field === 2) {
-          spanIdStart = r.pos;
-          spanIdEnd = fieldEnd;
+          f.spanIdStart = r.pos;
+          f.spanIdEnd = fieldEnd;
         } else if (field === 3) {
-          traceStateStart = r.pos;
-          traceStateEnd = fieldEnd;
+          f.traceStateStart = r.pos;
+          f.traceStateEnd = fieldEnd;
         } else if (field === 4) {
-          parentStart = r.pos;
-          parentEnd = fieldEnd;
+          f.parentStart = r.pos;
+          f.parentEnd = fieldEnd;
         } else {
-          nameStart = r.pos;
-          nameEnd = fieldEnd;
+          f.nameStart = r.pos;
+          f.nameEnd = fieldEnd;
         }
         r.pos = fieldEnd;
         break;
       }
       case 6:
         expectWireType(wt, WIRE_VARINT, field, 'Span');
-        kind = readVarint32(r, end);
+        f.kind = readVarint32(r, end);
         break;
       case 7:
+        expectWireType(wt, WIRE_FIXED64, field, 'Span');
+        f.startAt = skipFixed(r, end, 8, 'fixed64');
+        break;
       case 8:
         expectWireType(wt, WIRE_FIXED64, field, 'Span');
-        checkFixed(r, end, 8);
-        if (field === 7) startAt = r.pos;
-        else endAt = r.pos;
-        r.pos += 8;
+        f.endAt = skipFixed(r, end, 8, 'fixed64');
         break;
       case 9:
         expectWireType(wt, WIRE_LEN, field, 'Span');
@@ -334,91 +402,40 @@ function encodeSpan(r: WireReader, out: RowBinaryWriter, start: number, end: num
         expectWireType(wt, WIRE_VARINT, field, 'Span');
         readVarint32(r, end);
         break;
-      case 15: {
+      case 15:
         expectWireType(wt, WIRE_LEN, field, 'Span');
-        const statusEnd = readFieldEnd(r, end);
-        statusCode = messageStart = messageEnd = 0;
-        while (r.pos < statusEnd) {
-          const t = readTag(r, statusEnd);
-          const f = t >>> 3;
-          const w = t & 7;
-          if (f === 2) {
-            expectWireType(w, WIRE_LEN, f, 'Status');
-            const fieldEnd = readFieldEnd(r, statusEnd);
-            messageStart = r.pos;
-            messageEnd = fieldEnd;
-            r.pos = fieldEnd;
-          } else if (f === 3) {
-            expectWireType(w, WIRE_VARINT, f, 'Status');
-            statusCode = readVarint32(r, statusEnd);
-          } else skipTag(r, w, statusEnd, f);
-        }
+        locateStatus(r, readFieldEnd(r, end));
         break;
-      }
       case 16:
         expectWireType(wt, WIRE_FIXED32, field, 'Span');
-        checkFixed(r, end, 4);
-        r.pos += 4;
+        skipFixed(r, end, 4, 'fixed32');
         break;
       default:
         skipTag(r, wt, end, field);
     }
   }
-  const spanAttributes = attributes.count;
-  events.count = 0;
-  for (let i = 0; i < eventRanges.count; i++) parseEvent(r, eventRanges.data[i * 2], eventRanges.data[i * 2 + 1]);
-  links.count = 0;
-  for (let i = 0; i < linkRanges.count; i++) parseLink(r, linkRanges.data[i * 2], linkRanges.data[i * 2 + 1]);
+  f.attributeCount = attributes.count;
+}
 
-  const problem = spanProblem(buf, traceIdEnd - traceIdStart, traceIdStart, spanIdEnd - spanIdStart, spanIdStart, parentEnd - parentStart, startAt, endAt);
-  if (problem !== undefined) {
-    st.rejected++;
-    if (st.rejections.length < MAX_REJECTION_MESSAGES) st.rejections.push(`resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]: ${problem}`);
-    return;
+/** A repeated status replaces the earlier one: code and message start over. */
+function locateStatus(r: WireReader, end: number): void {
+  const f = span;
+  f.statusCode = f.messageStart = f.messageEnd = 0;
+  while (r.pos < end) {
+    const tag = readTag(r, end);
+    const field = tag >>> 3;
+    const wt = tag & 7;
+    if (field === 2) {
+      expectWireType(wt, WIRE_LEN, field, 'Status');
+      const fieldEnd = readFieldEnd(r, end);
+      f.messageStart = r.pos;
+      f.messageEnd = fieldEnd;
+      r.pos = fieldEnd;
+    } else if (field === 3) {
+      expectWireType(wt, WIRE_VARINT, field, 'Status');
+      f.statusCode = readVarint32(r, end);
+    } else skipTag(r, wt, end, field);
   }
-
-  const w = out;
-  const { limits, counters } = st;
-  copyRaw(w, buf, startAt, 8);
-  writeHexRange(w, buf, traceIdStart, traceIdEnd);
-  writeHexRange(w, buf, spanIdStart, spanIdEnd);
-  writeHexRange(w, buf, parentStart, parentEnd);
-  copyUtf8String(w, buf, traceStateStart, traceStateEnd);
-  copyUtf8String(w, buf, nameStart, nameEnd);
-  copyRaw(w, KIND_STRINGS[kind < KIND_STRINGS.length ? kind : 0], 0, -1);
-  ensure(w, rowMiddle.length);
-  w.buf.set(rowMiddle, w.pos);
-  w.pos += rowMiddle.length;
-  writeAttributeMap(w, r, attributes, 0, spanAttributes, limits, counters);
-  writeDuration(w, buf, startAt, endAt);
-  copyRaw(w, STATUS_STRINGS[statusCode < STATUS_STRINGS.length ? statusCode : 0], 0, -1);
-  copyUtf8String(w, buf, messageStart, messageEnd);
-
-  const ev = events.data;
-  const nEvents = events.count;
-  writeVarUint(w, nEvents);
-  for (let i = 0; i < nEvents; i++) {
-    const at = ev[i * 5];
-    // Absent, or beyond Int64 (the year 2262): 0, as span-rows.ts writes it.
-    if (at < 0 || buf[at + 7] >= 0x80) copyRaw(w, ZERO_INT64, 0, 8);
-    else copyRaw(w, buf, at, 8);
-  }
-  writeVarUint(w, nEvents);
-  for (let i = 0; i < nEvents; i++) copyUtf8String(w, buf, ev[i * 5 + 1], ev[i * 5 + 2]);
-  writeVarUint(w, nEvents);
-  for (let i = 0; i < nEvents; i++) writeAttributeMap(w, r, attributes, ev[i * 5 + 3], ev[i * 5 + 4], limits, counters);
-
-  const ln = links.data;
-  const nLinks = links.count;
-  writeVarUint(w, nLinks);
-  for (let i = 0; i < nLinks; i++) writeHexRange(w, buf, ln[i * 8], ln[i * 8 + 1]);
-  writeVarUint(w, nLinks);
-  for (let i = 0; i < nLinks; i++) writeHexRange(w, buf, ln[i * 8 + 2], ln[i * 8 + 3]);
-  writeVarUint(w, nLinks);
-  for (let i = 0; i < nLinks; i++) copyUtf8String(w, buf, ln[i * 8 + 4], ln[i * 8 + 5]);
-  writeVarUint(w, nLinks);
-  for (let i = 0; i < nLinks; i++) writeAttributeMap(w, r, attributes, ln[i * 8 + 6], ln[i * 8 + 7], limits, counters);
-  st.rows++;
 }
 
 function parseEvent(r: WireReader, start: number, end: number): void {
@@ -434,9 +451,7 @@ function parseEvent(r: WireReader, start: number, end: number): void {
     switch (field) {
       case 1:
         expectWireType(wt, WIRE_FIXED64, field, 'Span.Event');
-        checkFixed(r, end, 8);
-        at = r.pos;
-        r.pos += 8;
+        at = skipFixed(r, end, 8, 'fixed64');
         break;
       case 2: {
         expectWireType(wt, WIRE_LEN, field, 'Span.Event');
@@ -469,7 +484,10 @@ function parseEvent(r: WireReader, start: number, end: number): void {
 
 function parseLink(r: WireReader, start: number, end: number): void {
   r.pos = start;
-  const ranges = [0, 0, 0, 0, 0, 0];
+  const o = addRow(links);
+  const d = links.data;
+  // Trace id, span id and trace state ranges: fields 1 to 3 at d[o + 2 * (field - 1)].
+  for (let i = 0; i < 6; i++) d[o + i] = 0;
   const firstAttribute = attributes.count;
   while (r.pos < end) {
     const tag = readTag(r, end);
@@ -481,8 +499,8 @@ function parseLink(r: WireReader, start: number, end: number): void {
       case 3: {
         expectWireType(wt, WIRE_LEN, field, 'Span.Link');
         const fieldEnd = readFieldEnd(r, end);
-        ranges[(field - 1) * 2] = r.pos;
-        ranges[(field - 1) * 2 + 1] = fieldEnd;
+        d[o + (field - 1) * 2] = r.pos;
+        d[o + (field - 1) * 2 + 1] = fieldEnd;
         r.pos = fieldEnd;
         break;
       }
@@ -496,50 +514,83 @@ function parseLink(r: WireReader, start: number, end: number): void {
         break;
       case 6:
         expectWireType(wt, WIRE_FIXED32, field, 'Span.Link');
-        checkFixed(r, end, 4);
-        r.pos += 4;
+        skipFixed(r, end, 4, 'fixed32');
         break;
       default:
         skipTag(r, wt, end, field);
     }
   }
-  const o = addRow(links);
-  const d = links.data;
-  for (let i = 0; i < 6; i++) d[o + i] = ranges[i];
   d[o + 6] = firstAttribute;
   d[o + 7] = attributes.count - firstAttribute;
 }
 
-function isZero(buf: Buffer, start: number, length: number): boolean {
-  for (let i = start; i < start + length; i++) if (buf[i] !== 0) return false;
-  return true;
+/** The located span's shape for spanProblem. */
+function measureSpan(buf: Buffer): SpanShape {
+  const f = span;
+  const s = shape;
+  s.traceIdLength = f.traceIdEnd - f.traceIdStart;
+  s.traceIdAllZero = s.traceIdLength === 16 && allZero(buf, f.traceIdStart, 16);
+  s.spanIdLength = f.spanIdEnd - f.spanIdStart;
+  s.spanIdAllZero = s.spanIdLength === 8 && allZero(buf, f.spanIdStart, 8);
+  s.parentSpanIdLength = f.parentEnd - f.parentStart;
+  s.startMissing = f.startAt < 0 || allZero(buf, f.startAt, 8);
+  // Past Int64 when the top bit is set; an absent end time is 0.
+  s.beyondInt64 = (f.startAt >= 0 && buf[f.startAt + 7] >= 0x80) || (f.endAt >= 0 && buf[f.endAt + 7] >= 0x80);
+  s.endBeforeStart = f.startAt >= 0 && (f.endAt < 0 || compareUint64(buf, f.endAt, f.startAt) < 0);
+  return s;
 }
 
-/** span-rows.ts's validateSpan on offsets: the same checks, in the same order, with the same words. */
-function spanProblem(
-  buf: Buffer,
-  traceIdLength: number,
-  traceIdStart: number,
-  spanIdLength: number,
-  spanIdStart: number,
-  parentLength: number,
-  startAt: number,
-  endAt: number,
-): string | undefined {
-  if (traceIdLength !== 16 || isZero(buf, traceIdStart, 16)) {
-    return `invalid trace_id: expected 16 bytes, not all zero (got ${traceIdLength} bytes)`;
+/** Timestamp to StatusMessage: every column but the events' and links'. */
+function writeSpanColumns(r: WireReader, w: RowBinaryWriter, st: RequestState): void {
+  const buf = r.buf;
+  const f = span;
+  writeFewBytes(w, buf, f.startAt, 8);
+  writeHexRange(w, buf, f.traceIdStart, f.traceIdEnd);
+  writeHexRange(w, buf, f.spanIdStart, f.spanIdEnd);
+  writeHexRange(w, buf, f.parentStart, f.parentEnd);
+  copyUtf8String(w, buf, f.traceStateStart, f.traceStateEnd);
+  copyUtf8String(w, buf, f.nameStart, f.nameEnd);
+  const kind = KIND_STRINGS[f.kind < KIND_STRINGS.length ? f.kind : 0];
+  writeFewBytes(w, kind, 0, kind.length);
+  writeBytes(w, rowMiddle);
+  writeAttributeMap(w, r, attributes, 0, f.attributeCount, st.limits, st.counters);
+  writeDuration(w, buf, f.startAt, f.endAt);
+  const status = STATUS_STRINGS[f.statusCode < STATUS_STRINGS.length ? f.statusCode : 0];
+  writeFewBytes(w, status, 0, status.length);
+  copyUtf8String(w, buf, f.messageStart, f.messageEnd);
+}
+
+/** Events.Timestamp, Events.Name, Events.Attributes. */
+function writeEventColumns(r: WireReader, w: RowBinaryWriter, st: RequestState): void {
+  const buf = r.buf;
+  const ev = events.data;
+  const n = events.count;
+  writeVarUint(w, n);
+  for (let i = 0; i < n; i++) {
+    const at = ev[i * EVENT_STRIDE];
+    // Absent, or beyond Int64 (the year 2262): 0, as model-rows.ts writes it.
+    if (at < 0 || buf[at + 7] >= 0x80) writeFewBytes(w, ZERO_INT64, 0, 8);
+    else writeFewBytes(w, buf, at, 8);
   }
-  if (spanIdLength !== 8 || isZero(buf, spanIdStart, 8)) {
-    return `invalid span_id: expected 8 bytes, not all zero (got ${spanIdLength} bytes)`;
-  }
-  if (parentLength !== 0 && parentLength !== 8) {
-    return `invalid parent_span_id: expected empty or 8 bytes (got ${parentLength} bytes)`;
-  }
-  if (startAt < 0 || isZero(buf, startAt, 8)) return 'start_time_unix_nano is missing';
-  // An absent end time is 0, which the last check rejects.
-  if (buf[startAt + 7] >= 0x80 || (endAt >= 0 && buf[endAt + 7] >= 0x80)) return 'timestamp beyond the year 2262 cannot be stored';
-  if (endAt < 0 || compareUint64(buf, endAt, startAt) < 0) return 'end_time_unix_nano is before start_time_unix_nano';
-  return undefined;
+  writeVarUint(w, n);
+  for (let i = 0; i < n; i++) copyUtf8String(w, buf, ev[i * EVENT_STRIDE + 1], ev[i * EVENT_STRIDE + 2]);
+  writeVarUint(w, n);
+  for (let i = 0; i < n; i++) writeAttributeMap(w, r, attributes, ev[i * EVENT_STRIDE + 3], ev[i * EVENT_STRIDE + 4], st.limits, st.counters);
+}
+
+/** Links.TraceId, Links.SpanId, Links.TraceState, Links.Attributes. */
+function writeLinkColumns(r: WireReader, w: RowBinaryWriter, st: RequestState): void {
+  const buf = r.buf;
+  const ln = links.data;
+  const n = links.count;
+  writeVarUint(w, n);
+  for (let i = 0; i < n; i++) writeHexRange(w, buf, ln[i * LINK_STRIDE], ln[i * LINK_STRIDE + 1]);
+  writeVarUint(w, n);
+  for (let i = 0; i < n; i++) writeHexRange(w, buf, ln[i * LINK_STRIDE + 2], ln[i * LINK_STRIDE + 3]);
+  writeVarUint(w, n);
+  for (let i = 0; i < n; i++) copyUtf8String(w, buf, ln[i * LINK_STRIDE + 4], ln[i * LINK_STRIDE + 5]);
+  writeVarUint(w, n);
+  for (let i = 0; i < n; i++) writeAttributeMap(w, r, attributes, ln[i * LINK_STRIDE + 6], ln[i * LINK_STRIDE + 7], st.limits, st.counters);
 }
 
 function compareUint64(buf: Buffer, a: number, b: number): number {
@@ -563,22 +614,4 @@ function writeDuration(w: RowBinaryWriter, buf: Buffer, startAt: number, endAt: 
   w.buf.writeUInt32LE(lo, w.pos);
   w.buf.writeUInt32LE(hi, w.pos + 4);
   w.pos += 8;
-}
-
-const ZERO_INT64 = Buffer.alloc(8);
-
-/** Copies `length` bytes (all of `src` when −1) from `src` at `start`; a loop, since these are a few bytes. */
-function copyRaw(w: RowBinaryWriter, src: Uint8Array, start: number, length: number): void {
-  const n = length < 0 ? src.length : length;
-  ensure(w, n);
-  const dst = w.buf;
-  let p = w.pos;
-  for (let i = start; i < start + n; i++) dst[p++] = src[i];
-  w.pos = p;
-}
-
-function copyWriter(w: RowBinaryWriter, from: RowBinaryWriter): void {
-  ensure(w, from.pos);
-  from.buf.copy(w.buf, w.pos, 0, from.pos);
-  w.pos += from.pos;
 }

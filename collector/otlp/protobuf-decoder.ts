@@ -6,7 +6,6 @@ import {
   emptyResource,
   emptyScope,
   emptySpan,
-  OtlpDecodeError,
   type AnyValue,
   type ExportTraceServiceRequest,
   type InstrumentationScope,
@@ -29,7 +28,7 @@ import {
   readString,
   readVarint32,
   readVarint64,
-  skipField,
+  skipTag,
   WIRE_FIXED32,
   WIRE_FIXED64,
   WIRE_LEN,
@@ -65,9 +64,13 @@ export function decodeTraceRequestProtobuf(body: Buffer, options: DecodeOptions 
   return { resourceSpans };
 }
 
-function skipTag(r: Ctx, wt: number, end: number, field: number): void {
-  if (field === 0) throw new OtlpDecodeError(`invalid field number 0 at byte ${r.pos}`);
-  skipField(r, wt, end, field);
+/**
+ * Decodes the KeyValue message at `buf[start, end)` as an attribute (value depth 0), for the fused
+ * row encoder: it renders the rare kvlist, bytes or deeply nested value from the model.
+ */
+export function decodeKeyValueAt(buf: Buffer, start: number, end: number, options: DecodeOptions = {}): KeyValue {
+  const r: Ctx = { buf, pos: start, maxDepth: options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH };
+  return decodeKeyValue(r, end, 0);
 }
 
 function decodeResourceSpans(r: Ctx, end: number): ResourceSpans {

@@ -1,17 +1,17 @@
-// A bounds-checked protobuf wire-format reader over one request body. Hand-written rather than
-// taken from protobufjs because the decoder needs int64 as bigint, ids as zero-copy subarrays, and
-// a typed error (never a RangeError or an endless loop) on hostile input.
+// A bounds-checked protobuf wire-format reader, shared by the model decoder and the fused row encoder
+// so both reject a bad body with the same words. Hand-written (not protobufjs) for int64 as bigint,
+// zero-copy ids, and a typed error, never a RangeError or an endless loop, on hostile input.
 import { OtlpDecodeError } from './model.js';
-
-export const WIRE_VARINT = 0;
-export const WIRE_FIXED64 = 1;
-export const WIRE_LEN = 2;
-export const WIRE_FIXED32 = 5;
 
 export interface ProtobufReader {
   buf: Buffer;
   pos: number;
 }
+
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_FIXED32 = 5;
 
 export function readVarint32(r: ProtobufReader, end: number): number {
   // Fast path for the common 1–2 byte case; values above 2^32 keep their low 32 bits as protobuf does.
@@ -59,25 +59,27 @@ export function readVarint64(r: ProtobufReader, end: number): bigint {
   throw new OtlpDecodeError(`varint longer than 10 bytes at byte ${r.pos}`);
 }
 
+/**
+ * Steps over a fixed-width value of `size` bytes and returns where it starts, for a caller that
+ * copies the bytes rather than making a number; `type` names it in the error.
+ */
+export function skipFixed(r: ProtobufReader, end: number, size: 4 | 8, type: 'fixed32' | 'fixed64' | 'double'): number {
+  const at = r.pos;
+  if (at + size > end) throw new OtlpDecodeError(`truncated ${type} at byte ${at}`);
+  r.pos = at + size;
+  return at;
+}
+
 export function readFixed64(r: ProtobufReader, end: number): bigint {
-  if (r.pos + 8 > end) throw new OtlpDecodeError(`truncated fixed64 at byte ${r.pos}`);
-  const v = r.buf.readBigUInt64LE(r.pos);
-  r.pos += 8;
-  return v;
+  return r.buf.readBigUInt64LE(skipFixed(r, end, 8, 'fixed64'));
 }
 
 export function readFixed32(r: ProtobufReader, end: number): number {
-  if (r.pos + 4 > end) throw new OtlpDecodeError(`truncated fixed32 at byte ${r.pos}`);
-  const v = r.buf.readUInt32LE(r.pos);
-  r.pos += 4;
-  return v;
+  return r.buf.readUInt32LE(skipFixed(r, end, 4, 'fixed32'));
 }
 
 export function readDouble(r: ProtobufReader, end: number): number {
-  if (r.pos + 8 > end) throw new OtlpDecodeError(`truncated double at byte ${r.pos}`);
-  const v = r.buf.readDoubleLE(r.pos);
-  r.pos += 8;
-  return v;
+  return r.buf.readDoubleLE(skipFixed(r, end, 8, 'double'));
 }
 
 /** Reads a length prefix and returns the end offset of the delimited field, checked against `end`. */
@@ -104,29 +106,81 @@ export function readBytes(r: ProtobufReader, end: number): Uint8Array {
   return b;
 }
 
-export function skipField(r: ProtobufReader, wireType: number, end: number, field: number): void {
+/** Skips a varint with readVarint64's checks, without making a bigint. */
+export function skipVarint(r: ProtobufReader, end: number): void {
+  const buf = r.buf;
+  let pos = r.pos;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) throw new OtlpDecodeError(`truncated varint at byte ${pos}`);
+    if (buf[pos++] < 0x80) {
+      r.pos = pos;
+      return;
+    }
+  }
+  throw new OtlpDecodeError(`varint longer than 10 bytes at byte ${r.pos}`);
+}
+
+function skipField(r: ProtobufReader, wireType: number, end: number, field: number): void {
   switch (wireType) {
     case WIRE_VARINT:
-      readVarint64(r, end);
+      skipVarint(r, end);
       return;
     case WIRE_FIXED64:
-      if (r.pos + 8 > end) throw new OtlpDecodeError(`truncated fixed64 at byte ${r.pos}`);
-      r.pos += 8;
+      skipFixed(r, end, 8, 'fixed64');
       return;
     case WIRE_LEN:
       r.pos = readLengthEnd(r, end);
       return;
     case WIRE_FIXED32:
-      if (r.pos + 4 > end) throw new OtlpDecodeError(`truncated fixed32 at byte ${r.pos}`);
-      r.pos += 4;
+      skipFixed(r, end, 4, 'fixed32');
       return;
     default:
       throw new OtlpDecodeError(`field ${field} has unsupported wire type ${wireType} at byte ${r.pos}`);
   }
 }
 
+/** Skips a field this reader does not know; field number 0 is invalid protobuf. */
+export function skipTag(r: ProtobufReader, wireType: number, end: number, field: number): void {
+  if (field === 0) throw new OtlpDecodeError(`invalid field number 0 at byte ${r.pos}`);
+  skipField(r, wireType, end, field);
+}
+
 export function expectWireType(actual: number, expected: number, field: number, message: string): void {
   if (actual !== expected) {
     throw new OtlpDecodeError(`${message} field ${field} has wire type ${actual}, expected ${expected}`);
   }
+}
+
+// One-byte fast paths for tags and lengths (nearly all of them), for the fused encoder's hot loops;
+// each falls back to the general reader above, so what is rejected, and how, stays the same.
+
+/** readVarint32 for a field tag (two bytes for field numbers 16 to 2047, e.g. Span.flags). */
+export function readTag(r: ProtobufReader, end: number): number {
+  const pos = r.pos;
+  if (pos + 1 < end) {
+    const b = r.buf[pos];
+    if (b < 0x80) {
+      r.pos = pos + 1;
+      return b;
+    }
+    const b1 = r.buf[pos + 1];
+    if (b1 < 0x80) {
+      r.pos = pos + 2;
+      return (b & 0x7f) | (b1 << 7);
+    }
+  }
+  return readVarint32(r, end);
+}
+
+/** readLengthEnd: reads a length prefix and returns where the field ends, checked against `end`. */
+export function readFieldEnd(r: ProtobufReader, end: number): number {
+  const pos = r.pos;
+  if (pos < end) {
+    const b = r.buf[pos];
+    if (b < 0x80 && pos + 1 + b <= end) {
+      r.pos = pos + 1;
+      return pos + 1 + b;
+    }
+  }
+  return readLengthEnd(r, end);
 }

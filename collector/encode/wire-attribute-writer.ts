@@ -1,17 +1,15 @@
-// Writes attribute-table entries (wire-attributes.ts) as RowBinary Map(LowCardinality(String), String)
-// with span-rows.ts's semantics: the attribute limit, the last of duplicate keys winning, values
-// rendered as attribute-value.ts renders them and truncated by UTF-16 length.
+// Writes the fused path's parsed attributes (wire-attribute-table.ts) as RowBinary
+// Map(LowCardinality(String), String) with model-rows.ts's semantics: the attribute limit, the last
+// of duplicate keys winning, values rendered as any-value-string.ts renders them, truncated by UTF-16 length.
 import { isUtf8 } from 'node:buffer';
-import { anyValueToString } from './attribute-value.js';
-import { createRowBinaryWriter, ensure, writeString, writeVarUint, type RowBinaryWriter } from './rowbinary-writer.js';
+import { anyValueToString } from './any-value-string.js';
 import type { SpanLimits } from './model-rows.js';
-import type { KeyValue } from '../otlp/model.js';
-import { decodeTraceRequestProtobuf } from '../otlp/protobuf-decoder.js';
-import { readLengthEnd, readVarint32, readVarint64, skipField, type ProtobufReader } from '../otlp/protobuf-reader.js';
+import { decodeKeyValueAt } from '../otlp/protobuf-decoder.js';
+import { readLengthEnd, readVarint32, readVarint64, skipTag, skipVarint, type ProtobufReader } from '../otlp/protobuf-reader.js';
 import {
-  A,
-  B,
   KEY_END,
+  KEY_FINGERPRINT,
+  KEY_IS_CLEAN,
   KEY_START,
   KIND,
   KIND_ARRAY,
@@ -23,13 +21,25 @@ import {
   KIND_STRING,
   KV_END,
   KV_START,
-  SCRATCH,
   STRIDE,
+  VALUE_END,
+  VALUE_START,
   type AttributeTable,
   type WireReader,
 } from './wire-attribute-table.js';
-import { skipVarint } from '../otlp/wire-read.js';
-import { copyBytes, copyCheckedString, copyUtf8String, isCleanUtf8, rangeEquals, writeAsciiString } from './wire-strings.js';
+import {
+  copyBytes,
+  copyCheckedString,
+  copyUtf8String,
+  createRowBinaryWriter,
+  ensure,
+  isCleanUtf8,
+  rangeEquals,
+  writeAsciiString,
+  writeString,
+  writeVarUint,
+  type RowBinaryWriter,
+} from './rowbinary-writer.js';
 
 export interface WireCounters {
   truncatedValues: number;
@@ -97,7 +107,7 @@ function writeUniqueCleanKeys(
       copyCheckedString(w, buf, start, end);
     }
     // A cheap fingerprint (length, first and last byte) so most key pairs differ without a byte compare.
-    d[o + SCRATCH] = len === 0 ? 0 : len | (buf[start] << 16) | (buf[end - 1] << 24);
+    d[o + KEY_FINGERPRINT] = len === 0 ? 0 : len | (buf[start] << 16) | (buf[end - 1] << 24);
     writeValue(w, r, t, i, limits, counters);
   }
   if (n < 2) return true;
@@ -116,7 +126,7 @@ function writeUniqueCleanKeys(
     slotGeneration.fill(0);
   }
   for (let i = first; i < first + n; i++) {
-    const fingerprint = d[i * STRIDE + SCRATCH];
+    const fingerprint = d[i * STRIDE + KEY_FINGERPRINT];
     let slot = Math.imul(fingerprint, 0x9e3779b1) >>> 26;
     while (slotGeneration[slot] === generation) {
       if (slotFingerprint[slot] === fingerprint && sameKey(buf, d, i, slotEntry[slot])) return false;
@@ -158,10 +168,10 @@ function writeDeduplicated(
   let allClean = true;
   for (let i = first; i < first + n; i++) {
     const clean = isCleanUtf8(buf, d[i * STRIDE + KEY_START], d[i * STRIDE + KEY_END]);
-    d[i * STRIDE + SCRATCH] = clean ? 1 : 0;
+    d[i * STRIDE + KEY_IS_CLEAN] = clean ? 1 : 0;
     if (!clean) allClean = false;
   }
-  // Like span-rows.ts's Map: a key keeps the position of its first occurrence and the value of its last.
+  // Like model-rows.ts's Map: a key keeps the position of its first occurrence and the value of its last.
   const positions = new Map<string, number>();
   const winners: number[] = [];
   for (let i = first; i < first + n; i++) {
@@ -175,7 +185,7 @@ function writeDeduplicated(
   writeVarUint(w, winners.length);
   for (const i of winners) {
     const o = i * STRIDE;
-    if (d[o + SCRATCH] === 1) copyCheckedString(w, buf, d[o + KEY_START], d[o + KEY_END]);
+    if (d[o + KEY_IS_CLEAN] === 1) copyCheckedString(w, buf, d[o + KEY_START], d[o + KEY_END]);
     else writeString(w, buf.toString('utf8', d[o + KEY_START], d[o + KEY_END]));
     writeValue(w, r, t, i, limits, counters);
   }
@@ -186,14 +196,14 @@ function writeValue(w: RowBinaryWriter, r: WireReader, t: AttributeTable, i: num
   const o = i * STRIDE;
   const kind = d[o + KIND];
   if (kind === KIND_STRING) {
-    const start = d[o + A];
-    const end = d[o + B];
+    const start = d[o + VALUE_START];
+    const end = d[o + VALUE_END];
     // A UTF-8 byte never decodes to more than one UTF-16 unit, so a value this short cannot need truncating.
     if (end - start <= limits.maxAttributeValueLength) copyUtf8String(w, r.buf, start, end);
     else writeTruncated(w, r.buf.toString('utf8', start, end), false, limits, counters);
     return;
   }
-  if (kind === KIND_ARRAY && renderScalarArray(r.buf, d[o + A], d[o + B])) {
+  if (kind === KIND_ARRAY && renderScalarArray(r.buf, d[o + VALUE_START], d[o + VALUE_END])) {
     const n = json.pos;
     if (n <= limits.maxAttributeValueLength) {
       writeVarUint(w, n);
@@ -203,7 +213,7 @@ function writeValue(w: RowBinaryWriter, r: WireReader, t: AttributeTable, i: num
     } else writeTruncated(w, json.buf.toString('utf8', 0, n), false, limits, counters);
     return;
   }
-  if (kind === KIND_INT && d[o + B] - d[o + A] <= 7 && writeSmallInt(w, r.buf, d[o + A], d[o + B], limits)) return;
+  if (kind === KIND_INT && d[o + VALUE_END] - d[o + VALUE_START] <= 7 && writeSmallInt(w, r.buf, d[o + VALUE_START], d[o + VALUE_END], limits)) return;
   const ascii = kind === KIND_EMPTY || kind === KIND_BOOL || kind === KIND_INT || kind === KIND_DOUBLE;
   writeTruncated(w, renderValue(r, t, i, counters), ascii, limits, counters);
 }
@@ -223,17 +233,17 @@ function renderValue(r: WireReader, t: AttributeTable, i: number, counters: Wire
   const o = i * STRIDE;
   switch (d[o + KIND]) {
     case KIND_STRING:
-      return r.buf.toString('utf8', d[o + A], d[o + B]);
+      return r.buf.toString('utf8', d[o + VALUE_START], d[o + VALUE_END]);
     case KIND_BOOL:
-      return d[o + A] === 1 ? 'true' : 'false';
+      return d[o + VALUE_START] === 1 ? 'true' : 'false';
     case KIND_INT:
-      return renderInt(r.buf, d[o + A], d[o + B]);
+      return renderInt(r.buf, d[o + VALUE_START], d[o + VALUE_END]);
     case KIND_DOUBLE:
-      return String(r.buf.readDoubleLE(d[o + A]));
+      return String(r.buf.readDoubleLE(d[o + VALUE_START]));
     case KIND_ARRAY:
     case KIND_COMPLEX:
       counters.modelRenderedValues++;
-      return anyValueToString(decodeKeyValueWithModel(r, d[o + KV_START], d[o + KV_END]).value);
+      return anyValueToString(decodeKeyValueAt(r.buf, d[o + KV_START], d[o + KV_END], r.options).value);
     default:
       return '';
   }
@@ -277,25 +287,7 @@ function renderInt(buf: Buffer, start: number, end: number): string {
   return readVarint64({ buf, pos: start }, end).toString();
 }
 
-/** Decodes one KeyValue with the model decoder, wrapped in the smallest request that holds it at depth 0. */
-function decodeKeyValueWithModel(r: WireReader, start: number, end: number): KeyValue {
-  // ExportTraceServiceRequest.resource_spans(1) → ResourceSpans.resource(1) → Resource.attributes(1)
-  let inner: Buffer = r.buf.subarray(start, end);
-  for (let level = 0; level < 3; level++) inner = Buffer.concat([Buffer.from([0x0a]), lengthPrefix(inner.length), inner]);
-  return decodeTraceRequestProtobuf(inner, r.options).resourceSpans[0].resource.attributes[0];
-}
-
-function lengthPrefix(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-
-// An array rendered as JSON, the way attribute-value.ts's toJson writes it.
+// An array rendered as JSON, the way any-value-string.ts's toJson writes it.
 const json = createRowBinaryWriter(256);
 const element: ProtobufReader = { buf: Buffer.alloc(0), pos: 0 };
 
@@ -314,7 +306,7 @@ function renderScalarArray(buf: Buffer, start: number, end: number): boolean {
   while (e.pos < end) {
     const tag = readVarint32(e, end);
     if (tag >>> 3 !== 1) {
-      skipField(e, tag & 7, end, tag >>> 3);
+      skipTag(e, tag & 7, end, tag >>> 3);
       continue;
     }
     const elementEnd = readLengthEnd(e, end);
@@ -352,7 +344,7 @@ function renderScalarArray(buf: Buffer, start: number, end: number): boolean {
           kind = KIND_COMPLEX;
           break;
         default:
-          skipField(e, t & 7, elementEnd, t >>> 3);
+          skipTag(e, t & 7, elementEnd, t >>> 3);
       }
     }
     if (kind === KIND_COMPLEX) return false;
@@ -406,7 +398,7 @@ const SERVICE_NAME = Buffer.from('service.name', 'utf8');
 
 /**
  * Writes the ServiceName column: the last `service.name` among all entries, rendered and never
- * truncated (as span-rows.ts does), or '' when there is none.
+ * truncated (as model-rows.ts does), or '' when there is none.
  */
 export function writeServiceName(w: RowBinaryWriter, r: WireReader, t: AttributeTable, counters: WireCounters): void {
   const d = t.data;
@@ -415,6 +407,6 @@ export function writeServiceName(w: RowBinaryWriter, r: WireReader, t: Attribute
     if (rangeEquals(r.buf, d[i * STRIDE + KEY_START], d[i * STRIDE + KEY_END], SERVICE_NAME)) found = i;
   }
   if (found < 0) writeVarUint(w, 0);
-  else if (d[found * STRIDE + KIND] === KIND_STRING) copyUtf8String(w, r.buf, d[found * STRIDE + A], d[found * STRIDE + B]);
+  else if (d[found * STRIDE + KIND] === KIND_STRING) copyUtf8String(w, r.buf, d[found * STRIDE + VALUE_START], d[found * STRIDE + VALUE_END]);
   else writeString(w, renderValue(r, t, found, counters));
 }
