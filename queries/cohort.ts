@@ -1,6 +1,7 @@
-// The SQL conditions that select a question's rows. A *scope* (service, environment, time range)
-// applies to every row; a *cohort* (one side of a comparison) is a version, a filter, or both.
-// Conditions are generated as structure only: every value is a query parameter.
+// The SQL conditions that select a question's traces. A *scope* (service, environment, time range)
+// applies to every settled trace (verdict_traces_live); a *cohort* (one side of a comparison) is a
+// version, a filter, or both. Conditions that need raw spans (attributes, span.*) reach them through
+// a sub-query under the scope's *span* conditions. Every value is a query parameter.
 import { compileFilter } from './filter-compiler.js';
 import type { QueryParams } from './run-query.js';
 import type { TimeRange } from './time-range.js';
@@ -12,71 +13,75 @@ export interface Scope {
 }
 
 export interface CohortSpec {
-  /** AppVersion to match. */
+  /** AppVersion (the trace's version) to match. */
   version?: string;
-  /** A filter in Verdict's filter language, evaluated on the request span. */
+  /** A filter in Verdict's filter language, evaluated on the trace and its request span. */
   filter?: string;
 }
 
 export interface ScopeSql {
-  /** Condition on any otel_traces row. */
+  /** Condition on a settled trace row (its facts and its start). */
   sql: string;
+  /**
+   * Condition on the raw spans of the scope's traces (service and time; the environment is a trace
+   * fact, so it is not here), for sub-queries into otel_traces.
+   */
+  spans: string;
   params: QueryParams;
 }
 
 export interface CohortSql {
-  /** Condition on a request row (added to the scope and IsRequest = 1). */
-  request: string;
-  /** Condition on any span that belongs to one of the cohort's requests (added to the scope). */
-  span: string;
+  /** Condition on a settled trace row, added to the scope. */
+  sql: string;
   params: QueryParams;
 }
 
+/** Spans of a trace start before its end: a trace started in the range may have spans up to this long after it. */
+const TRACE_SPAN_MARGIN = 'INTERVAL 1 HOUR';
+
 export function scopeSql(scope: Scope, prefix = ''): ScopeSql {
-  const parts = [
+  const time = [
+    `Start >= fromUnixTimestamp64Milli({${prefix}from_ms:Int64})`,
+    `Start < fromUnixTimestamp64Milli({${prefix}to_ms:Int64})`,
+  ];
+  const spanTime = [
     `Timestamp >= fromUnixTimestamp64Milli({${prefix}from_ms:Int64})`,
-    `Timestamp < fromUnixTimestamp64Milli({${prefix}to_ms:Int64})`,
+    `Timestamp < fromUnixTimestamp64Milli({${prefix}to_ms:Int64}) + ${TRACE_SPAN_MARGIN}`,
   ];
   const params: QueryParams = { [`${prefix}from_ms`]: scope.range.fromMs, [`${prefix}to_ms`]: scope.range.toMs };
+  const facts: string[] = [];
+  const service: string[] = [];
   if (scope.service) {
-    parts.unshift(`ServiceName = {${prefix}service:String}`);
+    service.push(`ServiceName = {${prefix}service:String}`);
     params[`${prefix}service`] = scope.service;
   }
   if (scope.environment !== undefined) {
-    parts.push(`Environment = {${prefix}environment:String}`);
+    facts.push(`Environment = {${prefix}environment:String}`);
     params[`${prefix}environment`] = scope.environment;
   }
-  return { sql: parts.join(' AND '), params };
+  return { sql: [...service, ...facts, ...time].join(' AND '), spans: [...service, ...spanTime].join(' AND '), params };
 }
 
-/**
- * `prefix` keeps two cohorts apart in one query (`b_`, `c_`). The span condition reaches a filtered
- * cohort's other spans (tokens live on LLM child spans) through the trace ids of its requests.
- */
+/** `prefix` keeps two cohorts apart in one query (`b_`, `c_`). */
 export function cohortSql(cohort: CohortSpec, scope: ScopeSql, prefix: string): CohortSql {
-  const request: string[] = [];
+  const parts: string[] = [];
   const params: QueryParams = {};
   if (cohort.version !== undefined) {
-    request.push(`AppVersion = {${prefix}version:String}`);
+    parts.push(`AppVersion = {${prefix}version:String}`);
     params[`${prefix}version`] = cohort.version;
   }
-  const versionOnly = request.join(' AND ') || '1';
   if (cohort.filter) {
-    const compiled = compileFilter(cohort.filter, { paramPrefix: prefix, spanScope: scope.sql });
-    request.push(compiled.sql);
+    const compiled = compileFilter(cohort.filter, { paramPrefix: prefix, spanScope: scope.spans });
+    parts.push(compiled.sql);
     Object.assign(params, compiled.params);
   }
-  const requestSql = request.join(' AND ') || '1';
-  const span = cohort.filter
-    ? `${versionOnly} AND TraceId IN (SELECT TraceId FROM otel_traces WHERE IsRequest = 1 AND ${scope.sql} AND ${requestSql})`
-    : versionOnly;
-  return { request: requestSql, span, params };
+  return { sql: parts.join(' AND ') || '1', params };
 }
 
-/** A filter for questions with one population (search, versions, error rate): a request-row condition. */
+/** A filter for questions with one population (search, versions, error rate): a trace-row condition. */
 export function filterSql(filter: string | undefined, scope: ScopeSql, prefix = ''): { sql: string; params: QueryParams } {
   if (!filter) return { sql: '1', params: {} };
-  return compileFilter(filter, { paramPrefix: prefix, spanScope: scope.sql });
+  return compileFilter(filter, { paramPrefix: prefix, spanScope: scope.spans });
 }
 
 /** Human label for a cohort: "1.2.0", "attributes.flag = 'on'", or both. */

@@ -1,4 +1,4 @@
--- The first and last span in a scope, from a rollup: fills open-ended ranges so that series
+-- The first and last request in a scope, from a rollup: fills open-ended ranges so that series
 -- buckets fit the data that exists.
 SELECT
     toUnixTimestamp64Milli(min(FirstSeen)) AS first_ms,

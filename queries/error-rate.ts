@@ -50,7 +50,7 @@ export async function errorRate(client: ClickHouseClient, options: ErrorRateOpti
   if (raw) {
     const s = scopeSql(scope);
     const cohort = cohortSql({ filter: options.filter }, s, 'f_');
-    rows = await queryRows(client, renderSql('error-rate-raw', { scope: s.sql, request: cohort.request }), { ...s.params, ...cohort.params, bucket_s: bucket });
+    rows = await queryRows(client, renderSql('error-rate-raw', { scope: s.sql, traces: cohort.sql }), { ...s.params, ...cohort.params, bucket_s: bucket });
   } else {
     const source = rollupSource(scope, bucket);
     rows = await queryRows(client, renderSql('error-rate', source.fragments), { ...source.params, bucket_s: bucket });

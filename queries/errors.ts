@@ -46,7 +46,7 @@ export async function errors(client: ClickHouseClient, options: ErrorsOptions = 
   const scope = scopeSql({ service: options.service, environment: options.environment, range: options.range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS } });
   const limit = options.limit ?? 20;
   if (options.baseline && options.candidate) {
-    const rows = await queryRows(client, renderSql('errors-new', { scope: scope.sql }), {
+    const rows = await queryRows(client, renderSql('errors-new', { scope: scope.sql, span_scope: scope.spans }), {
       ...scope.params,
       baseline: options.baseline,
       candidate: options.candidate,
@@ -57,7 +57,7 @@ export async function errors(client: ClickHouseClient, options: ErrorsOptions = 
   }
   const params = { ...scope.params, limit, version: options.version ?? '' };
   const versions = options.version !== undefined ? 'AppVersion = {version:String}' : '1';
-  const rows = await queryRows(client, renderSql('errors', { scope: scope.sql, versions }), params);
+  const rows = await queryRows(client, renderSql('errors', { scope: scope.sql, span_scope: scope.spans, versions }), params);
   return { errors: rows.map(group), newInCandidate: null };
 }
 

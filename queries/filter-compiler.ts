@@ -1,6 +1,8 @@
-// Compiles a parsed filter into a ClickHouse boolean expression over one *request* row of
-// otel_traces (a root or Server span). The expression's structure is generated here; every value a
-// user wrote — including attribute keys — becomes a query parameter, never SQL text.
+// Compiles a parsed filter into a ClickHouse boolean expression over one settled trace
+// (a verdict_traces_live row: the trace's facts and its request). Attributes live on raw spans, so a
+// condition on them becomes a sub-query over the trace's request span (or, for span.*, any of its
+// spans). The structure is generated here; every value a user wrote — attribute keys included —
+// becomes a query parameter, never SQL text.
 //
 // Fields (MLflow's search_traces names first, then Verdict's own):
 //   attributes.status | trace.status | status            'OK' | 'ERROR' | 'UNSET' | 'IN_PROGRESS'
@@ -14,13 +16,13 @@
 //   resource.KEY                                         resource attribute KEY
 //   span.name | span.type | span.status | span.duration_ms | span.attributes.KEY
 //                                                        true when ANY span of the trace matches
-//   version, environment (env), session, user, service, commit     Verdict's derived columns
+//   version, environment (env), session, user, service, commit     the trace's facts
 import type { CompareOp, FieldRef, FilterNode, Literal } from './filter-parser.js';
 import { FilterSyntaxError, parseFilter } from './filter-parser.js';
 import type { QueryParams } from './run-query.js';
 
 export interface CompiledFilter {
-  /** A boolean ClickHouse expression over an otel_traces request row. */
+  /** A boolean ClickHouse expression over a settled trace (verdict_traces_live row). */
   sql: string;
   params: QueryParams;
 }
@@ -29,8 +31,8 @@ export interface CompileOptions {
   /** Prefix of the generated parameter names, so that two filters can share one query (e.g. `b_`, `c_`). */
   paramPrefix?: string;
   /**
-   * Extra conditions (SQL over otel_traces, parameterised by the caller) for the sub-query that
-   * `span.*` fields run over all spans, e.g. the service and time range, so it reads less.
+   * Extra conditions (SQL over otel_traces, parameterised by the caller) for the sub-queries that
+   * attribute and `span.*` fields run over raw spans, e.g. the service and time range, so they read less.
    */
   spanScope?: string;
 }
@@ -44,7 +46,7 @@ type Target =
 
 interface Resolved {
   target: Target;
-  /** True for span.* fields: the condition holds when any span of the request's trace matches. */
+  /** True for span.* fields: the condition holds when any span of the trace matches. */
   anySpan: boolean;
 }
 
@@ -58,16 +60,16 @@ const STRING_COLUMNS: Record<string, string> = {
   user_id: 'UserId',
   service: 'ServiceName',
   commit: 'GitCommit',
-  name: 'SpanName',
+  name: 'RequestName',
 };
 
 // Trace-level fields MLflow spells with or without `attributes.` / `trace.`.
 const TRACE_FIELDS: Record<string, Target> = {
-  status: { kind: 'status', expr: 'StatusCode' },
-  execution_time_ms: { kind: 'number', expr: 'Duration / 1e6' },
-  duration_ms: { kind: 'number', expr: 'Duration / 1e6' },
-  timestamp_ms: { kind: 'number', expr: 'toUnixTimestamp64Milli(Timestamp)' },
-  name: { kind: 'string', expr: 'SpanName' },
+  status: { kind: 'status', expr: 'RequestStatus' },
+  execution_time_ms: { kind: 'number', expr: 'RequestDuration / 1e6' },
+  duration_ms: { kind: 'number', expr: 'RequestDuration / 1e6' },
+  timestamp_ms: { kind: 'number', expr: 'toUnixTimestamp64Milli(Start)' },
+  name: { kind: 'string', expr: 'RequestName' },
   request_id: { kind: 'traceId' },
   trace_id: { kind: 'traceId' },
   run_id: { kind: 'attribute', maps: ['SpanAttributes', 'ResourceAttributes'], key: 'mlflow.sourceRun' },
@@ -78,7 +80,7 @@ const TRACE_FIELDS: Record<string, Target> = {
 const MLFLOW_KEYS: Record<string, Target> = {
   'mlflow.trace.session': { kind: 'string', expr: 'SessionId' },
   'mlflow.trace.user': { kind: 'string', expr: 'UserId' },
-  'mlflow.traceName': { kind: 'string', expr: 'SpanName' },
+  'mlflow.traceName': { kind: 'string', expr: 'RequestName' },
   'mlflow.source.git.commit': { kind: 'string', expr: 'GitCommit' },
 };
 
@@ -180,9 +182,11 @@ class Compiler {
   private leaf(node: Exclude<FilterNode, { kind: 'and' | 'or' | 'not' }>): string {
     const { target, anySpan } = resolve(node.field);
     const condition = this.condition(node, target);
-    if (!anySpan) return condition;
     const scope = this.options.spanScope ? `${this.options.spanScope} AND ` : '';
-    return `(TraceId IN (SELECT TraceId FROM otel_traces WHERE ${scope}${condition}))`;
+    // span.*: any span of the trace; an attribute: the trace's request span in this service.
+    if (anySpan) return `(TraceId IN (SELECT TraceId FROM otel_traces WHERE ${scope}${condition}))`;
+    if (target.kind === 'attribute') return `((TraceId, ServiceName) IN (SELECT TraceId, ServiceName FROM otel_traces WHERE IsRequest = 1 AND ${scope}${condition}))`;
+    return condition;
   }
 
   private condition(node: Exclude<FilterNode, { kind: 'and' | 'or' | 'not' }>, target: Target): string {

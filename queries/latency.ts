@@ -37,10 +37,10 @@ export async function latency(client: ClickHouseClient, options: LatencyOptions 
   if (!Number.isInteger(perDecade) || perDecade < 1 || perDecade > 100) throw new QueryInputError('bucketsPerDecade must be an integer from 1 to 100');
   const scope = scopeSql({ service: options.service, environment: options.environment, range: options.range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS } });
   const cohort = cohortSql({ filter: options.filter }, scope, 'f_');
-  let request = cohort.request;
+  let traces = cohort.sql;
   const params = { ...scope.params, ...cohort.params, per_decade: perDecade, versions: options.versions ?? [] };
-  if (options.versions?.length) request = `${request} AND AppVersion IN {versions:Array(String)}`;
-  const rows = await queryRows(client, renderSql('latency', { scope: scope.sql, request }), params);
+  if (options.versions?.length) traces = `${traces} AND AppVersion IN {versions:Array(String)}`;
+  const rows = await queryRows(client, renderSql('latency', { scope: scope.sql, traces }), params);
   if (rows.length === 0) return { buckets: [], series: [] };
   const histograms = rows.map((r) => {
     const [indexes, counts] = r.histogram as [unknown[], unknown[]];

@@ -2,7 +2,8 @@
 // ranges on whole hours (a month is 720 rows per key), verdict_rollup_1m everything else; both are
 // fed by materialized views (schema/migrations/011_rollup_1m.sql) and hold the same sums.
 import type { Scope } from './cohort.js';
-import type { QueryParams } from './run-query.js';
+import { renderSql, type QueryParams } from './run-query.js';
+import { QUANTILE_LEVELS } from './statistics.js';
 import { alignRange, isAligned, UNBOUNDED_TO_MS, type TimeRange } from './time-range.js';
 
 /** Where a question reads: `auto` takes the rollups unless a filter needs raw spans' attributes. */
@@ -19,8 +20,8 @@ export function minuteRange(range: TimeRange | undefined): TimeRange {
 }
 
 export interface RollupSource {
-  /** Structural fragments for a rollup query: table name, time column, scope condition. */
-  fragments: { rollup: string; bucket: string; scope: string };
+  /** Structural fragments for a rollup query: table name, time column, scope condition, latency quantiles. */
+  fragments: { rollup: string; bucket: string; scope: string; latency_quantiles: string };
   params: QueryParams;
   table: 'verdict_rollup_1h' | 'verdict_rollup_1m';
 }
@@ -42,7 +43,16 @@ export function rollupSource(scope: Scope, bucketSeconds?: number): RollupSource
     params.environment = scope.environment;
   }
   parts.push(`${bucket} >= toDateTime(intDiv({from_ms:Int64}, 1000))`, `${bucket} < toDateTime(intDiv({to_ms:Int64}, 1000))`);
-  return { fragments: { rollup: table, bucket, scope: parts.join(' AND ') }, params, table };
+  params.quantiles = [...QUANTILE_LEVELS];
+  return { fragments: { rollup: table, bucket, scope: parts.join(' AND '), latency_quantiles: latencyQuantiles('sumMap(Latency)') }, params, table };
+}
+
+/**
+ * The latency quantiles (ns, at the `quantiles` parameter's levels) of a merged rollup histogram,
+ * e.g. `sumMap(Latency)` or `sumMapIf(Latency, AppVersion = …)` (queries/latency-quantiles.sql).
+ */
+export function latencyQuantiles(histogram: string): string {
+  return renderSql('latency-quantiles', { histogram });
 }
 
 /** A minute table cannot split a minute: a range is widened to whole minutes (callers align first). */

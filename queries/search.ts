@@ -85,7 +85,7 @@ export async function search(client: ClickHouseClient, options: SearchOptions = 
     if (upper <= range.fromMs) break;
     const lower = Math.max(range.fromMs, upper - width);
     const scope = scopeFor({ fromMs: lower, toMs: upper });
-    const rows = await queryRows(client, renderSql('search', { scope: scope.sql, request: filter.sql }), {
+    const rows = await queryRows(client, renderSql('search', { scope: scope.sql, traces: filter.sql }), {
       ...scope.params,
       ...filter.params,
       cursor_ns: cursor.ns,

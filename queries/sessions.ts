@@ -62,7 +62,7 @@ export type SessionDetail = Static<typeof SessionDetailSchema>;
 export async function sessions(client: ClickHouseClient, options: SessionsOptions = {}): Promise<{ sessions: SessionSummary[] }> {
   const scope = scopeSql({ service: options.service, environment: options.environment, range: options.range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS } });
   const cohort = cohortSql({ version: options.version, filter: options.filter }, scope, 'f_');
-  const rows = await queryRows(client, renderSql('sessions', { scope: scope.sql, request: cohort.request }), {
+  const rows = await queryRows(client, renderSql('sessions', { scope: scope.sql, traces: cohort.sql }), {
     ...scope.params,
     ...cohort.params,
     limit: options.limit ?? 100,

@@ -62,7 +62,7 @@ export async function versions(client: ClickHouseClient, options: VersionsOption
   if (raw) {
     const s = scopeSql(scope);
     const cohort = cohortSql({ filter: options.filter }, s, 'f_');
-    rows = await queryRows(client, renderSql('versions-raw', { scope: s.sql, span: cohort.span, request: cohort.request }), { ...s.params, ...cohort.params });
+    rows = await queryRows(client, renderSql('versions-raw', { scope: s.sql, traces: cohort.sql }), { ...s.params, ...cohort.params });
   } else {
     const source = rollupSource(scope);
     rows = await queryRows(client, renderSql('versions', source.fragments), source.params);

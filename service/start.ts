@@ -22,6 +22,11 @@ export interface RunningCollector {
   store: Store;
   inserter: SegmentInserter;
   ingestor: Ingestor;
+  /**
+   * Makes every span acknowledged so far queryable, settled into its trace: the queue's and those
+   * other writers (the upstream exporter) put straight into the store.
+   */
+  flush(): Promise<void>;
   otlpHttpUrl: string;
   /** `host:port` the OTLP/gRPC receiver is bound to, as gRPC clients write it. */
   otlpGrpcAddress: string;
@@ -82,6 +87,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
   let grpc: OtlpGrpcReceiver | undefined;
   let startedInserter: SegmentInserter | undefined;
   const stopSchemaRetry = new AbortController();
+  const stopTimers: Array<() => void> = [];
   try {
     // A server may simply be down right now: receivers start anyway and queue spans until the
     // schema is in place.
@@ -105,6 +111,18 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       },
     });
     startedInserter = inserter;
+    const flush = async () => {
+      await inserter.flush();
+      await schemaReady;
+      await store.settle();
+    };
+    // Spans that other writers (the upstream exporter) insert straight into otel_traces are settled
+    // on this beat; the queue's own are settled right after each insert.
+    const settleTimer = setInterval(() => {
+      if (schemaApplied) store.settle().catch((err) => log.warn({ err: (err as Error).message }, 'settling traces failed; retried on the next beat'));
+    }, config.settleIntervalMs);
+    settleTimer.unref();
+    stopTimers.push(() => clearInterval(settleTimer));
     const ingestor = createIngestor(queue, {
       maxAttributesPerSpan: config.maxAttributesPerSpan,
       maxAttributeValueLength: config.maxAttributeValueLength,
@@ -148,7 +166,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       keys,
       loopback: isLoopbackHost(config.host),
       logLevel: config.logLevel,
-      flush: () => inserter.flush(),
+      flush,
       health: {
         metrics: () => renderMetrics(metricsSources, responses),
         metricsContentType: METRICS_CONTENT_TYPE,
@@ -174,6 +192,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       store,
       inserter,
       ingestor,
+      flush,
       otlpHttpUrl,
       otlpGrpcAddress,
       otlpGrpcUrl: `http://${otlpGrpcAddress}`,
@@ -183,6 +202,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       close() {
         closing ??= (async () => {
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
+          for (const stop of stopTimers) stop();
           await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
           await inserter.close(config.shutdownTimeoutMs);
           await store.close();
@@ -194,6 +214,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
   } catch (err) {
     // Whatever was started stops, or it keeps the process alive (the schema retry, the inserter).
     stopSchemaRetry.abort(new Error('the collector failed to start'));
+    for (const stop of stopTimers) stop();
     await Promise.allSettled([...servers.map((s) => s.close()), grpc?.close()]);
     await startedInserter?.close(0).catch(() => {});
     await store.close().catch(() => {});

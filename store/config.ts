@@ -26,6 +26,8 @@ export interface VerdictConfig {
   queueMaxBytes: number;
   /** On SIGTERM, how long to keep inserting queued spans before exiting (the rest stays queued). */
   shutdownTimeoutMs: number;
+  /** How often traces whose spans other writers inserted (the upstream exporter) are settled. */
+  settleIntervalMs: number;
   maxAttributesPerSpan: number;
   maxAttributeValueLength: number;
   /** AnyValue arrays/maps nested deeper than this are stored as a marker string. */
@@ -66,6 +68,7 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   batchMaxDelayMs: 200,
   queueMaxBytes: 2 * 1024 * 1024 * 1024,
   shutdownTimeoutMs: 10_000,
+  settleIntervalMs: 5_000,
   maxAttributesPerSpan: 1024,
   maxAttributeValueLength: 64 * 1024,
   maxValueDepth: 32,
@@ -109,6 +112,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'batchMaxDelayMs', flag: 'batch-max-delay-ms', env: 'VERDICT_BATCH_MAX_DELAY_MS', kind: 'int', description: 'longest wait in ms before spans are queryable' },
   { key: 'queueMaxBytes', flag: 'queue-max-bytes', env: 'VERDICT_QUEUE_MAX_BYTES', kind: 'int', description: 'bytes of spans waiting on disk before ingest answers 503' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'VERDICT_SHUTDOWN_TIMEOUT_MS', kind: 'int', description: 'on SIGTERM, ms to keep inserting before exit (the rest stays queued)' },
+  { key: 'settleIntervalMs', flag: 'settle-interval-ms', env: 'VERDICT_SETTLE_INTERVAL_MS', kind: 'int', description: 'ms between settling traces that other writers (the upstream exporter) inserted' },
   { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int', description: 'attributes kept per span, event, link or resource (the rest dropped and counted)' },
   { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int', description: 'characters kept per attribute value (longer ones truncated and counted)' },
   { key: 'maxValueDepth', flag: 'max-value-depth', env: 'VERDICT_MAX_VALUE_DEPTH', kind: 'int', description: 'nesting kept in array/map values (deeper is cut to a marker)' },
@@ -157,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
   }
   if (config.batchMaxRows < 1) throw new ConfigError('--batch-max-rows must be at least 1');
   if (config.maxBodyBytes < 1024) throw new ConfigError('--max-body-bytes must be at least 1024');
+  if (config.settleIntervalMs < 100) throw new ConfigError('--settle-interval-ms must be at least 100');
   return config;
 }

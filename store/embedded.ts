@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { insertColumnList, rowStructure } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
+import { createSettler, settleAfter } from './settle.js';
 import { insertFailure, NoStoreError } from './errors.js';
 import type { OpenStoreOptions, Store } from './store.js';
 
@@ -29,6 +30,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   // segment file with file() (ENGINE-FACTS).
   const insert = renderSqlFile('schema/inserts/span-rows-from-file.sql', { columns: insertColumnList() });
   const structure = rowStructure();
+  const settler = createSettler(client);
   return {
     client,
     readOnlyClient,
@@ -40,7 +42,9 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
       } catch (err) {
         throw insertFailure('embedded store rejected a batch', dataPath, err);
       }
+      await settleAfter(settler, dedupToken);
     },
+    settle: () => settler.settle(),
     async close() {
       await Promise.all([readOnlyClient.close(), client.close()]);
     },

@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
+import { createSettler, settleAfter } from './settle.js';
 import { insertFailure } from './errors.js';
 import type { Store } from './store.js';
 
@@ -17,6 +18,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.username = '';
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
+  const settler = createSettler(client);
   return {
     client,
     readOnlyClient,
@@ -35,7 +37,9 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
       } finally {
         body?.destroy();
       }
+      await settleAfter(settler, dedupToken);
     },
+    settle: () => settler.settle(),
     async close() {
       await Promise.all([client.close(), readOnlyClient.close()]);
     },

@@ -20,10 +20,13 @@ export interface Store {
   /** Where the data lives: a folder for the embedded engine, the URL (without credentials) for a server. */
   location: string;
   /**
-   * Inserts a file of RowBinary otel_traces rows (a sealed queue segment) as one batch; a replay
-   * with the same token is not stored twice.
+   * Inserts a file of RowBinary otel_traces rows (a sealed queue segment) as one batch, then
+   * settles the traces it touched (store/settle.ts); a replay with the same token is not stored
+   * twice.
    */
   insertSegment(dataPath: string, dedupToken: string): Promise<void>;
+  /** Settles traces whose spans arrived by other writers (the upstream exporter) or since the last insert. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -82,7 +82,7 @@ function interpolate(sql: string, vars: Record<string, string[]>): string {
 
 let c: RunningCollector;
 async function run(sql: string, vars: Record<string, string[]>): Promise<Record<string, unknown>[]> {
-  await c.inserter.flush();
+  await c.flush();
   // As a read-only Grafana user would: through the read-only session.
   return (await runReadOnlySql(c.store.readOnlyClient, interpolate(sql, vars))).rows;
 }

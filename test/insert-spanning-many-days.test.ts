@@ -30,7 +30,7 @@ function request(service: string, days: number): string {
 describe('spans over many days in one batch', () => {
   it('stores a batch spread over more than 100 days, and what follows it', async () => {
     expect((await postOtlp(c, request('many-days', 150), { 'content-type': 'application/json' })).status).toBe(200);
-    await c.inserter.flush();
+    await c.flush();
     expect((await postOtlp(c, request('after', 1), { 'content-type': 'application/json' })).status).toBe(200);
     const stored = await rows(c, 'SELECT ServiceName AS s, count() AS n, uniqExact(toDate(Timestamp)) AS days FROM otel_traces GROUP BY s ORDER BY s');
     expect(stored.map((r) => [r.s, Number(r.n), Number(r.days)])).toEqual([

@@ -127,7 +127,7 @@ describe('/metrics', () => {
     expect((await postOtlp(c, 'x', { 'content-type': 'text/plain' })).status).toBe(415);
     expect(await grpcCall(protoRequest())).toBe(status.OK);
     expect(await grpcCall(Buffer.from([0x0a, 0xff]))).toBe(status.INVALID_ARGUMENT);
-    await c.inserter.flush();
+    await c.flush();
 
     const m = await metrics();
     expect({

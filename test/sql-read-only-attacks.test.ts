@@ -45,7 +45,7 @@ beforeAll(async () => {
   c = await startTestCollector();
   dataDir = resolve(c.config.dataDir);
   await post('before-attacks', 10);
-  await c.inserter.flush();
+  await c.flush();
 });
 afterAll(async () => {
   await c?.close();

@@ -16,6 +16,13 @@ const before = JSON.parse(readFileSync(join(FIXTURES, 'data-dir-f728170.answers.
   compareShopApi: Record<string, unknown>;
 };
 
+function expectWithinOnePercent(now: unknown, then: unknown): void {
+  const a = now as Record<string, number>;
+  const b = then as Record<string, number>;
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  for (const k of Object.keys(b)) expect(Math.abs(a[k] / b[k] - 1), k).toBeLessThan(0.01);
+}
+
 let c: CollectorProcess;
 beforeAll(async () => {
   const parent = newDataDir();
@@ -33,12 +40,43 @@ describe('a data directory from the previous version', () => {
   });
 
   it('answers versions and compare as the previous version did, for spans that carry their version', async () => {
+    // What changed on purpose: lastSeen is the last request's start (a trace's child spans start
+    // later, 1 ms here), and rollup latency quantiles come from a histogram instead of a t-digest:
+    // both estimates of the same exact values, within 1 %.
     const versions = await runCli(['versions', '--json', '--api', c.apiUrl, '--service', 'shop-api']);
     expect(versions.code).toBe(0);
-    expect(versions.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(before.versions.filter((v) => v.service === 'shop-api'));
+    const now = versions.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const then = before.versions.filter((v) => v.service === 'shop-api');
+    expect(now.map((v) => v.version)).toEqual(then.map((v) => v.version));
+    now.forEach((v, i) => {
+      const { lastSeen, latencyMs, ...rest } = then[i];
+      const { lastSeen: nowLast, latencyMs: nowLatency, ...nowRest } = v;
+      expect(nowRest).toEqual(rest);
+      expect(Date.parse(String(lastSeen)) - Date.parse(String(nowLast))).toBe(1);
+      expectWithinOnePercent(nowLatency, latencyMs);
+    });
     const compare = await runCli(['compare', '--json', '--api', c.apiUrl, '--service', 'shop-api', '--env', 'production', '--baseline', '1.0.0', '--candidate', '2.0.0']);
     expect(compare.code).toBe(0);
-    expect(JSON.parse(compare.stdout)).toEqual(before.compareShopApi);
+    const doc = JSON.parse(compare.stdout) as Record<string, any>;
+    const old = before.compareShopApi as Record<string, any>;
+    for (const side of ['baseline', 'candidate']) {
+      for (const field of ['requests', 'errors', 'errorRate', 'inputTokensPerRequest', 'outputTokensPerRequest', 'spansPerRequest', 'firstSeen']) {
+        expect(doc[side][field], `${side}.${field}`).toEqual(old[side][field]);
+      }
+      expectWithinOnePercent(doc[side].latencyMs, old[side].latencyMs);
+    }
+    expect(doc.metrics.map((m: any) => [m.name, m.verdict])).toEqual(old.metrics.map((m: any) => [m.name, m.verdict]));
+    expect(doc.metrics[0]).toEqual(old.metrics[0]);
+  });
+
+  it('attributes the MLflow-style traces (version on the root span only) to their version, backfilled at upgrade', async () => {
+    const versions = await runCli(['versions', '--json', '--api', c.apiUrl, '--service', 'chat-api']);
+    const rows = versions.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Before: a phantom version '' with 0 requests, and 1.0.0 / 2.0.0 with 1 span and 0 tokens per request.
+    expect(rows.map((v) => [v.version, v.requests, v.spansPerRequest, v.inputTokensPerRequest, v.outputTokensPerRequest])).toEqual([
+      ['1.0.0', 200, 2, 101, 50],
+      ['2.0.0', 200, 2, 101, 50],
+    ]);
   });
 
   it('takes new spans beside the old ones', async () => {

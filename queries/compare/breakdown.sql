@@ -1,9 +1,9 @@
--- compare broken down by a key (request name, or an attribute: the request span's, its resource's,
--- else the first value on any span of its trace, so `model` finds the model of an LLM child span).
--- Per group and side: requests, errors, p50/p95, and the Mann–Whitney U p-value of the latency
--- shift, in one pass over the spans; the largest groups first. The test needs both samples, so a
--- group seen on one side only gets nan. It is fed a stand-in pair then, rather than relying on
--- if() to skip it: with short_circuit_function_evaluation off, if() evaluates both branches.
+-- compare broken down by a key: the trace's root operation (name), its model (model), or an
+-- attribute ({{group_join}} brings the attribute's value). Per group and side: requests, errors,
+-- p50/p95, and the Mann–Whitney U p-value of the latency shift, in one pass over the settled
+-- traces; the largest groups first. The test needs both samples, so a group seen on one side only
+-- gets nan. It is fed a stand-in pair then, rather than relying on if() to skip it: with
+-- short_circuit_function_evaluation off, if() evaluates both branches.
 SELECT
     group_key,
     b_requests, b_errors, b_latency_ns,
@@ -17,22 +17,22 @@ SELECT
 FROM (
     SELECT
         group_key,
-        countIf(side = 'baseline') AS b_requests,
-        countIf(side = 'baseline' AND StatusCode = 'Error') AS b_errors,
-        quantilesExactIf(0.5, 0.95)(Duration, side = 'baseline') AS b_latency_ns,
-        groupArrayIf(Duration, side = 'baseline') AS b_durations,
-        countIf(side = 'candidate') AS c_requests,
-        countIf(side = 'candidate' AND StatusCode = 'Error') AS c_errors,
-        quantilesExactIf(0.5, 0.95)(Duration, side = 'candidate') AS c_latency_ns,
-        groupArrayIf(Duration, side = 'candidate') AS c_durations
+        sumIf(Requests, side = 'baseline') AS b_requests,
+        sumIf(Errors, side = 'baseline') AS b_errors,
+        quantilesExactArrayIf(0.5, 0.95)(RequestDurations, side = 'baseline') AS b_latency_ns,
+        groupArrayArrayIf(RequestDurations, side = 'baseline') AS b_durations,
+        sumIf(Requests, side = 'candidate') AS c_requests,
+        sumIf(Errors, side = 'candidate') AS c_errors,
+        quantilesExactArrayIf(0.5, 0.95)(RequestDurations, side = 'candidate') AS c_latency_ns,
+        groupArrayArrayIf(RequestDurations, side = 'candidate') AS c_durations
     FROM (
         WITH
-            ({{baseline_request}}) AS in_baseline,
-            ({{candidate_request}}) AS in_candidate
-        SELECT {{group_key}} AS group_key, Duration, StatusCode, in_baseline, in_candidate
-        FROM otel_traces
+            ({{baseline}}) AS in_baseline,
+            ({{candidate}}) AS in_candidate
+        SELECT {{group_key}} AS group_key, Requests, Errors, RequestDurations, in_baseline, in_candidate
+        FROM verdict_traces_live
         {{group_join}}
-        WHERE IsRequest = 1 AND {{scope}} AND (in_baseline OR in_candidate)
+        WHERE Requests > 0 AND {{scope}} AND (in_baseline OR in_candidate)
     )
     ARRAY JOIN arrayFilter(s -> s != '', [if(in_baseline, 'baseline', ''), if(in_candidate, 'candidate', '')]) AS side
     GROUP BY group_key

@@ -1,5 +1,5 @@
-// compare --by: the same comparison within each group (request name, model, or any attribute),
-// from raw spans in one pass: counts, quantiles and each group's Mann–Whitney p-value.
+// compare --by: the same comparison within each group (root operation, model, or any attribute),
+// in one pass over the settled traces: counts, quantiles and each group's Mann–Whitney p-value.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { num, queryRows, renderSql, round, type QueryParams } from '../run-query.js';
 import { twoProportionTest, type TestResult } from '../statistics.js';
@@ -12,15 +12,15 @@ const ms = (ns: number) => round(ns / 1e6, 3);
 export async function breakdown(client: ClickHouseClient, plan: Plan, conditions: SideConditions): Promise<{ by: string; groups: BreakdownGroup[] }> {
   const by = plan.options.by!;
   const params: QueryParams = { ...conditions.params, limit: plan.byLimit };
-  const fragments = pick(conditions.fragments, 'scope', 'baseline_request', 'candidate_request');
-  if (by === 'name') {
-    fragments.group_key = 'SpanName';
+  const fragments = pick(conditions.fragments, 'scope', 'baseline', 'candidate');
+  // The root operation and the model are facts of the settled trace; any other key is read from its spans.
+  if (by === 'name' || by === 'model') {
+    fragments.group_key = by === 'name' ? 'RequestName' : 'Model';
     fragments.group_join = '';
   } else {
-    params.by_key = by === 'model' ? 'gen_ai.request.model' : by;
-    fragments.group_key =
-      "coalesce(nullIf(SpanAttributes[{by_key:String}], ''), nullIf(ResourceAttributes[{by_key:String}], ''), trace_value)";
-    fragments.group_join = renderSql('compare/breakdown-trace-values', pick(conditions.fragments, 'scope', 'baseline_span', 'candidate_span'));
+    params.by_key = by;
+    fragments.group_key = 'attribute_value';
+    fragments.group_join = renderSql('compare/breakdown-attribute', pick(conditions.fragments, 'span_scope'));
   }
   const rows = await queryRows(client, renderSql('compare/breakdown', fragments), params);
   return { by, groups: rows.map((r) => group(r, plan)) };

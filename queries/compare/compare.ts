@@ -12,7 +12,7 @@ import { breakdown } from './breakdown.js';
 import { compareMetrics } from './metrics.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
-import { cutFor, EMPTY_SIDE, sideData, sourceFor, type SideData } from './sides.js';
+import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
 
 export type { CompareOptions } from './plan.js';
 
@@ -86,7 +86,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
   const baselineRate = b.requests > 0 ? Math.min(1, plan.sampleCap / b.requests) : 1;
   const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;
   const tests = b.requests > 0 && c.requests > 0
-    ? await source.tests(client, options, range, { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) })
+    ? await testInputs(client, options, range, { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) })
     : undefined;
   const metrics = compareMetrics(baseline, candidate, tests, plan);
 

@@ -85,10 +85,9 @@ export function sideConditions(options: CompareOptions, range: TimeRange): SideC
     candidate,
     fragments: {
       scope: scope.sql,
-      baseline_request: baseline.request,
-      candidate_request: candidate.request,
-      baseline_span: baseline.span,
-      candidate_span: candidate.span,
+      span_scope: scope.spans,
+      baseline: baseline.sql,
+      candidate: candidate.sql,
     },
     params: { ...scope.params, ...baseline.params, ...candidate.params },
   };

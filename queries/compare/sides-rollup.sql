@@ -1,9 +1,9 @@
--- compare on version cohorts, per side, from a rollup table: the same sums as compare-sides.sql
--- reads from raw spans, with latency quantiles merged from the rollup's t-digests.
+-- compare on version cohorts, per side, from a rollup table: the same sums as sides.sql reads from
+-- the settled traces, with latency quantiles from the rollup's latency histogram.
 SELECT
     sumIf(Requests, AppVersion = {b_version:String}) AS b_requests,
     sumIf(Errors, AppVersion = {b_version:String}) AS b_errors,
-    quantilesTDigestIfMergeIf(0.5, 0.9, 0.95, 0.99)(RequestLatency, AppVersion = {b_version:String}) AS b_latency_ns,
+    {{baseline_latency_quantiles}} AS b_latency_ns,
     sumIf(RequestDurationNs, AppVersion = {b_version:String}) / greatest(b_requests, 1) AS b_mean_ns,
     sumIf(Spans, AppVersion = {b_version:String}) AS b_spans,
     sumIf(InputTokens, AppVersion = {b_version:String}) AS b_input_tokens,
@@ -12,7 +12,7 @@ SELECT
     toUnixTimestamp64Milli(maxIf(LastSeen, AppVersion = {b_version:String} AND Requests > 0)) AS b_last_ms,
     sumIf(Requests, AppVersion = {c_version:String}) AS c_requests,
     sumIf(Errors, AppVersion = {c_version:String}) AS c_errors,
-    quantilesTDigestIfMergeIf(0.5, 0.9, 0.95, 0.99)(RequestLatency, AppVersion = {c_version:String}) AS c_latency_ns,
+    {{candidate_latency_quantiles}} AS c_latency_ns,
     sumIf(RequestDurationNs, AppVersion = {c_version:String}) / greatest(c_requests, 1) AS c_mean_ns,
     sumIf(Spans, AppVersion = {c_version:String}) AS c_spans,
     sumIf(InputTokens, AppVersion = {c_version:String}) AS c_input_tokens,

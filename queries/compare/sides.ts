@@ -1,8 +1,9 @@
 // Counting each side: the window both sides served (for alignment), each side's totals, and the
-// inputs of the significance tests from a deterministic sample of its traces. Two sources answer
-// the same three queries: the rollups and verdict_traces for version cohorts, raw spans for filters.
+// inputs of the significance tests from a deterministic sample of its traces. The window and totals
+// come from the rollups for version cohorts and from the settled traces for filters; the tests
+// always read a sample of the settled traces.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { rollupSource, traceScope } from '../rollup.js';
+import { latencyQuantiles, rollupSource } from '../rollup.js';
 import { num, queryRows, renderSql, type QueryParams } from '../run-query.js';
 import { QUANTILE_LEVELS, Z_95 } from '../statistics.js';
 import type { TimeRange } from '../time-range.js';
@@ -28,16 +29,15 @@ type Row = Record<string, unknown>;
 interface Source {
   window(client: ClickHouseClient, options: CompareOptions, range: TimeRange): Promise<Row>;
   sides(client: ClickHouseClient, options: CompareOptions, range: TimeRange): Promise<Row>;
-  tests(client: ClickHouseClient, options: CompareOptions, range: TimeRange, cuts: Cuts): Promise<Row>;
 }
 
-/** Each side's sample bound on cityHash64(TraceId). */
+/** Each side's sample bound on TraceHash (cityHash64 of the trace id). */
 export interface Cuts {
   baseline: string;
   candidate: string;
 }
 
-const SIDE_FRAGMENTS = ['scope', 'baseline_request', 'candidate_request', 'baseline_span', 'candidate_span'];
+const SIDE_FRAGMENTS = ['scope', 'baseline', 'candidate'];
 
 /** quantile-ci.sql for both sides, and the parameters it takes. */
 function quantileIntervals(): { fragments: Record<string, string>; params: QueryParams } {
@@ -48,12 +48,11 @@ function quantileIntervals(): { fragments: Record<string, string>; params: Query
   };
 }
 
-const testParams = (cuts: Cuts): QueryParams => ({ baseline_cut: cuts.baseline, candidate_cut: cuts.candidate });
-
-const rawSpans: Source = {
+/** Any cohorts, from the settled traces: cohort conditions compiled to SQL over their rows. */
+const settledTraces: Source = {
   async window(client, options, range) {
     const s = sideConditions(options, range);
-    const [w] = await queryRows(client, renderSql('compare/window', pick(s.fragments, 'scope', 'baseline_request', 'candidate_request')), s.params);
+    const [w] = await queryRows(client, renderSql('compare/window', pick(s.fragments, ...SIDE_FRAGMENTS)), s.params);
     return w;
   },
   async sides(client, options, range) {
@@ -61,21 +60,12 @@ const rawSpans: Source = {
     const [row] = await queryRows(client, renderSql('compare/sides', pick(s.fragments, ...SIDE_FRAGMENTS)), s.params);
     return row;
   },
-  async tests(client, options, range, cuts) {
-    const s = sideConditions(options, range);
-    const ci = quantileIntervals();
-    const [row] = await queryRows(client, renderSql('compare/tests', { ...pick(s.fragments, ...SIDE_FRAGMENTS), ...ci.fragments }), {
-      ...s.params,
-      ...ci.params,
-      ...testParams(cuts),
-    });
-    return row;
-  },
 };
 
 const versionParams = (options: CompareOptions): QueryParams => ({ b_version: options.baseline.version ?? '', c_version: options.candidate.version ?? '' });
 const scopeOf = (options: CompareOptions, range: TimeRange) => ({ service: options.service, environment: options.environment, range });
 
+/** Version against version: the rollups' sums, without reading a trace. */
 const rollups: Source = {
   async window(client, options, range) {
     const source = rollupSource(scopeOf(options, range));
@@ -84,26 +74,31 @@ const rollups: Source = {
   },
   async sides(client, options, range) {
     const source = rollupSource(scopeOf(options, range));
-    const [row] = await queryRows(client, renderSql('compare/sides-rollup', source.fragments), { ...source.params, ...versionParams(options) });
-    return row;
-  },
-  async tests(client, options, range, cuts) {
-    const scope = traceScope(scopeOf(options, range));
-    const ci = quantileIntervals();
-    const [row] = await queryRows(client, renderSql('compare/tests-traces', { scope: scope.sql, ...ci.fragments }), {
-      ...scope.params,
-      ...versionParams(options),
-      ...ci.params,
-      from_ms: range.fromMs,
-      to_ms: range.toMs,
-      ...testParams(cuts),
-    });
+    const fragments = {
+      ...source.fragments,
+      baseline_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {b_version:String})'),
+      candidate_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {c_version:String})'),
+    };
+    const [row] = await queryRows(client, renderSql('compare/sides-rollup', fragments), { ...source.params, ...versionParams(options) });
     return row;
   },
 };
 
+/** The significance tests' inputs from a sample of each side's settled traces (any cohorts). */
+export async function testInputs(client: ClickHouseClient, options: CompareOptions, range: TimeRange, cuts: Cuts): Promise<Row> {
+  const s = sideConditions(options, range);
+  const ci = quantileIntervals();
+  const [row] = await queryRows(client, renderSql('compare/tests', { ...pick(s.fragments, ...SIDE_FRAGMENTS), ...ci.fragments }), {
+    ...s.params,
+    ...ci.params,
+    baseline_cut: cuts.baseline,
+    candidate_cut: cuts.candidate,
+  });
+  return row;
+}
+
 export function sourceFor(raw: boolean): Source {
-  return raw ? rawSpans : rollups;
+  return raw ? settledTraces : rollups;
 }
 
 /** `b` or `c` columns of the sides query as one side's totals. */

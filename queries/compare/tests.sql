@@ -1,6 +1,7 @@
--- compare, the inputs of the significance tests, from each side's traces. With heavy traffic a
--- deterministic sample of whole traces (cityHash64(TraceId) at most a per-side cut) keeps the cost
--- flat: tens of thousands of requests per side already detect shifts far below any threshold.
+-- compare, the inputs of the significance tests, from each side's settled traces. With heavy
+-- traffic a deterministic sample of whole traces (TraceHash at most a per-side cut; for a version
+-- cohort a range of the table's sort key) keeps the cost flat: tens of thousands of requests per
+-- side already detect shifts far below any threshold.
 --   * per trace: its requests r, spans, input/output tokens → cluster sums for the per-request means
 --   * per request: durations → Mann–Whitney U (ClickHouse's mannWhitneyUTest, over the arrays of
 --     every trace via the -Array combinator, which takes no parameters: two-sided is the default),
@@ -14,56 +15,39 @@ SELECT
     {{baseline_quantile_ci}},
     {{candidate_quantile_ci}}
 FROM (
+    WITH
+        ({{baseline}}) AND TraceHash <= {baseline_cut:UInt64} AS b,
+        ({{candidate}}) AND TraceHash <= {candidate_cut:UInt64} AS c
     SELECT
-        countIf(sp_b > 0) AS b_traces,
-        sum(r_b) AS b_r,
-        sum(r_b * r_b) AS b_rr,
-        sum(sp_b) AS b_sp,
-        sum(sp_b * sp_b) AS b_spsp,
-        sum(sp_b * r_b) AS b_spr,
-        sum(ti_b) AS b_ti,
-        sum(ti_b * ti_b) AS b_titi,
-        sum(ti_b * r_b) AS b_tir,
-        sum(to_b) AS b_to,
-        sum(to_b * to_b) AS b_toto,
-        sum(to_b * r_b) AS b_tor,
-        countIf(sp_c > 0) AS c_traces,
-        sum(r_c) AS c_r,
-        sum(r_c * r_c) AS c_rr,
-        sum(sp_c) AS c_sp,
-        sum(sp_c * sp_c) AS c_spsp,
-        sum(sp_c * r_c) AS c_spr,
-        sum(ti_c) AS c_ti,
-        sum(ti_c * ti_c) AS c_titi,
-        sum(ti_c * r_c) AS c_tir,
-        sum(to_c) AS c_to,
-        sum(to_c * to_c) AS c_toto,
-        sum(to_c * r_c) AS c_tor,
+        countIf(b) AS b_traces,
+        sumIf(Requests, b) AS b_r,
+        sumIf(Requests * Requests, b) AS b_rr,
+        sumIf(Spans, b) AS b_sp,
+        sumIf(Spans * Spans, b) AS b_spsp,
+        sumIf(Spans * Requests, b) AS b_spr,
+        sumIf(InputTokens, b) AS b_ti,
+        sumIf(InputTokens * InputTokens, b) AS b_titi,
+        sumIf(InputTokens * Requests, b) AS b_tir,
+        sumIf(OutputTokens, b) AS b_to,
+        sumIf(OutputTokens * OutputTokens, b) AS b_toto,
+        sumIf(OutputTokens * Requests, b) AS b_tor,
+        countIf(c) AS c_traces,
+        sumIf(Requests, c) AS c_r,
+        sumIf(Requests * Requests, c) AS c_rr,
+        sumIf(Spans, c) AS c_sp,
+        sumIf(Spans * Spans, c) AS c_spsp,
+        sumIf(Spans * Requests, c) AS c_spr,
+        sumIf(InputTokens, c) AS c_ti,
+        sumIf(InputTokens * InputTokens, c) AS c_titi,
+        sumIf(InputTokens * Requests, c) AS c_tir,
+        sumIf(OutputTokens, c) AS c_to,
+        sumIf(OutputTokens * OutputTokens, c) AS c_toto,
+        sumIf(OutputTokens * Requests, c) AS c_tor,
         mannWhitneyUTestArray(
-            arrayConcat(d_b, d_c),
-            arrayConcat(arrayMap(x -> toUInt8(0), d_b), arrayMap(x -> toUInt8(1), d_c))) AS mwu,
-        arraySort(groupArrayArray(d_b)) AS b_sorted,
-        arraySort(groupArrayArray(d_c)) AS c_sorted
-    FROM (
-        WITH
-            cityHash64(TraceId) AS h,
-            ({{baseline_span}}) AND h <= {baseline_cut:UInt64} AS in_baseline,
-            ({{candidate_span}}) AND h <= {candidate_cut:UInt64} AS in_candidate,
-            in_baseline AND IsRequest = 1 AND ({{baseline_request}}) AS baseline_request,
-            in_candidate AND IsRequest = 1 AND ({{candidate_request}}) AS candidate_request
-        SELECT
-            countIf(baseline_request) AS r_b,
-            countIf(in_baseline) AS sp_b,
-            sumIf(InputTokens, in_baseline) AS ti_b,
-            sumIf(OutputTokens, in_baseline) AS to_b,
-            groupArrayIf(Duration, baseline_request) AS d_b,
-            countIf(candidate_request) AS r_c,
-            countIf(in_candidate) AS sp_c,
-            sumIf(InputTokens, in_candidate) AS ti_c,
-            sumIf(OutputTokens, in_candidate) AS to_c,
-            groupArrayIf(Duration, candidate_request) AS d_c
-        FROM otel_traces
-        WHERE {{scope}} AND (in_baseline OR in_candidate)
-        GROUP BY TraceId
-    )
+            arrayConcat(if(b, RequestDurations, []), if(c, RequestDurations, [])),
+            arrayConcat(arrayMap(x -> toUInt8(0), if(b, RequestDurations, [])), arrayMap(x -> toUInt8(1), if(c, RequestDurations, [])))) AS mwu,
+        arraySort(groupArrayArrayIf(RequestDurations, b)) AS b_sorted,
+        arraySort(groupArrayArrayIf(RequestDurations, c)) AS c_sorted
+    FROM verdict_traces_live
+    WHERE {{scope}} AND (b OR c)
 )

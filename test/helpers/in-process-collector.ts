@@ -12,7 +12,7 @@ export async function startTestCollector(flags: Record<string, string> = {}): Pr
 
 /** Queries the store after making every acknowledged span queryable (the queue inserts asynchronously). */
 export async function rows(c: RunningCollector, query: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
-  await c.inserter.flush();
+  await c.flush();
   const result = await c.store.client.query({ query, query_params: params, format: 'JSONEachRow' });
   return result.json<Record<string, unknown>>();
 }

@@ -8,6 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { loadConfig } from '../../store/config.js';
 import { openStore, type Store } from '../../store/store.js';
 import { applySchema } from '../../schema/apply-schema.js';
+import { createSettler, type Settler } from '../../store/settle.js';
 
 export interface Population {
   service: string;
@@ -82,6 +83,16 @@ FROM numbers({requests:UInt64})
 
 let tokenSeq = 0;
 
+const settlers = new WeakMap<ClickHouseClient, Settler>();
+
+/** Settles what was inserted straight into otel_traces, as the collector does after each batch. */
+export async function settle(client: ClickHouseClient): Promise<void> {
+  let settler = settlers.get(client);
+  if (!settler) settlers.set(client, (settler = createSettler(client)));
+  await settler.settle();
+}
+
+/** Inserts a population (its traces are then settled, as after the collector's own inserts). */
 export async function seed(client: ClickHouseClient, p: Population, token?: string): Promise<void> {
   await client.command({
     query: SEED_SQL,
@@ -108,6 +119,7 @@ export async function seed(client: ClickHouseClient, p: Population, token?: stri
       error_message: p.errorMessage ?? 'internal error',
     },
   });
+  await settle(client);
 }
 
 /** An embedded store in a fresh temporary folder with the schema applied. */

@@ -65,14 +65,16 @@ describe('beyond MLflow', () => {
   });
 
   it('compiles every operator to structure with the values as parameters', () => {
+    // Facts are columns of the settled trace; attributes are read from its request span.
+    const onRequest = '((TraceId, ServiceName) IN (SELECT TraceId, ServiceName FROM otel_traces WHERE IsRequest = 1 AND ';
     const cases: Array<[string, string, Record<string, unknown>]> = [
       ["version = '1.2.0'", '(AppVersion = {f0:String})', { f0: '1.2.0' }],
       ["version != '1.2.0'", '(AppVersion != {f0:String})', { f0: '1.2.0' }],
       ["version <> '1.2.0'", '(AppVersion != {f0:String})', { f0: '1.2.0' }],
-      ['duration_ms < 100', '(Duration / 1e6 < {f0:Float64})', { f0: 100 }],
-      ['duration_ms <= 100', '(Duration / 1e6 <= {f0:Float64})', { f0: 100 }],
-      ['duration_ms > 100', '(Duration / 1e6 > {f0:Float64})', { f0: 100 }],
-      ['duration_ms >= -1.5e2', '(Duration / 1e6 >= {f0:Float64})', { f0: -150 }],
+      ['duration_ms < 100', '(RequestDuration / 1e6 < {f0:Float64})', { f0: 100 }],
+      ['duration_ms <= 100', '(RequestDuration / 1e6 <= {f0:Float64})', { f0: 100 }],
+      ['duration_ms > 100', '(RequestDuration / 1e6 > {f0:Float64})', { f0: 100 }],
+      ['duration_ms >= -1.5e2', '(RequestDuration / 1e6 >= {f0:Float64})', { f0: -150 }],
       ["environment IN ('production', 'staging')", '(Environment IN {f0:Array(String)})', { f0: ['production', 'staging'] }],
       ["environment NOT IN ('dev')", '(Environment NOT IN {f0:Array(String)})', { f0: ['dev'] }],
       ["session LIKE 'chat-%'", '(SessionId LIKE {f0:String})', { f0: 'chat-%' }],
@@ -80,19 +82,19 @@ describe('beyond MLflow', () => {
       ["service NOT LIKE 'test-%'", '(ServiceName NOT LIKE {f0:String})', { f0: 'test-%' }],
       ["commit NOT ILIKE 'abc%'", '(GitCommit NOT ILIKE {f0:String})', { f0: 'abc%' }],
       ["NOT version = '1'", '(NOT (AppVersion = {f0:String}))', { f0: '1' }],
-      ["status = 'OK'", '(StatusCode IN {f0:Array(String)})', { f0: ['Ok', 'Unset'] }],
-      ["status != 'ERROR'", '(StatusCode NOT IN {f0:Array(String)})', { f0: ['Error'] }],
-      ["status IN ('ERROR', 'UNSET')", '(StatusCode IN {f0:Array(String)})', { f0: ['Error', 'Unset'] }],
+      ["status = 'OK'", '(RequestStatus IN {f0:Array(String)})', { f0: ['Ok', 'Unset'] }],
+      ["status != 'ERROR'", '(RequestStatus NOT IN {f0:Array(String)})', { f0: ['Error'] }],
+      ["status IN ('ERROR', 'UNSET')", '(RequestStatus IN {f0:Array(String)})', { f0: ['Error', 'Unset'] }],
       ["trace_id = 'tr-ABCDEF'", '(TraceId = {f0:String})', { f0: 'abcdef' }],
-      ["name = 'POST /chat'", '(SpanName = {f0:String})', { f0: 'POST /chat' }],
+      ["name = 'POST /chat'", '(RequestName = {f0:String})', { f0: 'POST /chat' }],
       [
         "tags.environment = 'production'",
-        "(coalesce(nullIf(SpanAttributes[{f0:String}], ''), ResourceAttributes[{f0:String}]) = {f1:String})",
+        `${onRequest}(coalesce(nullIf(SpanAttributes[{f0:String}], ''), ResourceAttributes[{f0:String}]) = {f1:String})))`,
         { f0: 'environment', f1: 'production' },
       ],
-      ["attributes.http.route = '/chat'", '(SpanAttributes[{f0:String}] = {f1:String})', { f0: 'http.route', f1: '/chat' }],
-      ['attributes.http.status_code >= 500', '(toFloat64OrNull(SpanAttributes[{f0:String}]) >= {f1:Float64})', { f0: 'http.status_code', f1: 500 }],
-      ["resource.`cloud.region` = 'eu'", '(ResourceAttributes[{f0:String}] = {f1:String})', { f0: 'cloud.region', f1: 'eu' }],
+      ["attributes.http.route = '/chat'", `${onRequest}(SpanAttributes[{f0:String}] = {f1:String})))`, { f0: 'http.route', f1: '/chat' }],
+      ['attributes.http.status_code >= 500', `${onRequest}(toFloat64OrNull(SpanAttributes[{f0:String}]) >= {f1:Float64})))`, { f0: 'http.status_code', f1: 500 }],
+      ["resource.`cloud.region` = 'eu'", `${onRequest}(ResourceAttributes[{f0:String}] = {f1:String})))`, { f0: 'cloud.region', f1: 'eu' }],
       ["metadata.`mlflow.trace.user` = 'alice'", '(UserId = {f0:String})', { f0: 'alice' }],
       [
         "span.attributes.gen_ai.request.model = 'gpt-4o'",
