@@ -52,7 +52,7 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
 export interface HealthOptions {
   readiness: ReadinessSources;
   /** The Prometheus exposition, read now. */
-  metrics(): string;
+  metrics(): Promise<string>;
   metricsContentType: string;
 }
 
@@ -63,5 +63,5 @@ export const health: FastifyPluginAsync<HealthOptions> = async (app, options) =>
     const body = readiness.ready ? { status: 'ready', checks: readiness.checks } : { status: 'not ready', reason: readiness.reason, checks: readiness.checks };
     return reply.code(readiness.ready ? 200 : 503).send(body);
   });
-  app.get('/metrics', async (_request, reply) => reply.header('content-type', options.metricsContentType).send(options.metrics()));
+  app.get('/metrics', async (_request, reply) => reply.header('content-type', options.metricsContentType).send(await options.metrics()));
 };

@@ -27,6 +27,7 @@ import { search } from '../queries/search.js';
 import { session, sessions } from '../queries/sessions.js';
 import { trace } from '../queries/trace.js';
 import { versions } from '../queries/versions.js';
+import { startProgress } from '../cli/progress.js';
 
 const TRACES = Number(process.env.BENCH_TRACES ?? 2_500_000);
 const DIR = resolve(process.env.BENCH_DIR ?? join(PACKAGE_ROOT, '.verdict', 'bench-query'));
@@ -50,16 +51,6 @@ async function one<T = Record<string, unknown>>(client: ClickHouseClient, query:
   return (await res.json<T>())[0];
 }
 
-function progress(done: number, total: number, startedMs: number): void {
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  const elapsed = (performance.now() - startedMs) / 1000;
-  const eta = done > 0 ? (elapsed / done) * (total - done) : 0;
-  const line = `  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${((done / total) * 100).toFixed(0).padStart(3)}%  ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} traces  ${elapsed.toFixed(0)} s, ~${eta.toFixed(0)} s left`;
-  if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
-  else if (done === total || Math.floor((done / total) * 10) !== Math.floor(((done - CHUNK) / total) * 10)) log(line);
-}
-
 async function generate(client: ClickHouseClient): Promise<Marker> {
   const sql = readSqlFile('bench/query-data.sql');
   // Whole days, ending at the start of today (UTC): "now" in the data set is the end of day 30.
@@ -68,14 +59,15 @@ async function generate(client: ClickHouseClient): Promise<Marker> {
   const stepNs = (BigInt(DAYS) * 86_400_000_000_000n) / BigInt(TRACES);
   log(`generating ${TRACES.toLocaleString('en-US')} traces (≈${(TRACES * 4).toLocaleString('en-US')} spans) over ${DAYS} days into ${DIR}`);
   const started = performance.now();
+  const bar = startProgress('  generating', TRACES, { unit: 'traces' });
   for (let first = 0; first < TRACES; first += CHUNK) {
     await client.command({
       query: sql,
       query_params: { first, count: Math.min(CHUNK, TRACES - first), start_ns: (BigInt(startMs) * 1_000_000n).toString(), step_ns: stepNs.toString() },
     });
-    progress(Math.min(first + CHUNK, TRACES), TRACES, started);
+    bar.update(Math.min(first + CHUNK, TRACES));
   }
-  if (process.stdout.isTTY) process.stdout.write('\n');
+  bar.stop();
   const { spans } = await one<{ spans: number }>(client, 'SELECT count() AS spans FROM otel_traces');
   const seconds = (performance.now() - started) / 1000;
   log(`  ${Number(spans).toLocaleString('en-US')} spans in ${seconds.toFixed(0)} s (${Math.round(Number(spans) / seconds).toLocaleString('en-US')} spans/s, materialized views included)`);

@@ -2,17 +2,23 @@
 // parameters (cli/flags.ts), the answer comes from ask() (API or read-only local mode), and the
 // command module only says how to print it and which exit code it means.
 import { Command, Option } from 'commander';
+import { filterHintsQuestion } from '../queries/filter-hints.js';
 import type { Question } from '../queries/question.js';
 import { loadConfig } from '../store/config.js';
 import { ask, type Reach } from './ask.js';
 import { questionOptions, READ_SETTINGS, settingFlags, settingOptions } from './flags.js';
+import { terminalOutput, type Output } from './format.js';
 import { useApiKey } from './target.js';
 
 export interface PrintContext {
   json: boolean;
   /** The command's parsed options (camelCase), CLI-only ones included. */
   options: Record<string, unknown>;
+  /** Colours and width for people's output (never used for --json). */
+  out: Output;
 }
+
+type Params = Record<string, string | number | boolean | undefined>;
 
 export interface CliQuestion {
   command: string;
@@ -26,12 +32,15 @@ export interface CliQuestion {
   route?(argument: string | undefined): { question: Question; path: Record<string, string> } | undefined;
   /** Prints the answer; returns the exit code. */
   print(answer: unknown, ctx: PrintContext): number;
+  /** The filters given that matched no request in this answer; each gets hints on stderr. */
+  unmatched?(answer: unknown, params: Params): string[];
 }
 
 /** Options every reading command takes: output, where the API is, its key, and where the data is. */
 export function readingOptions(): Option[] {
   return [
     new Option('--json', 'machine-readable output'),
+    new Option('--no-color', 'no colours (also NO_COLOR; off anyway when stdout is not a terminal)'),
     new Option('--api <url>', 'a running collector\'s API (VERDICT_API_URL); by default the one that owns --data-dir, else the folder itself'),
     new Option('--api-key <key>', 'read key sent to the API (VERDICT_API_KEY)'),
     ...settingOptions(READ_SETTINGS),
@@ -62,11 +71,27 @@ export function questionCommand(spec: CliQuestion, setExitCode: (code: number) =
     const argument = Array.isArray(raw) ? raw.join(' ') : (raw as string | undefined);
     const routed = spec.route?.(argument);
     const question = routed?.question ?? spec.question;
-    const params: Record<string, string | number | boolean | undefined> = {};
+    const params: Params = {};
     for (const name of Object.keys(question.params.properties)) params[name] = options[name] as never;
     if (spec.argument && !routed && argument !== undefined) params[spec.argument.param] = argument;
-    const answer = await ask(question, params, routed?.path ?? {}, reachOf(options));
-    setExitCode(spec.print(answer, { json: Boolean(options.json), options }));
+    const reach = reachOf(options);
+    const answer = await ask(question, params, routed?.path ?? {}, reach);
+    setExitCode(spec.print(answer, { json: Boolean(options.json), options, out: terminalOutput(process.stdout, process.env, options.color !== false) }));
+    for (const filter of routed ? [] : (spec.unmatched?.(answer, params) ?? [])) await explainUnmatched(filter, params, reach);
   });
   return command;
+}
+
+/** On stderr (stdout stays the answer, --json included): the filter matched nothing, and why. */
+async function explainUnmatched(filter: string, params: Params, reach: Reach): Promise<void> {
+  const { service, env, from, to } = params;
+  let hints: string[];
+  try {
+    hints = (await ask(filterHintsQuestion, { service, env, from, to, filter }, {}, reach)).hints;
+  } catch {
+    return; // hints are a courtesy: an older API without the route, say, leaves the answer as it was
+  }
+  process.stderr.write(`no request matches the filter ${JSON.stringify(filter)}
+${hints.map((h) => `  ${h}
+`).join('')}`);
 }

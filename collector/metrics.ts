@@ -1,13 +1,14 @@
-// Self-observability in the Prometheus text format (version 0.0.4), written by hand: every value
-// is read on scrape from counters the pipeline keeps anyway (ingest, queue, inserter), plus
-// responses counted per receiver and status here. No metrics library: a few lines of text.
+// Self-observability in the Prometheus text format, through prom-client: every value is read on
+// scrape (each metric's collect()) from counters the pipeline keeps anyway (ingest, queue, inserter),
+// plus responses counted per receiver and status here.
 import { ServerInterceptingCall, status as GrpcStatus, type ServerInterceptor } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type { QueueStats } from './queue/durable-queue.js';
 import type { IngestCounters } from './ingest.js';
 import type { InserterStats } from './segment-inserter.js';
+import { Counter, Gauge, Registry } from 'prom-client';
 
-export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 export interface MetricsSources {
   ingest(): IngestCounters;
@@ -51,78 +52,70 @@ export function countGrpcStatuses(counters: ResponseCounters): ServerInterceptor
     });
 }
 
-type Sample = [labels: Record<string, string>, value: number];
-interface Family {
-  name: string;
-  type: 'counter' | 'gauge';
-  help: string;
-  samples: Sample[];
-}
+/** One metric with a single value, read from the sources at each scrape. */
+type Single = [name: string, type: 'counter' | 'gauge', help: string, read: (s: MetricsSources) => number];
 
-const one = (value: number): Sample[] => [[{}, value]];
+const SINGLES: Single[] = [
+  ['verdict_spans_accepted_total', 'counter', 'Spans acknowledged (durable in the queue) since start.', (s) => s.ingest().acceptedSpans],
+  ['verdict_spans_rejected_total', 'counter', 'Spans rejected one by one (reported as partial success).', (s) => s.ingest().rejectedSpans],
+  ['verdict_attribute_values_truncated_total', 'counter', 'Attribute values cut to the maximum length.', (s) => s.ingest().truncatedValues],
+  ['verdict_attributes_dropped_total', 'counter', 'Attributes dropped beyond the maximum per span.', (s) => s.ingest().droppedAttributes],
+  ['verdict_queue_segments', 'gauge', 'Durable queue segments on disk (sealed and open).', (s) => s.queue().segments],
+  ['verdict_queue_rows', 'gauge', 'Spans on disk waiting to be inserted.', (s) => s.queue().rows],
+  ['verdict_queue_bytes', 'gauge', 'Bytes of queue segments on disk.', (s) => s.queue().bytes],
+  ['verdict_queue_max_bytes', 'gauge', 'Queue budget: beyond it ingest answers 503.', (s) => s.queueMaxBytes],
+  ['verdict_queue_appended_records_total', 'counter', 'Requests appended to the queue.', (s) => s.queue().appendedRecords],
+  ['verdict_queue_group_commits_total', 'counter', 'fsyncs, each acknowledging a group of concurrent requests.', (s) => s.queue().groupCommits],
+  ['verdict_queue_recovered_segments_total', 'counter', 'Segments found on disk at start (acknowledged, not yet inserted).', (s) => s.queue().recoveredSegments],
+  ['verdict_queue_recovered_rows_total', 'counter', 'Spans replayed from disk at start.', (s) => s.queue().recoveredRows],
+  ['verdict_queue_torn_records_total', 'counter', 'Torn (never acknowledged) records dropped at start.', (s) => s.queue().tornRecords],
+  ['verdict_queue_corrupt_records_total', 'counter', 'Acknowledged records that failed their checksum at start (disk corruption), skipped and kept in rejected/.', (s) => s.queue().corruptRecords],
+  ['verdict_insert_batches_total', 'counter', 'Batches (queue segments) inserted into ClickHouse.', (s) => s.inserter().insertedSegments],
+  ['verdict_inserted_rows_total', 'counter', 'Spans inserted into ClickHouse.', (s) => s.inserter().insertedRows],
+  ['verdict_insert_failures_total', 'counter', 'Insert attempts that failed (retried; spans stay queued).', (s) => s.inserter().failedInserts],
+  ['verdict_rejected_batches_total', 'counter', "Batches the store refused for their content, set aside in the queue's rejected/ folder (not retried).", (s) => s.inserter().rejectedSegments],
+  ['verdict_rejected_rows_total', 'counter', 'Spans in batches set aside as rejected.', (s) => s.inserter().rejectedRows],
+  ['verdict_last_insert_duration_seconds', 'gauge', 'Duration of the last successful insert.', (s) => s.inserter().lastInsertMs / 1000],
+  ['verdict_store_failing', 'gauge', '1 while the last insert attempt failed.', (s) => (s.inserter().storeFailing ? 1 : 0)],
+  ['verdict_schema_applied', 'gauge', '1 once the schema is in place in the store.', (s) => (s.schemaApplied() ? 1 : 0)],
+];
 
-/** The whole exposition, read from the sources now. */
-export function renderMetrics(sources: MetricsSources, responses: ResponseCounters): string {
-  const ingest = sources.ingest();
-  const queue = sources.queue();
-  const inserter = sources.inserter();
-  const families: Family[] = [
-    { name: 'verdict_spans_accepted_total', type: 'counter', help: 'Spans acknowledged (durable in the queue) since start.', samples: one(ingest.acceptedSpans) },
-    { name: 'verdict_spans_rejected_total', type: 'counter', help: 'Spans rejected one by one (reported as partial success).', samples: one(ingest.rejectedSpans) },
-    { name: 'verdict_attribute_values_truncated_total', type: 'counter', help: 'Attribute values cut to the maximum length.', samples: one(ingest.truncatedValues) },
-    { name: 'verdict_attributes_dropped_total', type: 'counter', help: 'Attributes dropped beyond the maximum per span.', samples: one(ingest.droppedAttributes) },
-    { name: 'verdict_queue_segments', type: 'gauge', help: 'Durable queue segments on disk (sealed and open).', samples: one(queue.segments) },
-    { name: 'verdict_queue_rows', type: 'gauge', help: 'Spans on disk waiting to be inserted.', samples: one(queue.rows) },
-    { name: 'verdict_queue_bytes', type: 'gauge', help: 'Bytes of queue segments on disk.', samples: one(queue.bytes) },
-    { name: 'verdict_queue_max_bytes', type: 'gauge', help: 'Queue budget: beyond it ingest answers 503.', samples: one(sources.queueMaxBytes) },
-    { name: 'verdict_queue_appended_records_total', type: 'counter', help: 'Requests appended to the queue.', samples: one(queue.appendedRecords) },
-    { name: 'verdict_queue_group_commits_total', type: 'counter', help: 'fsyncs, each acknowledging a group of concurrent requests.', samples: one(queue.groupCommits) },
-    { name: 'verdict_queue_recovered_segments_total', type: 'counter', help: 'Segments found on disk at start (acknowledged, not yet inserted).', samples: one(queue.recoveredSegments) },
-    { name: 'verdict_queue_recovered_rows_total', type: 'counter', help: 'Spans replayed from disk at start.', samples: one(queue.recoveredRows) },
-    { name: 'verdict_queue_torn_records_total', type: 'counter', help: 'Torn (never acknowledged) records dropped at start.', samples: one(queue.tornRecords) },
-    { name: 'verdict_queue_corrupt_records_total', type: 'counter', help: 'Acknowledged records that failed their checksum at start (disk corruption), skipped and kept in rejected/.', samples: one(queue.corruptRecords) },
-    { name: 'verdict_insert_batches_total', type: 'counter', help: 'Batches (queue segments) inserted into ClickHouse.', samples: one(inserter.insertedSegments) },
-    { name: 'verdict_inserted_rows_total', type: 'counter', help: 'Spans inserted into ClickHouse.', samples: one(inserter.insertedRows) },
-    { name: 'verdict_insert_failures_total', type: 'counter', help: 'Insert attempts that failed (retried; spans stay queued).', samples: one(inserter.failedInserts) },
-    { name: 'verdict_rejected_batches_total', type: 'counter', help: 'Batches the store refused for their content, set aside in the queue\'s rejected/ folder (not retried).', samples: one(inserter.rejectedSegments) },
-    { name: 'verdict_rejected_rows_total', type: 'counter', help: 'Spans in batches set aside as rejected.', samples: one(inserter.rejectedRows) },
-    { name: 'verdict_last_insert_duration_seconds', type: 'gauge', help: 'Duration of the last successful insert.', samples: one(inserter.lastInsertMs / 1000) },
-    { name: 'verdict_store_failing', type: 'gauge', help: '1 while the last insert attempt failed.', samples: one(inserter.storeFailing ? 1 : 0) },
-    { name: 'verdict_schema_applied', type: 'gauge', help: '1 once the schema is in place in the store.', samples: one(sources.schemaApplied() ? 1 : 0) },
-    {
-      name: 'verdict_http_responses_total',
-      type: 'counter',
-      help: 'HTTP responses by server (otlp_http, api) and status code.',
-      samples: [...responses.http].sort().map(([key, n]) => {
+/**
+ * The /metrics exposition: a prom-client registry whose metrics read the sources when scraped, so
+ * the pipeline keeps its own counters and pays nothing between scrapes. Returns the renderer.
+ */
+export function metricsRenderer(sources: MetricsSources, responses: ResponseCounters): () => Promise<string> {
+  const registry = new Registry();
+  for (const [name, type, help, read] of SINGLES) {
+    if (type === 'gauge') {
+      new Gauge({ name, help, registers: [registry], collect() { this.set(read(sources)); } });
+    } else {
+      // The pipeline's counter is the truth; the metric mirrors it (reset, then the current total).
+      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(sources)); } });
+    }
+  }
+  new Counter({
+    name: 'verdict_http_responses_total',
+    help: 'HTTP responses by server (otlp_http, api) and status code.',
+    labelNames: ['server', 'code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, n] of responses.http) {
         const [server, code] = key.split(SEP);
-        return [{ server, code }, n];
-      }),
+        this.inc({ server, code }, n);
+      }
     },
-    {
-      name: 'verdict_grpc_responses_total',
-      type: 'counter',
-      help: 'OTLP/gRPC calls by final status code.',
-      samples: [...responses.grpc].sort().map(([code, n]) => [{ code }, n]),
+  });
+  new Counter({
+    name: 'verdict_grpc_responses_total',
+    help: 'OTLP/gRPC calls by final status code.',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [code, n] of responses.grpc) this.inc({ code }, n);
     },
-  ];
-  return families.map(renderFamily).join('');
-}
-
-function renderFamily(f: Family): string {
-  let out = `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
-  for (const [labels, value] of f.samples) out += `${f.name}${renderLabels(labels)} ${formatValue(value)}\n`;
-  return out;
-}
-
-function renderLabels(labels: Record<string, string>): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
-}
-
-function formatValue(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return '+Inf';
-  if (n === -Infinity) return '-Inf';
-  return String(n);
+  });
+  return () => registry.metrics();
 }

@@ -7,6 +7,7 @@
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 // An app outside this repository imports these from 'verdict/instrumentation'.
 import {
+  detectResourceAttributes,
   resolveExportConfig,
   setTraceAttributes,
   startVerdict,
@@ -39,6 +40,8 @@ interface Summary {
   endpoint: string;
   spans: { ended: number; exported: number; failed: number };
   delivered: boolean;
+  /** What to run next: the verdict commands that answer for this run's service and environment. */
+  next: string[];
 }
 
 /** v2 is the candidate: a longer prompt on a bigger model — slower, costlier, and it fails more often. */
@@ -52,8 +55,9 @@ class ModelError extends Error {
   readonly code = 'MODEL_UNAVAILABLE';
 }
 
+const SERVICE_NAME = 'chat-app';
 const verdict = startVerdict({
-  serviceName: 'chat-app',
+  serviceName: SERVICE_NAME,
   // This example bursts ~10,000 spans/s, far above a real service's steady rate. The specification's queue
   // (2,048 spans, one export in flight) would drop most of the burst; a deep queue and larger batches keep it.
   batch: { maxQueueSize: 65_536, maxExportBatchSize: 4_096 },
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
     endpoint: describeEndpoint(),
     spans: { ended: 0, exported: 0, failed: 0 },
     delivered: false,
+    next: nextCommands(),
   };
 
   // Plan the sessions up front so the run is reproducible for a seed: who talks, which version, how many turns.
@@ -179,16 +184,22 @@ function report(summary: Summary, options: Options): void {
     lines.push(`  ${version}: ${counts.traces} requests, ${counts.errors} errors`);
   }
   if (summary.delivered) {
-    lines.push(`${summary.spans.exported} spans sent to ${summary.endpoint}. Compare the versions:`);
-    lines.push(
-      `  npx verdict sql "SELECT AppVersion, count() AS requests, countIf(StatusCode = 'Error') AS errors, ` +
-        `round(quantile(0.5)(Duration) / 1e6, 1) AS p50_ms FROM otel_traces WHERE IsRequest GROUP BY AppVersion ORDER BY AppVersion"`,
-    );
+    lines.push(`${summary.spans.exported} spans sent to ${summary.endpoint}. Now ask Verdict:`);
+    for (const command of summary.next) lines.push(`  ${command}`);
   } else {
     const { ended, exported } = summary.spans;
     lines.push(`${exported} of ${ended} spans delivered to ${summary.endpoint}: is the collector running (npx verdict serve)?`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The versions this run sent, then v2 against v1, scoped to the service and environment the spans carry. */
+function nextCommands(): string[] {
+  const resource = detectResourceAttributes({ serviceName: SERVICE_NAME });
+  const word = (v: unknown) => (/^[\w.\/:@-]+$/.test(String(v)) ? String(v) : `'${String(v).replace(/'/g, `'\\''`)}'`);
+  const env = resource['deployment.environment.name'];
+  const scope = `--service ${word(resource['service.name'])}${env ? ` --env ${word(env)}` : ''}`;
+  return [`npx verdict versions ${scope}`, `npx verdict compare ${scope} --baseline v1 --candidate v2`];
 }
 
 function parseArgs(args: string[]): Options {

@@ -5,7 +5,8 @@ export type InstrumentationErrorCode =
   | 'ALREADY_STARTED'
   | 'OTEL_ALREADY_REGISTERED'
   | 'UNSUPPORTED_OTLP_PROTOCOL'
-  | 'INVALID_EXPORT_URL';
+  | 'INVALID_EXPORT_URL'
+  | 'EXPORTER_NOT_INSTALLED';
 
 export class InstrumentationError extends Error {
   readonly code: InstrumentationErrorCode;

@@ -63,25 +63,38 @@ export function createExporter(config: ExportConfig): SpanExporter | undefined {
   const { url, headers } = config;
   switch (config.protocol) {
     case 'http/protobuf': {
-      const { OTLPTraceExporter } = lazyRequire('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+      const { OTLPTraceExporter } = load<typeof import('@opentelemetry/exporter-trace-otlp-proto')>('@opentelemetry/exporter-trace-otlp-proto', config.protocol);
       return new OTLPTraceExporter({ url, headers });
     }
     case 'http/json': {
-      const { OTLPTraceExporter } = lazyRequire('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+      const { OTLPTraceExporter } = load<typeof import('@opentelemetry/exporter-trace-otlp-http')>('@opentelemetry/exporter-trace-otlp-http', config.protocol);
       return new OTLPTraceExporter({ url, headers });
     }
     case 'grpc': {
-      const { OTLPTraceExporter } = lazyRequire('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
+      const { OTLPTraceExporter } = load<typeof import('@opentelemetry/exporter-trace-otlp-grpc')>('@opentelemetry/exporter-trace-otlp-grpc', config.protocol);
       return new OTLPTraceExporter({ url, metadata: headers ? grpcMetadata(headers) : undefined });
     }
   }
 }
 
 function grpcMetadata(headers: Record<string, string>): import('@grpc/grpc-js').Metadata {
-  const { Metadata } = lazyRequire('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+  const { Metadata } = load<typeof import('@grpc/grpc-js')>('@grpc/grpc-js', 'grpc');
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
   return metadata;
+}
+
+/**
+ * Loads an exporter package. The engine-free `verdict-instrumentation` package leaves the gRPC exporter (and
+ * @grpc/grpc-js) to apps that choose gRPC, so a missing one is a configuration error saying what to install.
+ */
+function load<T>(name: string, protocol: OtlpProtocol): T {
+  try {
+    return lazyRequire(name) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new InstrumentationError('EXPORTER_NOT_INSTALLED', `OTLP protocol "${protocol}" needs the ${name} package: npm install ${name}`);
+  }
 }
 
 function isOtlpProtocol(value: string): value is OtlpProtocol {

@@ -3,7 +3,8 @@
 // values passed in code; the operator's OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME yield to nothing.
 
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { diag, type Attributes } from '@opentelemetry/api';
 import { defaultServiceName, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import {
@@ -55,8 +56,11 @@ export const DEFAULT_ENVIRONMENT = 'development';
  */
 const PROCESS_INSTANCE_ID = randomUUID();
 
-/** Read through the package's own name ("exports" self-reference): works from the sources and from dist/. */
-const VERDICT_VERSION = readOwnVersion();
+/**
+ * The version of the package this module ships in (`verdict`, or the engine-free `verdict-instrumentation`): the
+ * nearest package.json above this file, from the sources, from dist/ and from either installed package alike.
+ */
+const VERDICT_VERSION = readPackageMetadata(dirname(fileURLToPath(import.meta.url))).version;
 
 export function verdictResource(options: VerdictResourceOptions = {}): Resource {
   return resourceFromAttributes(detectResourceAttributes(options));
@@ -143,10 +147,3 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
-function readOwnVersion(): string | undefined {
-  try {
-    return (createRequire(import.meta.url)('verdict/package.json') as { version?: string }).version;
-  } catch {
-    return undefined;
-  }
-}

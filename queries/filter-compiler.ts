@@ -146,6 +146,29 @@ function resolve(field: FieldRef): Resolved {
   return unknownField(field);
 }
 
+/** An attribute's text on an otel_traces row: the span's own, or (tags.KEY) the span's, else the resource's. */
+function attributeLookup(maps: ReadonlyArray<'SpanAttributes' | 'ResourceAttributes'>, key: string): string {
+  return maps.length === 1 ? `${maps[0]}[${key}]` : `coalesce(nullIf(SpanAttributes[${key}], ''), ResourceAttributes[${key}])`;
+}
+
+/** What a filter field reads, so that the values (or attribute keys) that exist can be listed beside it. */
+export interface FieldValues {
+  /** SQL over an otel_traces row giving the field's text; an attribute's key is the parameter `{hint_key:String}`. */
+  value: string;
+  /** For attribute fields: the key and the maps it is looked up in. */
+  attribute?: { key: string; maps: ReadonlyArray<'SpanAttributes' | 'ResourceAttributes'> };
+  /** True for span.* fields (any span of the trace), false for the request span's own. */
+  anySpan: boolean;
+}
+
+/** The text a field reads, or undefined for fields without a list of values (numbers, statuses, trace ids). */
+export function fieldValues(field: FieldRef): FieldValues | undefined {
+  const { target, anySpan } = resolve(field);
+  if (target.kind === 'string') return { value: target.expr, anySpan };
+  if (target.kind === 'attribute') return { value: attributeLookup(target.maps, '{hint_key:String}'), attribute: { key: target.key, maps: target.maps }, anySpan };
+  return undefined;
+}
+
 const STATUS_CODES: Record<string, string[]> = {
   // MLflow's OK means "did not fail": OTel's Ok and Unset both qualify.
   OK: ['Ok', 'Unset'],
@@ -200,11 +223,7 @@ class Compiler {
       case 'string':
         return this.strings(node, target.expr);
       case 'attribute': {
-        const key = this.param(target.key, 'String');
-        const lookup =
-          target.maps.length === 1
-            ? `${target.maps[0]}[${key}]`
-            : `coalesce(nullIf(SpanAttributes[${key}], ''), ResourceAttributes[${key}])`;
+        const lookup = attributeLookup(target.maps, this.param(target.key, 'String'));
         // An attribute compared with a number is compared as a number (attributes are stored as text).
         if (node.kind === 'compare' && node.value.type === 'number') return this.numeric(node, `toFloat64OrNull(${lookup})`);
         if (node.kind === 'in' && node.values.every((v) => v.type === 'number')) return this.numeric(node, `toFloat64OrNull(${lookup})`);

@@ -4,6 +4,7 @@ import { compareQuestion } from './compare/compare.js';
 import { deploymentsQuestion } from './deployments.js';
 import { errorRateQuestion } from './error-rate.js';
 import { errorsQuestion } from './errors.js';
+import { filterHintsQuestion } from './filter-hints.js';
 import { latencyQuestion } from './latency.js';
 import type { Question } from './question.js';
 import { searchQuestion } from './search.js';
@@ -24,6 +25,7 @@ export const QUESTIONS = {
   session: sessionQuestion,
   search: searchQuestion,
   trace: traceQuestion,
+  filterHints: filterHintsQuestion,
 } as const;
 
 export const QUESTION_LIST: readonly Question[] = Object.values(QUESTIONS) as unknown as Question[];

@@ -9,7 +9,7 @@ import { assertSafeBind, decideRequest, headerOf, isLoopbackHost, loadApiKeys, R
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
 import { createIngestor, type Ingestor } from '../collector/ingest.js';
-import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, renderMetrics } from '../collector/metrics.js';
+import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, metricsRenderer } from '../collector/metrics.js';
 import { openDurableQueue, type DurableQueue } from '../collector/queue/durable-queue.js';
 import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
 import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
@@ -168,7 +168,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       logLevel: config.logLevel,
       flush,
       health: {
-        metrics: () => renderMetrics(metricsSources, responses),
+        metrics: metricsRenderer(metricsSources, responses),
         metricsContentType: METRICS_CONTENT_TYPE,
         readiness: {
           schemaApplied: () => schemaApplied,

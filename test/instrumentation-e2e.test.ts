@@ -1,12 +1,14 @@
 // End to end: the compiled example app (dist/, built before the suite), instrumented by Verdict, exports to a real
 // collector started here, over each OTLP protocol; the stored rows carry the version, environment, session,
-// user and commit the app and its environment gave them.
+// user and commit the app and its environment gave them. Run as `npm run example` runs it, it ends by naming the
+// `verdict versions` and `verdict compare` commands for what it sent, and both answer.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollectorProcess, type CollectorProcess } from './helpers/collector-process.js';
+import { runCli } from './helpers/run-cli.js';
 
 const EXAMPLE = fileURLToPath(new URL('../dist/examples/chat-app.js', import.meta.url));
 const COMMIT = '3f2a9c0d5e7b1a4c6d8e0f2a4b6c8d0e1f3a5b7c';
@@ -28,9 +30,11 @@ afterAll(async () => {
   await collector?.stop();
 });
 
-function runExample(env: Record<string, string>, traces: number): Promise<ExampleSummary> {
+function runExample(env: Record<string, string>, traces: number): Promise<ExampleSummary>;
+function runExample(env: Record<string, string>, traces: number, people: true): Promise<string>;
+function runExample(env: Record<string, string>, traces: number, people = false): Promise<ExampleSummary | string> {
   const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [EXAMPLE, '--traces', String(traces), '--seed', '11', '--json'], {
+  const child = spawn(process.execPath, [EXAMPLE, '--traces', String(traces), '--seed', '11', ...(people ? [] : ['--json'])], {
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -41,7 +45,7 @@ function runExample(env: Record<string, string>, traces: number): Promise<Exampl
   return new Promise((resolve, reject) =>
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`example exited with ${code}: ${stderr}${stdout}`));
-      else resolve(JSON.parse(stdout) as ExampleSummary);
+      else resolve(people ? stdout : (JSON.parse(stdout) as ExampleSummary));
     }),
   );
 }
@@ -110,6 +114,26 @@ describe.each([
          FROM otel_traces WHERE ${where} GROUP BY SessionId)`,
     );
     expect(numbers(mixed!)).toEqual({ mixedSessions: 0 });
+  });
+});
+
+describe('the example as `npm run example` runs it', () => {
+  it('ends by naming verdict versions and verdict compare for what it sent, and both answer', async () => {
+    const out = await runExample({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpHttpUrl, OTEL_SERVICE_NAME: 'chat-app-next', DEPLOY_ENV: 'demo' }, 200, true);
+    const next = out.split('\n').filter((l) => l.startsWith('  npx verdict ')).map((l) => l.trim().split(' ').slice(2));
+    expect(next).toEqual([
+      ['versions', '--service', 'chat-app-next', '--env', 'demo'],
+      ['compare', '--service', 'chat-app-next', '--env', 'demo', '--baseline', 'v1', '--candidate', 'v2'],
+    ]);
+    expect(out).not.toContain('verdict sql');
+    await collector.flush();
+    const versions = await runCli([...next[0], '--api', collector.apiUrl]);
+    expect(versions.code).toBe(0);
+    expect(versions.stdout).toMatch(/^chat-app-next +demo +v1 /m);
+    expect(versions.stdout).toMatch(/^chat-app-next +demo +v2 /m);
+    const compare = await runCli([...next[1], '--api', collector.apiUrl]);
+    expect(compare.code).toBe(0);
+    expect(compare.stdout).toMatch(/^chat-app-next \/ demo: v1 \(baseline, \d+ requests\) vs v2 \(candidate, \d+ requests\)/);
   });
 });
 

@@ -35,7 +35,9 @@ function parseExposition(text: string): Samples {
   expect(text.endsWith('\n')).toBe(true);
   for (const line of text.slice(0, -1).split('\n')) {
     let m: RegExpExecArray | null;
-    if ((m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) \S.*$/.exec(line))) {
+    if (line === '') {
+      // "Empty lines are ignored" (the text format); prom-client separates metric families with one.
+    } else if ((m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) \S.*$/.exec(line))) {
       help.add(m[1]);
     } else if ((m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)$/.exec(line))) {
       expect(help.has(m[1]), `HELP before TYPE for ${m[1]}`).toBe(true);
@@ -170,6 +172,16 @@ describe('/metrics', () => {
     expect(m.get('verdict_http_responses_total{server="api",code="200"}')).toBe(1); // the first scrape
     expect(m.get('verdict_grpc_responses_total{code="OK"}')).toBe(1);
     expect(m.get('verdict_grpc_responses_total{code="INVALID_ARGUMENT"}')).toBe(1);
+  });
+
+  it('announces every metric dashboards and alerts rely on, each with its type', async () => {
+    const text = await (await fetch(`${c.apiUrl}/metrics`)).text();
+    const announced = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+    const counters = ['spans_accepted', 'spans_rejected', 'attribute_values_truncated', 'attributes_dropped', 'queue_appended_records', 'queue_group_commits',
+      'queue_recovered_segments', 'queue_recovered_rows', 'queue_torn_records', 'queue_corrupt_records', 'insert_batches', 'inserted_rows', 'insert_failures',
+      'rejected_batches', 'rejected_rows', 'http_responses', 'grpc_responses'].map((n) => `verdict_${n}_total counter`);
+    const gauges = ['queue_segments', 'queue_rows', 'queue_bytes', 'queue_max_bytes', 'last_insert_duration_seconds', 'store_failing', 'schema_applied'].map((n) => `verdict_${n} gauge`);
+    expect(announced).toEqual([...counters, ...gauges].sort());
   });
 });
 

@@ -119,6 +119,23 @@ describe.skipIf(!YAML)('otel-collector.yaml', () => {
     expect(exporter.sending_queue.batch.max_size).toBeLessThan(DEFAULT_CONFIG.maxBodyBytes);
   });
 
+  it('gives every ${env:…} reference a default, so the collector logs no unset-variable warning at start', () => {
+    const refs = [...CONFIG_TEXT.matchAll(/\$\{env:([A-Z_][A-Z0-9_]*)(:-[^}]*)?\}/g)].filter((m) => !/^\s*#/.test(CONFIG_TEXT.slice(CONFIG_TEXT.lastIndexOf('\n', m.index) + 1, m.index)));
+    expect(refs.length).toBeGreaterThan(5);
+    expect(refs.filter((m) => m[2] === undefined).map((m) => m[1])).toEqual([]);
+  });
+
+  it('keeps the queue where the packaged collector may write: its own state directory, as docs/otel-collector.md shows', () => {
+    const storage = config().extensions['file_storage/queue']!;
+    const dir = resolve(storage.directory, {}) as string;
+    // The .deb/.rpm create /var/lib/otelcol-contrib for their user; the container gets a volume mounted there.
+    expect(dir.startsWith('/var/lib/otelcol-contrib/')).toBe(true);
+    expect(storage.create_directory).toBe(true);
+    expect(DOC).toContain('-v otelcol-queue:/var/lib/otelcol-contrib');
+    expect(DOC).toContain('chown 10001:10001');
+    expect(resolve(storage.directory, { OTELCOL_QUEUE_DIR: '/data/q' })).toBe('/data/q');
+  });
+
   it('(b) inserts into Verdict’s otel_traces without touching the schema', () => {
     const c = config();
     const [, env] = topologies()[1];

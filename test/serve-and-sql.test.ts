@@ -28,7 +28,7 @@ describe('verdict serve', () => {
       expect(table.stderr).toBe('');
       expect(table.code).toBe(0);
       expect(table.stdout.split('\n').slice(0, 3)).toEqual([
-        'AppVersion  SpanName        n',
+        'AppVersion  SpanName         n',
         '----------  --------------  --',
         '2.0.0       before-restart  25',
       ]);

@@ -1,7 +1,7 @@
 // `verdict deployments`: per service and environment, the versions with first/last seen and
 // commits, what is live, rollouts, rollbacks and overlapping versions (canaries).
 import { deploymentsQuestion, type DeploymentsResult } from '../../queries/deployments.js';
-import { renderJsonLines, renderTable, time } from '../format.js';
+import { commit, percent, renderBareTable, renderJsonLines, time } from '../format.js';
 import type { CliQuestion } from '../question-command.js';
 
 export const deploymentsCommand: CliQuestion = {
@@ -19,17 +19,17 @@ export const deploymentsCommand: CliQuestion = {
       out.push(`${d.service} / ${d.environment || '(no environment)'} — live: ${d.live.join(', ') || 'none'} (as of ${time(d.asOf)})`);
       const rows = d.versions.map((v) => ({
         version: v.version,
-        commits: v.commits.join(','),
+        commits: v.commits.map(commit).join(','),
         first_seen: time(v.firstSeen),
         last_seen: time(v.lastSeen),
         requests: v.requests,
         live: v.live ? 'yes' : '',
       }));
-      out.push(renderTable(['version', 'commits', 'first_seen', 'last_seen', 'requests', 'live'], rows).replace(/\(\d+ rows?\)\n$/, '').trimEnd());
+      out.push(renderBareTable(['version', 'commits', 'first_seen', 'last_seen', 'requests', 'live'], rows, ctx.out));
       for (const t of d.rollouts) out.push(`  rollout   ${time(t.at)}  ${t.from} → ${t.to}`);
-      for (const t of d.rollbacks) out.push(`  ROLLBACK  ${time(t.at)}  ${t.from} → ${t.to}`);
+      for (const t of d.rollbacks) out.push(ctx.out.color.red(`  ROLLBACK  ${time(t.at)}  ${t.from} → ${t.to}`));
       for (const o of d.overlaps) {
-        out.push(`  overlap   ${time(o.from)} – ${time(o.to)}  ${o.versions.map((v) => `${v.version} ${(v.share * 100).toFixed(1)}%`).join(', ')}`);
+        out.push(`  overlap   ${time(o.from)} – ${time(o.to)}  ${o.versions.map((v) => `${v.version} ${percent(v.share, 1)}`).join(', ')}`);
       }
       out.push('');
     }

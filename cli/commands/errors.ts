@@ -20,14 +20,14 @@ export const errorsCommand: CliQuestion = {
       span: e.spanName,
       message: e.message,
       count: e.count,
-      ...(comparing ? { baseline: e.baselineCount, new: e.isNew ? 'NEW' : '' } : { requests: e.requestErrors }),
+      ...(comparing ? { baseline: e.baselineCount, new: e.isNew ? { text: 'NEW', paint: (s: string) => ctx.out.color.yellow(s) } : '' } : { requests: e.requestErrors }),
       first_seen: time(e.firstSeen),
       last_seen: time(e.lastSeen),
     }));
     const columns = comparing
       ? ['version', 'span', 'message', 'count', 'baseline', 'new', 'first_seen', 'last_seen']
       : ['version', 'span', 'message', 'count', 'requests', 'first_seen', 'last_seen'];
-    process.stdout.write(renderTable(columns, rows));
+    process.stdout.write(renderTable(columns, rows, ctx.out));
     return 0;
   },
 };

@@ -1,6 +1,6 @@
 // `verdict latency`: each version's request-latency quantiles and histogram on shared buckets.
 import { latencyQuestion, type LatencyResult } from '../../queries/latency.js';
-import { fixed, renderJsonLines, renderTable } from '../format.js';
+import { ms, renderJsonLines, renderTable } from '../format.js';
 import type { CliQuestion } from '../question-command.js';
 
 export const latencyCommand: CliQuestion = {
@@ -16,12 +16,13 @@ export const latencyCommand: CliQuestion = {
     const rows = r.series.map((s) => ({
       version: s.version,
       requests: s.requests,
-      p50_ms: fixed(s.latencyMs.p50),
-      p90_ms: fixed(s.latencyMs.p90),
-      p95_ms: fixed(s.latencyMs.p95),
-      p99_ms: fixed(s.latencyMs.p99),
+      p50: ms(s.latencyMs.p50),
+      p90: ms(s.latencyMs.p90),
+      p95: ms(s.latencyMs.p95),
+      p99: ms(s.latencyMs.p99),
     }));
-    process.stdout.write(renderTable(['version', 'requests', 'p50_ms', 'p90_ms', 'p95_ms', 'p99_ms'], rows));
+    process.stdout.write(renderTable(['version', 'requests', 'p50', 'p90', 'p95', 'p99'], rows, ctx.out));
     return 0;
   },
+  unmatched: (answer, params) => ((answer as LatencyResult).series.every((s) => s.requests === 0) && params.filter ? [String(params.filter)] : []),
 };

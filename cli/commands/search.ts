@@ -1,6 +1,6 @@
 // `verdict search '<filter>'`: requests (one per trace) matching a filter, newest first.
 import { searchQuestion, type SearchResult } from '../../queries/search.js';
-import { fixed, renderJsonLines, renderTable, time } from '../format.js';
+import { ms, renderJsonLines, renderTable, time } from '../format.js';
 import type { CliQuestion } from '../question-command.js';
 
 export const searchCommand: CliQuestion = {
@@ -20,14 +20,15 @@ export const searchCommand: CliQuestion = {
       trace_id: t.traceId,
       service: t.service,
       name: t.name,
-      duration_ms: fixed(t.durationMs),
-      status: t.status,
+      duration: ms(t.durationMs),
+      status: t.status === 'Error' ? { text: t.status, paint: ctx.out.color.red } : t.status,
       version: t.version,
       environment: t.environment,
       session: t.sessionId,
     }));
-    process.stdout.write(renderTable(['start', 'trace_id', 'service', 'name', 'duration_ms', 'status', 'version', 'environment', 'session'], rows));
+    process.stdout.write(renderTable(['start', 'trace_id', 'service', 'name', 'duration', 'status', 'version', 'environment', 'session'], rows, ctx.out));
     if (r.nextCursor) process.stdout.write(`more: --cursor ${r.nextCursor}\n`);
     return 0;
   },
+  unmatched: (answer, params) => ((answer as SearchResult).traces.length === 0 && params.filter && !params.cursor ? [String(params.filter)] : []),
 };

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { runReadOnlySql, type SqlResult } from '../../queries/read-only-sql.js';
 import { withLocalStore } from '../ask.js';
 import { UsageError } from '../errors.js';
-import { renderJsonLines, renderTable } from '../format.js';
+import { renderJsonLines, renderTable, terminalOutput } from '../format.js';
 import { reachOf, readingOptions } from '../question-command.js';
 import { callApi, chooseTarget } from '../target.js';
 
@@ -23,7 +23,7 @@ export function sqlCommand(setExitCode: (code: number) => void): Command {
     const result: SqlResult = target.kind === 'api'
       ? await callApi<SqlResult>(target.url, '/api/sql', { method: 'POST', body: { query } })
       : await withLocalStore(target.config, (store) => runReadOnlySql(store.readOnlyClient, query));
-    process.stdout.write(options.json ? renderJsonLines(result.rows) : renderTable(result.columns.map((c) => c.name), result.rows));
+    process.stdout.write(options.json ? renderJsonLines(result.rows) : renderTable(result.columns.map((c) => c.name), result.rows, terminalOutput(process.stdout, process.env, options.color !== false)));
     setExitCode(0);
   });
   return command;

@@ -1,6 +1,6 @@
 // `verdict trace <id>`: one trace as an indented tree of spans with their events.
 import { traceQuestion, type SpanNode, type TraceTree } from '../../queries/trace.js';
-import { fixed, time } from '../format.js';
+import { ms, time } from '../format.js';
 import type { CliQuestion } from '../question-command.js';
 
 export const traceCommand: CliQuestion = {
@@ -15,10 +15,11 @@ export const traceCommand: CliQuestion = {
       process.stdout.write(`${JSON.stringify(t, null, 2)}\n`);
       return 0;
     }
-    const lines = [`trace ${t.traceId}: ${t.spanCount} spans, ${fixed(t.durationMs)} ms, ${t.services.join(', ')}, started ${time(t.start)}${t.sessionId ? `, session ${t.sessionId}` : ''}`];
+    const { color } = ctx.out;
+    const lines = [`trace ${t.traceId}: ${t.spanCount} spans, ${ms(t.durationMs)}, ${t.services.join(', ')}, started ${time(t.start)}${t.sessionId ? `, session ${t.sessionId}` : ''}`];
     const walk = (n: SpanNode, depth: number) => {
-      const status = n.status === 'Error' ? `  ERROR${n.statusMessage ? `: ${n.statusMessage}` : ''}` : '';
-      lines.push(`${'  '.repeat(depth)}${n.name}  [${n.service}${n.version ? ` ${n.version}` : ''}]  ${fixed(n.durationMs)} ms${status}`);
+      const status = n.status === 'Error' ? color.red(`  ERROR${n.statusMessage ? `: ${n.statusMessage}` : ''}`) : '';
+      lines.push(`${'  '.repeat(depth)}${n.name}  [${n.service}${n.version ? ` ${n.version}` : ''}]  ${ms(n.durationMs)}${status}`);
       for (const e of n.events) lines.push(`${'  '.repeat(depth + 1)}• ${e.name} ${time(e.time)}${e.attributes['exception.message'] ? `: ${e.attributes['exception.message']}` : ''}`);
       for (const c of n.children) walk(c, depth + 1);
     };

@@ -30,6 +30,8 @@ export interface CollectorProcessOptions {
   dataDir?: string;
   /** A read key sql() and flush() send, for a collector started with API keys. */
   apiKey?: string;
+  /** Another `verdict` launcher to run, e.g. one installed from the packed tarball (default: this checkout's). */
+  bin?: string;
 }
 
 // Found from the package root so this works from the TypeScript sources and from dist/ alike.
@@ -43,7 +45,7 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
   const dataDir = opts.dataDir ?? newDataDir();
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--api-port', '0', ...(opts.args ?? [])],
+    [opts.bin ?? BIN, 'serve', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--api-port', '0', ...(opts.args ?? [])],
     { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -103,6 +103,7 @@ describe('HTTP API', () => {
       '/api/deployments',
       '/api/error-rate',
       '/api/errors',
+      '/api/filter-hints',
       '/api/latency',
       '/api/sessions',
       '/api/sessions/{id}',
@@ -172,7 +173,7 @@ describe('verdict commands', () => {
     expect(regression.stderr).toBe('');
     expect(regression.code).toBe(1);
     expect(regression.stdout).toMatch(/^shop-api \/ production: 1\.0\.0 \(baseline, 400 requests\) vs 1\.1\.0 \(candidate, 400 requests\)/);
-    expect(regression.stdout).toMatch(/errorRate +5\.00% +15\.00% +\+10\.00 pt .* worse/);
+    expect(regression.stdout).toMatch(/errorRate +5\.00 % +15\.00 % +\+10\.00 pt .* worse/);
     expect(regression.stdout).toMatch(/REGRESSION: errorRate/);
 
     const noGate = await runCli(['compare', '--api', c.apiUrl, ...scope, '--baseline', '1.0.0', '--candidate', '1.1.0']);

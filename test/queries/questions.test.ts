@@ -7,6 +7,7 @@ import type { Store } from '../../store/store.js';
 import { deployments } from '../../queries/deployments.js';
 import { errorRate } from '../../queries/error-rate.js';
 import { errors } from '../../queries/errors.js';
+import { filterHints } from '../../queries/filter-hints.js';
 import { latency } from '../../queries/latency.js';
 import { search } from '../../queries/search.js';
 import { session, sessions } from '../../queries/sessions.js';
@@ -242,6 +243,25 @@ describe('trace', () => {
   });
 });
 
+describe('filterHints', () => {
+  const scope = { ...prod, range: { fromMs: at(0), toMs: at(50) } };
+  it('names the condition that matches nothing, with the nearest values of its field, nearest first', async () => {
+    expect(await filterHints(store.client, "status = 'ERROR' AND version = '1.2.1'", scope)).toEqual({
+      requests: 0,
+      hints: ["version = '1.2.1' matches no request; nearest values of version: '1.2.0', '1.1.0', '1.0.0'"],
+    });
+  });
+  it('says when the conditions match apart but never together, and when the scope holds nothing', async () => {
+    expect((await filterHints(store.client, "version = '1.0.0' AND version = '1.3.0'", scope)).hints).toEqual(['each condition matches some requests, but no request matches the whole filter']);
+    expect((await filterHints(store.client, "version = '1.0.0'", { ...scope, range: { fromMs: at(-100), toMs: at(-99) } })).hints).toEqual([
+      'no requests at all in this scope (service, environment, time range): nothing for a filter to match',
+    ]);
+  });
+  it('answers only with a count when the filter matches', async () => {
+    expect(await filterHints(store.client, "version = '1.2.0' AND status = 'ERROR'", scope)).toEqual({ requests: 30, hints: [] });
+  });
+});
+
 describe('every answer is exactly its declaration', () => {
   // The API serialises answers with the declared schema (undeclared fields dropped, missing ones an
   // error); here each question's real answer must match it field for field, with nothing extra.
@@ -265,6 +285,7 @@ describe('every answer is exactly its declaration', () => {
       ['session', {}, { id: 'sa-0' }],
       ['search', { ...scope, filter: "attributes.status = 'ERROR'" }, {}],
       ['trace', {}, { traceId: someTrace }],
+      ['filterHints', { ...scope, filter: "version = '1.2.1' AND attributes.colour = 'x'" }, {}],
     ];
     expect(asked.map(([name]) => name).sort()).toEqual(Object.keys(QUESTIONS).sort());
     for (const [name, params, path] of asked) {
