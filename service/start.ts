@@ -144,7 +144,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     };
     const api = createApi({
       client: store.client,
-      readOnlyClient: store.readOnlyClient,
+      userSql: store.userSql,
       keys,
       loopback: isLoopbackHost(config.host),
       logLevel: config.logLevel,
