@@ -119,8 +119,9 @@ export async function prepareUserSql(runner: UserSqlRunner, query: UserQuery, op
   const withFormat = FORMAT_CLAUSE.exec(canonical);
   if (withFormat) {
     if (!options.acceptFormat) throw sqlError('READONLY', 'refused in readonly mode: FORMAT is not accepted here (answers are JSON); the ClickHouse endpoint takes it');
-    const [[again]] = await rowsOf<[string]>(runner, 'SELECT formatQuerySingleLine({sql:String})', { sql: escapedParam(withFormat[1]) }, call);
-    if (again !== withFormat[1]) throw sqlError('READONLY', NOT_A_QUERY);
+    // What is left must stand alone, unchanged (INSERT … FORMAT X does not).
+    const again = await rowsOf<[string]>(runner, 'SELECT formatQuerySingleLine({sql:String})', { sql: escapedParam(withFormat[1]) }, call).catch(() => []);
+    if (again[0]?.[0] !== withFormat[1]) throw sqlError('READONLY', NOT_A_QUERY);
     [statement, format] = [withFormat[1], withFormat[2]];
   }
   // 3. SHOW DATABASES / SHOW TABLES / DESCRIBE TABLE run as they are; anything else must be a

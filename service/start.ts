@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApi } from '../api/app.js';
+import { createClickHouseHttp } from '../api/clickhouse-http.js';
 import { assertSafeBind, decideRequest, headerOf, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
@@ -28,6 +29,8 @@ export interface RunningCollector {
   /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`). */
   otlpGrpcUrl: string;
   apiUrl: string;
+  /** ClickHouse's HTTP interface (read-only) on the embedded store; absent on a ClickHouse server placement. */
+  clickhouseHttpUrl?: string;
   /** The configured API keys (digests only); `enabled` is false when the collector is open. */
   keys: ApiKeys;
   /** False while a ClickHouse server placement has not been reachable yet to apply the schema. */
@@ -166,6 +169,14 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     servers.push(api);
     countHttpResponses(api, 'api', responses);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
+    // On a server placement ClickHouse clients talk to that server (which likely holds port 8123).
+    let clickhouseHttpUrl: string | undefined;
+    if (store.placement === 'embedded') {
+      const clickhouse = createClickHouseHttp({ userSql: store.userSql, keys, displayName: config.displayName, logLevel: config.logLevel });
+      servers.push(clickhouse);
+      countHttpResponses(clickhouse, 'clickhouse_http', responses);
+      clickhouseHttpUrl = await clickhouse.listen({ host: config.host, port: config.clickhouseHttpPort });
+    }
     claim.publish({ apiUrl, otlpHttpUrl });
 
     let closing: Promise<void> | undefined;
@@ -178,12 +189,14 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       otlpGrpcAddress,
       otlpGrpcUrl: `http://${otlpGrpcAddress}`,
       apiUrl,
+      clickhouseHttpUrl,
       keys,
       schemaApplied: () => schemaApplied,
       close() {
         closing ??= (async () => {
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
-          await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
+          // Users' queries stop first: a long one would otherwise hold its server's close().
+          await Promise.all([store.userSql.close(), ...servers.map((s) => s.close()), grpc?.close()]);
           await inserter.close(config.shutdownTimeoutMs);
           await store.close();
           claim.release();

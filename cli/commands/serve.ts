@@ -45,6 +45,7 @@ export async function serve(config: VerdictConfig): Promise<number> {
       `  OTLP/HTTP  ${collector.otlpHttpUrl}/v1/traces\n` +
       `  OTLP/gRPC  ${collector.otlpGrpcAddress}\n` +
       `  API        ${collector.apiUrl}\n` +
+      (collector.clickhouseHttpUrl ? `  ClickHouse ${collector.clickhouseHttpUrl} (HTTP interface, read-only)\n` : '') +
       `  data       ${where}\n` +
       `  access     ${access}\n` +
       `Point an OpenTelemetry SDK at it: OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpHttpUrl}${headersHint}\n`,
