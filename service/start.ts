@@ -66,6 +66,9 @@ function openQueue(config: VerdictConfig, dataDir: string, log: Logger): Durable
   return queue;
 }
 
+/** How long in-flight API and ClickHouse-endpoint requests get to finish on shutdown. */
+const QUERY_SERVER_CLOSE_GRACE_MS = 1_000;
+
 export async function startCollector(config: VerdictConfig): Promise<RunningCollector> {
   // Who may do what is settled before anything opens or listens: without keys, loopback only.
   const keys = loadApiKeys(config);
@@ -82,6 +85,8 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     throw err;
   }
   const servers: FastifyInstance[] = [];
+  /** Query servers (API, ClickHouse endpoint): their connections are cut if close() lingers. */
+  const queryServers: FastifyInstance[] = [];
   let grpc: OtlpGrpcReceiver | undefined;
   let startedInserter: SegmentInserter | undefined;
   const stopSchemaRetry = new AbortController();
@@ -167,6 +172,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       },
     });
     servers.push(api);
+    queryServers.push(api);
     countHttpResponses(api, 'api', responses);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
     // On a server placement ClickHouse clients talk to that server (which likely holds port 8123).
@@ -174,6 +180,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     if (store.placement === 'embedded') {
       const clickhouse = createClickHouseHttp({ userSql: store.userSql, keys, displayName: config.displayName, logLevel: config.logLevel });
       servers.push(clickhouse);
+      queryServers.push(clickhouse);
       countHttpResponses(clickhouse, 'clickhouse_http', responses);
       clickhouseHttpUrl = await clickhouse.listen({ host: config.host, port: config.clickhouseHttpPort });
     }
@@ -196,7 +203,12 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
         closing ??= (async () => {
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
           // Users' queries stop first: a long one would otherwise hold its server's close().
-          await Promise.all([store.userSql.close(), ...servers.map((s) => s.close()), grpc?.close()]);
+          await store.userSql.close();
+          // Node's close() waits for every connection, and one that never sent a request (a client's
+          // preconnect) is never idle to it: after a short grace the query servers' connections are cut.
+          const cut = setTimeout(() => queryServers.forEach((s) => s.server.closeAllConnections()), QUERY_SERVER_CLOSE_GRACE_MS);
+          await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
+          clearTimeout(cut);
           await inserter.close(config.shutdownTimeoutMs);
           await store.close();
           claim.release();
