@@ -11,6 +11,15 @@ import { callTimeoutMs, concurrencyGate, engineError, limitSettings, USER_SQL_ER
 /** Every users' query starts with this comment (and its own id): what KILL QUERY looks for. */
 const MARKER = '/* verdict-user-sql';
 
+/**
+ * Formats whose output is rows or blocks with nothing before or after them: the engine's streaming
+ * writes each block as a whole document (a JSON object, a CSV header), so only these can stream.
+ */
+const STREAMABLE_FORMATS: ReadonlySet<string> = new Set([
+  'Native', 'RowBinary', 'JSONEachRow', 'JSONLines', 'NDJSON', 'JSONCompactEachRow', 'JSONStringsEachRow',
+  'JSONCompactStringsEachRow', 'TabSeparated', 'TSV', 'TabSeparatedRaw', 'TSVRaw', 'CSV', 'LineAsString', 'RawBLOB',
+]);
+
 /** Query parameter names the engine takes (`{name:Type}`). */
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -82,8 +91,9 @@ export function createEmbeddedUserSql(options: EmbeddedUserSqlOptions): UserSqlR
       const revised = (bytes: Uint8Array) => (native > 0 ? nativeAtRevision(bytes, native) : bytes);
       const text = `${marker} ${statement}`;
       call.signal?.addEventListener('abort', onAbort, { once: true });
-      if (call.whole) {
-        // The engine streams SELECTs only; SHOW, DESCRIBE and EXPLAIN answer whole.
+      if (call.whole || !STREAMABLE_FORMATS.has(call.format)) {
+        // The engine streams SELECTs only (SHOW, DESCRIBE and EXPLAIN answer whole), and only in
+        // formats without a header or footer; other answers come whole, within the result limit.
         const answer = session.queryAsync(text, { format: call.format });
         started = true;
         if (call.signal?.aborted) onAbort();
