@@ -19,7 +19,7 @@ import { userSqlLimits } from './user-sql.js';
  * - priority = 2 (the writer's sessions have 1): while an insert or a built-in question runs, the
  *   engine holds users' queries back (ClickHouse's query priorities).
  */
-const USER_SESSION_SETTINGS = { allow_introspection_functions: 0, priority: 2 };
+const USER_SESSION_SETTINGS = { allow_introspection_functions: 0, priority: 2, os_thread_priority: 19 };
 /** The writer's and the questions' priority: ahead of users' queries. */
 const WRITER_SETTINGS = { priority: '1' };
 
