@@ -6,7 +6,7 @@
 import { Session } from 'chdb';
 import { randomUUID } from 'node:crypto';
 import { nativeAtRevision } from './native-revision.js';
-import { callTimeoutMs, concurrencyGate, engineError, limitSettings, USER_SQL_ERRORS, UserSqlError, type UserSqlCall, type UserSqlLimits, type UserSqlRunner } from './user-sql.js';
+import { callTimeoutMs, concurrencyGate, failureOf, limitSettings, textOf, USER_SQL_ERRORS, UserSqlError, type UserSqlCall, type UserSqlLimits, type UserSqlRunner } from './user-sql.js';
 
 /** Every users' query starts with this comment (and its own id): what KILL QUERY looks for. */
 const MARKER = '/* verdict-user-sql';
@@ -108,9 +108,7 @@ export function createEmbeddedUserSql(options: EmbeddedUserSqlOptions): UserSqlR
       }
       completed = true;
     } catch (err) {
-      if (closed) throw USER_SQL_ERRORS.shuttingDown();
-      if (call.signal?.aborted) throw USER_SQL_ERRORS.queryWasCancelled('the client went away');
-      throw engineError(err);
+      throw failureOf(err, closed, call.signal);
     } finally {
       call.signal?.removeEventListener('abort', onAbort);
       // Left early (an error, a consumer that stopped reading): the query must not run on.
@@ -124,11 +122,7 @@ export function createEmbeddedUserSql(options: EmbeddedUserSqlOptions): UserSqlR
 
   return {
     stream: run,
-    async text(statement, call) {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of run(statement, { ...call, whole: true })) chunks.push(chunk);
-      return Buffer.concat(chunks).toString('utf8');
-    },
+    text: (statement, call) => textOf(run(statement, { ...call, whole: true })),
     hostRevealingFunctions: new Set(),
     async close() {
       closed = true;

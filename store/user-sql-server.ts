@@ -4,7 +4,7 @@
 // aborting the request does (the caller went away, or the collector stops).
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
-import { callTimeoutMs, concurrencyGate, engineError, limitSettings, USER_SQL_ERRORS, type UserSqlCall, type UserSqlLimits, type UserSqlRunner } from './user-sql.js';
+import { callTimeoutMs, concurrencyGate, failureOf, limitSettings, textOf, type UserSqlCall, type UserSqlLimits, type UserSqlRunner } from './user-sql.js';
 
 export interface ServerUserSqlOptions {
   connection: { url: string; username?: string; password?: string; database: string };
@@ -46,9 +46,7 @@ export function createServerUserSql(options: ServerUserSqlOptions): UserSqlRunne
       });
       for await (const chunk of result.stream) yield chunk as Uint8Array;
     } catch (err) {
-      if (closed) throw USER_SQL_ERRORS.shuttingDown();
-      if (call.signal?.aborted) throw USER_SQL_ERRORS.queryWasCancelled('the client went away');
-      throw engineError(err);
+      throw failureOf(err, closed, call.signal);
     } finally {
       call.signal?.removeEventListener('abort', onAbort);
       // A response not read to its end: closing it cancels the query on the server.
@@ -60,11 +58,7 @@ export function createServerUserSql(options: ServerUserSqlOptions): UserSqlRunne
 
   return {
     stream: run,
-    async text(statement, call) {
-      const chunks: Uint8Array[] = [];
-      for await (const chunk of run(statement, call)) chunks.push(chunk);
-      return Buffer.concat(chunks).toString('utf8');
-    },
+    text: (statement, call) => textOf(run(statement, call)),
     // A server answers displayName() from its own configuration (its host name by default).
     hostRevealingFunctions: new Set(['displayname']),
     async close() {

@@ -99,6 +99,20 @@ export function callTimeoutMs(limits: UserSqlLimits, call: UserSqlCall): number 
   return asked !== undefined && asked > 0 ? Math.min(asked, limits.timeoutMs) : limits.timeoutMs;
 }
 
+/** Why a users' query ended early, as the caller should hear it: shutdown, its client gone, or the engine's error. */
+export function failureOf(err: unknown, closed: boolean, signal: AbortSignal | undefined): UserSqlError {
+  if (closed) return USER_SQL_ERRORS.shuttingDown();
+  if (signal?.aborted) return USER_SQL_ERRORS.queryWasCancelled('the client went away');
+  return engineError(err);
+}
+
+/** A whole answer as text. */
+export async function textOf(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  const all: Uint8Array[] = [];
+  for await (const chunk of chunks) all.push(chunk);
+  return Buffer.concat(all).toString('utf8');
+}
+
 /** Parses an engine error (`Code: 164. DB::Exception: … (READONLY)`) into a UserSqlError. */
 export function engineError(err: unknown): UserSqlError {
   if (err instanceof UserSqlError) return err;
