@@ -132,8 +132,8 @@ async function main(): Promise<void> {
   log(`each phase: ${REPEAT}× ${bodies.length} requests of ≤${SPANS_PER_REQUEST} spans = ${DISTINCT_SPANS * REPEAT} spans, ${CONCURRENCY} clients`);
   const collector = await startCollectorProcess();
   try {
-    // Warm-up: the engine, the queue, the API.
-    await phase('warm-up', collector, bodies.slice(0, 10));
+    // Warm-up, a whole phase: the engine's caches, the queue's segments, the JIT.
+    await phase('warm-up', collector, bodies);
     const results: PhaseResult[] = [];
     results.push(await phase('unloaded', collector, bodies));
     const heavy = heavyLoad(collector);
