@@ -11,11 +11,12 @@ import { openApiRoute } from './openapi.js';
 import { questionRoutes } from './questions.js';
 import { sqlRoutes } from './sql.js';
 import { WEB_PAGE_PATHS, webPage } from './web.js';
+import type { UserSqlRunner } from '../store/user-sql.js';
 
 export interface ApiOptions {
   client: ClickHouseClient;
-  /** Runs users' SQL; see Store.readOnlyClient. */
-  readOnlyClient: ClickHouseClient;
+  /** Runs users' SQL; see Store.userSql. */
+  userSql: UserSqlRunner;
   keys: ApiKeys;
   /** The API listens on loopback only: metrics and readiness need no key there. */
   loopback: boolean;
@@ -35,7 +36,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     loopback: options.loopback,
   });
   app.register(health, options.health);
-  app.register(sqlRoutes, { readOnlyClient: options.readOnlyClient });
+  app.register(sqlRoutes, { userSql: options.userSql });
   app.register(questionRoutes, { client: options.client });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });

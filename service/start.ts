@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApi } from '../api/app.js';
+import { createClickHouseHttp } from '../api/clickhouse-http.js';
 import { assertSafeBind, decideRequest, headerOf, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
@@ -33,6 +34,8 @@ export interface RunningCollector {
   /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`). */
   otlpGrpcUrl: string;
   apiUrl: string;
+  /** ClickHouse's HTTP interface (read-only) on the embedded store; absent on a ClickHouse server placement. */
+  clickhouseHttpUrl?: string;
   /** The configured API keys (digests only); `enabled` is false when the collector is open. */
   keys: ApiKeys;
   /** False while a ClickHouse server placement has not been reachable yet to apply the schema. */
@@ -68,6 +71,9 @@ function openQueue(config: VerdictConfig, dataDir: string, log: Logger): Durable
   return queue;
 }
 
+/** How long in-flight API and ClickHouse-endpoint requests get to finish on shutdown. */
+const QUERY_SERVER_CLOSE_GRACE_MS = 1_000;
+
 export async function startCollector(config: VerdictConfig): Promise<RunningCollector> {
   // Who may do what is settled before anything opens or listens: without keys, loopback only.
   const keys = loadApiKeys(config);
@@ -84,6 +90,8 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     throw err;
   }
   const servers: FastifyInstance[] = [];
+  /** Query servers (API, ClickHouse endpoint): their connections are cut if close() lingers. */
+  const queryServers: FastifyInstance[] = [];
   let grpc: OtlpGrpcReceiver | undefined;
   let startedInserter: SegmentInserter | undefined;
   const stopSchemaRetry = new AbortController();
@@ -162,7 +170,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     };
     const api = createApi({
       client: store.client,
-      readOnlyClient: store.readOnlyClient,
+      userSql: store.userSql,
       keys,
       loopback: isLoopbackHost(config.host),
       logLevel: config.logLevel,
@@ -182,8 +190,18 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       },
     });
     servers.push(api);
+    queryServers.push(api);
     countHttpResponses(api, 'api', responses);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
+    // On a server placement ClickHouse clients talk to that server (which likely holds port 8123).
+    let clickhouseHttpUrl: string | undefined;
+    if (store.placement === 'embedded') {
+      const clickhouse = createClickHouseHttp({ userSql: store.userSql, keys, displayName: config.displayName, logLevel: config.logLevel });
+      servers.push(clickhouse);
+      queryServers.push(clickhouse);
+      countHttpResponses(clickhouse, 'clickhouse_http', responses);
+      clickhouseHttpUrl = await clickhouse.listen({ host: config.host, port: config.clickhouseHttpPort });
+    }
     claim.publish({ apiUrl, otlpHttpUrl });
 
     let closing: Promise<void> | undefined;
@@ -197,13 +215,20 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       otlpGrpcAddress,
       otlpGrpcUrl: `http://${otlpGrpcAddress}`,
       apiUrl,
+      clickhouseHttpUrl,
       keys,
       schemaApplied: () => schemaApplied,
       close() {
         closing ??= (async () => {
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
           for (const stop of stopTimers) stop();
+          // Users' queries stop first: a long one would otherwise hold its server's close().
+          await store.userSql.close();
+          // Node's close() waits for every connection, and one that never sent a request (a client's
+          // preconnect) is never idle to it: after a short grace the query servers' connections are cut.
+          const cut = setTimeout(() => queryServers.forEach((s) => s.server.closeAllConnections()), QUERY_SERVER_CLOSE_GRACE_MS);
           await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
+          clearTimeout(cut);
           await inserter.close(config.shutdownTimeoutMs);
           await store.close();
           claim.release();

@@ -45,6 +45,19 @@ export interface VerdictConfig {
   keysFile?: string;
   /** Listen on a non-loopback address without keys (a network boundary is trusted to protect it). */
   insecure: boolean;
+  /** ClickHouse-compatible HTTP endpoint (read-only) on the embedded store. */
+  clickhouseHttpPort: number;
+  /** What the store answers for displayName() (never the host's name). */
+  displayName: string;
+  /** Per-query limits on users' SQL (verdict sql, /api/sql, the ClickHouse endpoint). */
+  sqlTimeoutMs: number;
+  sqlMaxMemoryBytes: number;
+  sqlMaxRowsRead: number;
+  sqlMaxBytesRead: number;
+  sqlMaxResultRows: number;
+  sqlMaxResultBytes: number;
+  sqlMaxThreads: number;
+  sqlMaxConcurrent: number;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +91,16 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   ingestKeys: [],
   readKeys: [],
   insecure: false,
+  clickhouseHttpPort: 8123,
+  displayName: 'verdict',
+  sqlTimeoutMs: 30_000,
+  sqlMaxMemoryBytes: 1024 * 1024 * 1024,
+  sqlMaxRowsRead: 1_000_000_000,
+  sqlMaxBytesRead: 16 * 1024 * 1024 * 1024,
+  sqlMaxResultRows: 1_000_000,
+  sqlMaxResultBytes: 128 * 1024 * 1024,
+  sqlMaxThreads: 1,
+  sqlMaxConcurrent: 2,
 };
 
 export type Kind = 'string' | 'port' | 'int' | 'list' | 'boolean';
@@ -123,6 +146,16 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'readKeys', env: 'VERDICT_READ_KEYS', kind: 'list', description: 'keys that may read (comma-separated)' },
   { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string', description: 'a JSON file { "ingest": [...], "read": [...] } with more keys' },
   { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean', description: 'listen on a non-loopback address without keys' },
+  { key: 'clickhouseHttpPort', flag: 'clickhouse-http-port', env: 'VERDICT_CLICKHOUSE_HTTP_PORT', kind: 'port', description: 'read-only ClickHouse HTTP interface on the embedded store (for ClickHouse clients and Grafana)' },
+  { key: 'displayName', flag: 'display-name', env: 'VERDICT_DISPLAY_NAME', kind: 'string', description: 'what displayName() answers in users\' SQL (never the host name)' },
+  { key: 'sqlTimeoutMs', flag: 'sql-timeout-ms', env: 'VERDICT_SQL_TIMEOUT_MS', kind: 'int', description: 'longest a users\' SQL query may run, in ms' },
+  { key: 'sqlMaxMemoryBytes', flag: 'sql-max-memory-bytes', env: 'VERDICT_SQL_MAX_MEMORY_BYTES', kind: 'int', description: 'memory one users\' SQL query may use, in bytes' },
+  { key: 'sqlMaxRowsRead', flag: 'sql-max-rows-read', env: 'VERDICT_SQL_MAX_ROWS_READ', kind: 'int', description: 'rows one users\' SQL query may read' },
+  { key: 'sqlMaxBytesRead', flag: 'sql-max-bytes-read', env: 'VERDICT_SQL_MAX_BYTES_READ', kind: 'int', description: 'uncompressed bytes one users\' SQL query may read' },
+  { key: 'sqlMaxResultRows', flag: 'sql-max-result-rows', env: 'VERDICT_SQL_MAX_RESULT_ROWS', kind: 'int', description: 'rows one users\' SQL answer may hold' },
+  { key: 'sqlMaxResultBytes', flag: 'sql-max-result-bytes', env: 'VERDICT_SQL_MAX_RESULT_BYTES', kind: 'int', description: 'uncompressed bytes one users\' SQL answer may hold' },
+  { key: 'sqlMaxThreads', flag: 'sql-max-threads', env: 'VERDICT_SQL_MAX_THREADS', kind: 'int', description: 'engine threads one users\' SQL query may use (the rest stay with ingest)' },
+  { key: 'sqlMaxConcurrent', flag: 'sql-max-concurrent', env: 'VERDICT_SQL_MAX_CONCURRENT', kind: 'int', description: 'users\' SQL queries run at once (more wait in line)' },
 ];
 
 export const CONFIG_FLAGS = SETTINGS.flatMap((s) => (s.flag ? [s.flag] : []));
@@ -162,5 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
   if (config.batchMaxRows < 1) throw new ConfigError('--batch-max-rows must be at least 1');
   if (config.maxBodyBytes < 1024) throw new ConfigError('--max-body-bytes must be at least 1024');
   if (config.settleIntervalMs < 100) throw new ConfigError('--settle-interval-ms must be at least 100');
+  const atLeastOne = [['sql-timeout-ms', config.sqlTimeoutMs], ['sql-max-threads', config.sqlMaxThreads], ['sql-max-concurrent', config.sqlMaxConcurrent]] as const;
+  for (const [flag, value] of atLeastOne) if (value < 1) throw new ConfigError(`--${flag} must be at least 1`);
   return config;
 }

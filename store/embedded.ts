@@ -1,6 +1,7 @@
 // The embedded placement: chDB in this process, its data in `<data-dir>/clickhouse`. A sealed
 // queue segment is inserted by the engine reading the file itself, the fastest path measured.
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
+import { Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,18 @@ import type { VerdictConfig } from './config.js';
 import { createSettler, settleAfter } from './settle.js';
 import { insertFailure, NoStoreError } from './errors.js';
 import type { OpenStoreOptions, Store } from './store.js';
+import { createEmbeddedUserSql } from './user-sql-embedded.js';
+import { userSqlLimits } from './user-sql.js';
+
+/**
+ * Settings of every users' session besides its limits:
+ * - allow_introspection_functions = 0: no reading of the binary's symbols;
+ * - priority = 2 (the writer's sessions have 1): while an insert or a built-in question runs, the
+ *   engine holds users' queries back (ClickHouse's query priorities).
+ */
+const USER_SESSION_SETTINGS = { allow_introspection_functions: 0, priority: 2, os_thread_priority: 19 };
+/** The writer's and the questions' priority: ahead of users' queries. */
+const WRITER_SETTINGS = { priority: '1' };
 
 /** The embedded engine's own folder inside the data directory (the queue lives beside it). */
 export function embeddedEnginePath(config: Pick<VerdictConfig, 'dataDir'>): string {
@@ -22,10 +35,13 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
     throw new NoStoreError(`no Verdict data in ${resolve(config.dataDir)} (it has no clickhouse/ folder); start \`verdict serve\` there first, or pass --data-dir or --api`);
   }
   mkdirSync(dataDir, { recursive: true });
-  const client = embeddedClient(dataDir);
-  // Users' SQL gets its own session: queries there always carry readonly = 1, which then sticks to
-  // that session and never to the writer's.
-  const readOnlyClient = embeddedClient(dataDir);
+  // The first session opens the engine for the whole process, with its server configuration:
+  // displayName() answers the configured name instead of the host's.
+  const engine = new Session(dataDir, { connectionArgs: [`--display_name=${config.displayName}`] });
+  const client = embeddedClient(dataDir, WRITER_SETTINGS);
+  // readonly = 1 sticks to this session and never to the writer's.
+  const readOnlyClient = embeddedClient(dataDir, { readonly: '1' });
+  const userSql = createEmbeddedUserSql({ dataDir, limits: userSqlLimits(config), sessionSettings: USER_SESSION_SETTINGS });
   // Binary input cannot travel through the chDB connection's query text; the engine reads the
   // segment file with file() (ENGINE-FACTS).
   const insert = renderSqlFile('schema/inserts/span-rows-from-file.sql', { columns: insertColumnList() });
@@ -34,6 +50,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   return {
     client,
     readOnlyClient,
+    userSql,
     placement: 'embedded',
     location: dataDir,
     async insertSegment(dataPath, dedupToken) {
@@ -46,14 +63,16 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
     },
     settle: () => settler.settle(),
     async close() {
+      await userSql.close();
       await Promise.all([readOnlyClient.close(), client.close()]);
+      engine.close();
     },
   };
 }
 
-function embeddedClient(dataDir: string): ClickHouseClient {
+function embeddedClient(dataDir: string, settings: ClickHouseClientConfigOptions['clickhouse_settings']): ClickHouseClient {
   // chdb types the connection against @clickhouse/client-common, which @clickhouse/client 1.23 bundles
   // under its own name; the shapes are the same.
   const connection = createChdbConnection({ path: dataDir }) as unknown as NonNullable<ClickHouseClientConfigOptions['connection']>;
-  return createClient({ connection });
+  return createClient({ connection, clickhouse_settings: settings });
 }

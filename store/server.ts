@@ -9,11 +9,14 @@ import type { VerdictConfig } from './config.js';
 import { createSettler, settleAfter } from './settle.js';
 import { insertFailure } from './errors.js';
 import type { Store } from './store.js';
+import { createServerUserSql } from './user-sql-server.js';
+import { userSqlLimits } from './user-sql.js';
 
 export function openServerStore(config: VerdictConfig, url: string): Store {
   const connection = { url, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase };
   const client = createClient(connection);
   const readOnlyClient = createClient({ ...connection, clickhouse_settings: { readonly: '1' } });
+  const userSql = createServerUserSql({ connection, limits: userSqlLimits(config) });
   const shown = new URL(url);
   shown.username = '';
   shown.password = '';
@@ -22,6 +25,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   return {
     client,
     readOnlyClient,
+    userSql,
     placement: 'server',
     location: shown.toString(),
     async insertSegment(dataPath, dedupToken) {
@@ -41,6 +45,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
     },
     settle: () => settler.settle(),
     async close() {
+      await userSql.close();
       await Promise.all([client.close(), readOnlyClient.close()]);
     },
   };

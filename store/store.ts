@@ -5,17 +5,19 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { VerdictConfig } from './config.js';
 import { openEmbeddedStore } from './embedded.js';
 import { openServerStore } from './server.js';
+import type { UserSqlRunner } from './user-sql.js';
 
 export type Placement = 'embedded' | 'server';
 
 export interface Store {
   client: ClickHouseClient;
   /**
-   * For users' own SQL, always queried with readonly = 1. A separate connection because the
-   * embedded connection applies per-query settings as session SETs that outlive the query (and
-   * readonly, once set, can never be unset on that session).
+   * A read-only connection of its own (readonly = 1), apart from the writer's and from users' SQL:
+   * readiness asks it `SELECT 1`, so neither a long insert nor a users' query can hold that up.
    */
   readOnlyClient: ClickHouseClient;
+  /** Users' own SQL: each query read-only in a session of its own, limited, cancellable. */
+  userSql: UserSqlRunner;
   placement: Placement;
   /** Where the data lives: a folder for the embedded engine, the URL (without credentials) for a server. */
   location: string;

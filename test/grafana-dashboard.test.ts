@@ -90,7 +90,7 @@ let c: RunningCollector;
 async function run(sql: string, vars: Record<string, string[]>): Promise<Record<string, unknown>[]> {
   await c.flush();
   // As a read-only Grafana user would: through the read-only session.
-  return (await runReadOnlySql(c.store.readOnlyClient, interpolate(sql, vars))).rows;
+  return (await runReadOnlySql(c.store.userSql, { sql: interpolate(sql, vars) })).rows;
 }
 
 // ---- data: two versions of "shop" in production (the second with a quote in its name), a

@@ -1,14 +1,17 @@
 // The SQL endpoint stays read-only under attack: writes, DDL, settings that would lift readonly
 // (top-level and inside subqueries), table functions and file() that reach files, URLs, hosts or
-// processes, system tables that show paths, multi-statements, INTO OUTFILE and query-parameter
-// confusion are all refused with 400, leave no file behind, leak no secret or path, and the
-// collector ingests normally afterwards.
+// processes (also through APPLY and query parameters), system tables that show paths (also named
+// by an Identifier parameter), every function outside the engine-derived allow-list, read-only
+// statement forms used for anything but reading names, multi-statements, INTO OUTFILE and
+// parameter values built to break out of their quotes are all refused with 400, leave no file
+// behind, leak no secret or path, and the collector ingests normally afterwards. Parameters,
+// SHOW/DESCRIBE, self-joins on derived columns and displayName() answer as a ClickHouse server would.
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../service/start.js';
-import { ALLOWED_TABLE_FUNCTIONS, REFUSED_FUNCTIONS } from '../queries/read-only-rules.js';
+import { ALLOWED_FUNCTION_CATEGORIES, ALLOWED_OTHER_FUNCTIONS, ALLOWED_TABLE_FUNCTIONS, SYNTAX_FUNCTIONS } from '../queries/read-only-rules.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
 import { runCli } from './helpers/run-cli.js';
 import { otlpJsonRequest } from './helpers/otlp-json.js';
@@ -22,7 +25,7 @@ writeFileSync(secretPath, `name,value\n${SECRET},1\n`);
 const written = (name: string) => join(scratch, name);
 
 function spans(name: string, n: number): string {
-  return otlpJsonRequest({ service: 'sql-attack', name, count: n });
+  return otlpJsonRequest({ service: 'sql-attack', name, count: n, resource: { 'session.id': `session-${name}` } });
 }
 
 async function post(name: string, n: number): Promise<void> {
@@ -30,8 +33,8 @@ async function post(name: string, n: number): Promise<void> {
   expect(res.status, res.body.toString()).toBe(200);
 }
 
-async function sqlPost(query: unknown): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${c.apiUrl}/api/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+async function sqlPost(query: unknown, params?: Record<string, unknown>): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${c.apiUrl}/api/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, params }) });
   return { status: res.status, text: await res.text() };
 }
 
@@ -81,8 +84,18 @@ const ATTACKS: Array<[string, RegExp]> = [
   ['SYSTEM DROP DNS CACHE', /readonly/i],
   ['SYSTEM STOP MERGES', /readonly/i],
   ['USE system', /readonly/i],
-  ['SHOW TABLES', /readonly/i],
+  // Read-only statement forms other than the names clients browse (and those with extras).
   [`DESCRIBE file(${f(secretPath)}, 'CSVWithNames')`, /readonly/i],
+  [`DESCRIBE TABLE file(${f(secretPath)}, 'CSVWithNames')`, /readonly/i],
+  [`DESCRIBE (SELECT file(${f(secretPath)}))`, /readonly/i],
+  [`SHOW TABLES INTO OUTFILE ${f(written('show.txt'))}`, /readonly/i],
+  ["SHOW TABLES FROM system LIKE '%'", /readonly/i],
+  ['SHOW PROCESSLIST', /readonly/i],
+  ['SHOW CREATE TABLE otel_traces', /readonly/i],
+  ['SHOW GRANTS', /readonly/i],
+  ["SHOW SETTINGS LIKE '%'", /readonly/i],
+  ['SHOW DATABASES SETTINGS readonly = 0', /readonly/i],
+  ['EXISTS TABLE otel_traces', /readonly/i],
   // Settings that would lift readonly, top level and inside subqueries, CTEs and views.
   ['SET readonly = 0', /readonly/i],
   ['SELECT 1 SETTINGS readonly = 0', /readonly/i],
@@ -146,6 +159,21 @@ const ATTACKS: Array<[string, RegExp]> = [
   ['SELECT hostName()', /hostName/],
   ['SELECT FQDN()', /FQDN/],
   ["SELECT addressToSymbol(toUInt64(1))", /readonly|addressToSymbol/],
+  ['SELECT HOSTNAME()', /readonly/i],
+  ['SELECT fullHostName()', /readonly/i],
+  ['SELECT getOSKernelVersion()', /readonly/i],
+  ['SELECT buildId()', /readonly/i],
+  ['SELECT uptime()', /readonly/i],
+  ["SELECT getMergeTreeSetting('index_granularity')", /readonly/i],
+  ["SELECT joinGet('otel_traces', 'SpanName', '1')", /readonly/i],
+  ["SELECT hasColumnInTable('127.0.0.1', 'system', 'disks', 'path')", /readonly/i],
+  ["SELECT aiGenerate('x')", /readonly/i],
+  ["SELECT dictGet('d', 'x', 1)", /readonly/i],
+  ['SELECT currentUser(), currentProfiles()', /readonly/i],
+  ["SELECT fileIf('/etc/passwd', 1)", /readonly/i],
+  // Functions the parse tree does not name, and system tables a parameter names.
+  [`SELECT * APPLY(file) FROM (SELECT ${f(secretPath)} AS p)`, /APPLY.*readonly/i],
+  [`SELECT COLUMNS('p') APPLY(x -> file(x)) FROM (SELECT ${f(secretPath)} AS p)`, /APPLY.*readonly/i],
   // Several statements in one, and output redirection to a file.
   ['SELECT 1; DROP TABLE otel_traces', /multi-statements/i],
   ['SELECT 1; SELECT 2', /multi-statements/i],
@@ -156,6 +184,7 @@ const ATTACKS: Array<[string, RegExp]> = [
   [`EXPLAIN SELECT 1 INTO OUTFILE ${f(written('out3.txt'))}`, /readonly/i],
   [`SELECT 1) INTO OUTFILE ${f(written('out4.txt'))} FORMAT CSV; SELECT (1`, /syntax error/i],
   ['SELECT 1 FORMAT Native', /readonly/i],
+  [`SELECT 1 FORMAT CSV SETTINGS readonly = 0`, /readonly/i],
   // Query parameters nobody sets.
   ['SELECT {x:String}', /x/],
   ['SELECT * FROM {t:Identifier}', /t/],
@@ -173,7 +202,7 @@ describe('SQL endpoint under attack', () => {
     }
     expect(passed).toEqual([]);
     // Nothing the attacks named was written.
-    for (const name of ['out.txt', 'out.csv', 'out2.txt', 'out3.txt', 'out4.txt', 'created.db', 'backup']) expect(existsSync(written(name)), name).toBe(false);
+    for (const name of ['out.txt', 'out.csv', 'out2.txt', 'out3.txt', 'out4.txt', 'created.db', 'backup', 'show.txt']) expect(existsSync(written(name)), name).toBe(false);
   });
 
   it('refuses the same through GET, and ignores settings or parameters smuggled beside the query', async () => {
@@ -181,7 +210,7 @@ describe('SQL endpoint under attack', () => {
     for (const search of [
       `query=${q(`SELECT file(${f(secretPath)})`)}`,
       `query=${q('SELECT path FROM system.disks')}`,
-      `query=${q('SELECT {x:String}')}&param_x=1`,
+      `query=${q('SELECT * FROM {t:Identifier}')}&param_t=system.disks`,
       `query=${q("SELECT * FROM url('http://127.0.0.1:9/', 'LineAsString')")}&readonly=0`,
       `query=${q('SELECT 1; DROP TABLE otel_traces')}&allow_ddl=1`,
     ]) {
@@ -193,17 +222,45 @@ describe('SQL endpoint under attack', () => {
     expect((await sqlGet(`query=${q('SELECT 1')}&query=${q('DROP TABLE otel_traces')}`)).status).toBe(400);
     expect((await sqlPost(['SELECT 1', 'DROP TABLE otel_traces'])).status).toBe(400);
     expect((await sqlPost({ toString: 'DROP TABLE otel_traces' })).status).toBe(400);
+    // Parameters are taken as ClickHouse takes them; anything else beside the query changes nothing.
     const extra = await fetch(`${c.apiUrl}/api/sql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'SELECT {x:String} AS x', params: { x: 'a' }, query_params: { x: 'a' }, settings: { readonly: 0 } }),
+      body: JSON.stringify({ query: "SELECT {x:String} AS x, getSetting('readonly') AS ro", params: { x: 'a' }, query_params: { x: 'b' }, settings: { readonly: 0 } }),
     });
-    expect(extra.status).toBe(400);
+    expect(await extra.json()).toEqual({ columns: expect.any(Array), rows: [{ x: 'a', ro: 1 }] });
+    const viaGet = await sqlGet(`query=${q("SELECT {x:String} AS x, getSetting('readonly') AS ro")}&param_x=1&readonly=0`);
+    expect(JSON.parse(viaGet.text).rows).toEqual([{ x: '1', ro: 1 }]);
+  });
+
+  it('parameter values cannot break out of their quotes, and parameter names cannot carry SQL', async () => {
+    for (const value of ["'; DROP TABLE otel_traces; --", "\\'; SET readonly = 0; SELECT '", 'a\\', "x' , readonly = '0", `${f(secretPath)}`]) {
+      const res = await sqlPost('SELECT {v:String} AS v', { v: value });
+      // Read back as ClickHouse reads param_v (its escaped text format), or refused; never run as SQL.
+      expect([200, 400], value).toContain(res.status);
+      if (res.status === 200) expect(JSON.parse(res.text).rows[0].v).not.toContain(SECRET);
+    }
+    expect(JSON.parse((await sqlPost('SELECT {v:String} AS v', { v: "it's" })).text).rows).toEqual([{ v: "it's" }]);
+    expect(JSON.parse((await sqlPost('SELECT {v:String} AS v', { v: String.raw`a\\b\tc` })).text).rows).toEqual([{ v: 'a\\b\tc' }]);
+    for (const name of ['x = 1, readonly', "x = '1'; DROP TABLE otel_traces; SET param_y", '1x', 'x-y']) {
+      const res = await sqlPost('SELECT 1', { [name]: '1' });
+      expect(res.status, name).toBe(400);
+      expect(res.text).toMatch(/BAD_ARGUMENTS/);
+    }
+    expect(await rows(c, "SELECT count() AS n FROM system.tables WHERE database = 'default' AND name = 'otel_traces'")).toEqual([{ n: 1 }]);
   });
 
   it('verdict sql gets the same refusals', async () => {
-    for (const query of [`SELECT file(${f(secretPath)})`, 'SELECT path FROM system.disks', 'SELECT 1; DROP TABLE otel_traces', `SELECT 1 INTO OUTFILE ${f(written('cli.txt'))}`]) {
-      const r = await runCli(['sql', '--api', c.apiUrl, query]);
+    for (const args of [
+      [`SELECT file(${f(secretPath)})`],
+      ['SELECT path FROM system.disks'],
+      ['SELECT 1; DROP TABLE otel_traces'],
+      [`SELECT 1 INTO OUTFILE ${f(written('cli.txt'))}`],
+      ['--param', 't=system.disks', 'SELECT * FROM {t:Identifier}'],
+      ['--param', `p=${secretPath}`, 'SELECT file({p:String})'],
+    ]) {
+      const query = args.join(' ');
+      const r = await runCli(['sql', '--api', c.apiUrl, ...args]);
       expect(r.code, query).toBe(2);
       expect(r.stdout + r.stderr, query).not.toContain(SECRET);
       expect(r.stdout + r.stderr, query).not.toContain(dataDir);
@@ -232,6 +289,34 @@ describe('SQL endpoint under attack', () => {
       { name: 'AppVersion' },
     ]);
     expect(await ok("SELECT format('{}-{}', 'a', 'b') AS s, getSetting('readonly') AS ro FROM system.one")).toEqual([{ s: 'a-b', ro: 1 }]);
+    // What ClickHouse clients browse with.
+    expect(await ok('SHOW DATABASES')).toEqual(expect.arrayContaining([{ name: 'default' }, { name: 'system' }]));
+    expect(await ok('SHOW TABLES FROM "default"')).toEqual(expect.arrayContaining([{ name: 'otel_traces' }]));
+    expect((await ok('DESC TABLE "default"."otel_traces"')).find((r) => r.name === 'SessionId')).toMatchObject({ type: 'String', default_type: 'MATERIALIZED' });
+    // A self-join reading a derived (MATERIALIZED) column on its right side.
+    expect(
+      await ok(
+        "SELECT l.SpanName AS name, r.SessionId AS session, count() AS n FROM otel_traces AS l INNER JOIN otel_traces AS r ON l.TraceId = r.TraceId " +
+          "WHERE l.ServiceName = 'sql-attack' AND l.SpanName = 'before-attacks' GROUP BY name, session",
+      ),
+    ).toEqual([{ name: 'before-attacks', session: 'session-before-attacks', n: 10 }]);
+    // Query parameters, as a ClickHouse server takes them (Identifier ones included).
+    const res = await sqlPost('SELECT count() AS n FROM {t:Identifier} WHERE ServiceName = {svc:String} AND SpanName IN {names:Array(String)}', {
+      t: 'otel_traces',
+      svc: 'sql-attack',
+      names: "['before-attacks']",
+    });
+    expect(JSON.parse(res.text).rows).toEqual([{ n: 10 }]);
+    const cli = await runCli(['sql', '--json', '--api', c.apiUrl, '--param', 'svc=sql-attack', '--param', 'name=before-attacks', 'SELECT count() AS n FROM otel_traces WHERE ServiceName = {svc:String} AND SpanName = {name:String}']);
+    expect(cli.stdout.trim()).toBe('{"n":10}');
+  });
+
+  it('answers displayName() with the configured name (verdict), never the host\'s', async () => {
+    const res = await sqlPost('SELECT displayName() AS name, version() AS v');
+    const [row] = JSON.parse(res.text).rows as Array<{ name: string; v: string }>;
+    expect(row.name).toBe('verdict');
+    expect(row.name).not.toBe(hostname());
+    expect(row.v).toMatch(/^\d+\.\d+/);
   });
 
   it('ingests normally afterwards, and the writer never became read-only', async () => {
@@ -244,12 +329,21 @@ describe('SQL endpoint under attack', () => {
     expect(await rows(c, "SELECT count() AS n FROM system.tables WHERE database = 'default' AND name = 'otel_traces'")).toEqual([{ n: 1 }]);
   });
 
-  it('refuses every alias of a refused function, and allows only table functions the engine has', async () => {
-    const aliases = await rows(c, 'SELECT name, alias_to FROM system.functions WHERE alias_to != \'\'');
-    const missing = aliases
-      .filter((r) => REFUSED_FUNCTIONS.has(String(r.alias_to).toLowerCase()) && !REFUSED_FUNCTIONS.has(String(r.name).toLowerCase()))
-      .map((r) => r.name);
-    expect(missing).toEqual([]);
+  it('refuses every function outside the allow-list, aliases included, and every allowed name exists in the engine', async () => {
+    // Outside: categories not allowed, minus the named few; an alias goes with what it stands for.
+    const outside = (await rows(c, 'SELECT f.name AS name, if(f.alias_to = \'\', f.categories, t.categories) AS category FROM system.functions AS f LEFT JOIN system.functions AS t ON t.name = f.alias_to'))
+      .map((r) => ({ name: String(r.name), category: String(r.category) }))
+      .filter((r) => !ALLOWED_FUNCTION_CATEGORIES.has(r.category) && !ALLOWED_OTHER_FUNCTIONS.has(r.name.toLowerCase()));
+    expect(outside.map((r) => r.name)).toEqual(expect.arrayContaining(['hostName', 'FQDN', 'file', 'getServerSetting', 'addressToSymbol', 'aiGenerate', 'dictGet']));
+    const notRefused: string[] = [];
+    for (const { name } of outside) {
+      const res = await sqlPost(`SELECT ${name}()`);
+      if (res.status !== 400 || !/ACCESS_DENIED/.test(res.text)) notRefused.push(`${name}: ${res.status} ${res.text.slice(0, 120)}`);
+    }
+    expect(notRefused).toEqual([]);
+    const functions = new Set((await rows(c, 'SELECT lower(name) AS name FROM system.functions')).map((r) => r.name));
+    expect([...ALLOWED_OTHER_FUNCTIONS].filter((name) => !functions.has(name))).toEqual([]);
+    expect([...SYNTAX_FUNCTIONS].filter((name) => functions.has(name))).toEqual([]);
     const known = new Set((await rows(c, 'SELECT lower(name) AS name FROM system.table_functions')).map((r) => r.name));
     expect([...ALLOWED_TABLE_FUNCTIONS].filter((name) => !known.has(name))).toEqual([]);
   });

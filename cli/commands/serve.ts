@@ -46,6 +46,7 @@ export async function serve(config: VerdictConfig): Promise<number> {
       `  OTLP/gRPC  ${collector.otlpGrpcAddress}\n` +
       `  API        ${collector.apiUrl}\n` +
       `  web page   ${collector.apiUrl}/\n` +
+      (collector.clickhouseHttpUrl ? `  ClickHouse ${collector.clickhouseHttpUrl} (HTTP interface, read-only)\n` : '') +
       `  data       ${where}\n` +
       `  access     ${access}\n` +
       `Point an OpenTelemetry SDK at it: OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpHttpUrl}${headersHint}\n`,

@@ -11,6 +11,8 @@ export interface CollectorProcess {
   otlpHttpUrl: string;
   otlpGrpcUrl?: string;
   apiUrl: string;
+  /** The ClickHouse HTTP interface (embedded store only). */
+  clickhouseHttpUrl?: string;
   dataDir: string;
   child: ChildProcess;
   output(): string;
@@ -45,7 +47,7 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
   const dataDir = opts.dataDir ?? newDataDir();
   const child = spawn(
     process.execPath,
-    [opts.bin ?? BIN, 'serve', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--api-port', '0', ...(opts.args ?? [])],
+    [opts.bin ?? BIN, 'serve', '--data-dir', dataDir, '--otlp-http-port', '0', '--otlp-grpc-port', '0', '--api-port', '0', '--clickhouse-http-port', '0', ...(opts.args ?? [])],
     { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -68,6 +70,7 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
   const otlpHttpUrl = match('OTLP/HTTP')!.replace(/\/v1\/traces$/, '');
   const apiUrl = match('API')!;
   const grpc = match('OTLP/gRPC');
+  const clickhouseHttpUrl = match('ClickHouse');
   const auth: Record<string, string> = opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {};
 
   return {
@@ -75,6 +78,7 @@ export async function startCollectorProcess(opts: CollectorProcessOptions = {}):
     // The banner shows host:port; OTLP gRPC exporters take it as an http:// URL.
     otlpGrpcUrl: grpc && !grpc.includes('://') ? `http://${grpc}` : grpc,
     apiUrl,
+    clickhouseHttpUrl,
     dataDir,
     child,
     output: () => out,

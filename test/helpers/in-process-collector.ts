@@ -6,7 +6,7 @@ import { newDataDir } from './collector-process.js';
 
 export async function startTestCollector(flags: Record<string, string> = {}): Promise<RunningCollector> {
   return startCollector(
-    loadConfig({}, { 'data-dir': newDataDir(), 'otlp-http-port': '0', 'otlp-grpc-port': '0', 'api-port': '0', 'batch-max-delay-ms': '20', ...flags }),
+    loadConfig({}, { 'data-dir': newDataDir(), 'otlp-http-port': '0', 'otlp-grpc-port': '0', 'api-port': '0', 'clickhouse-http-port': '0', 'batch-max-delay-ms': '20', ...flags }),
   );
 }
 
