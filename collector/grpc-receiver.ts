@@ -14,6 +14,7 @@ import {
 } from '@grpc/grpc-js';
 import type { AccessDecision } from '../auth/api-keys.js';
 import { isAccepted, refusedAccess } from './export-outcome.js';
+import { routeGrpcLogs, type GrpcLibraryLog } from './grpc-log.js';
 import type { Ingestor } from './ingest.js';
 import { exportResponse, retryInfoStatus } from './otlp/responses.js';
 
@@ -26,7 +27,7 @@ export interface OtlpGrpcReceiverOptions {
   maxMessageBytes: number;
   /** Seconds a client is told (RetryInfo) to wait before retrying an UNAVAILABLE. */
   retryAfterSeconds?: number;
-  /** Where refusals and failures are reported; the HTTP receiver's logger fits. */
+  /** Where refusals and failures are reported, grpc-js's own messages too; the HTTP receiver's logger fits. */
   log?: ReceiverLog;
   /**
    * How long close() lets in-flight exports finish before cutting connections. An export is
@@ -45,8 +46,7 @@ export interface OtlpGrpcReceiverOptions {
   maxConcurrentRequests?: number;
 }
 
-export interface ReceiverLog {
-  warn(fields: object, message: string): void;
+export interface ReceiverLog extends GrpcLibraryLog {
   error(fields: object, message: string): void;
 }
 
@@ -84,7 +84,7 @@ const TRACE_SERVICE: ServiceDefinition = {
   },
 };
 
-const SILENT_LOG: ReceiverLog = { warn() {}, error() {} };
+const SILENT_LOG: ReceiverLog = { warn() {}, error() {}, info() {}, debug() {} };
 
 /** `host:port` as clients write it (IPv6 literals in brackets). */
 export function grpcAddress(host: string, port: number): string {
@@ -93,6 +93,8 @@ export function grpcAddress(host: string, port: number): string {
 
 export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGrpcReceiver {
   const log = options.log ?? SILENT_LOG;
+  // grpc-js has one logger per process: the receiver's, so nothing it prints bypasses the redaction.
+  routeGrpcLogs(log);
   const retryAfter = options.retryAfterSeconds ?? 2;
   const server = new Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,

@@ -269,6 +269,9 @@ describe('api-keys module', () => {
     expect(from({ authorization: 'Bearer abc' })).toBe('abc');
     expect(from({ authorization: 'bearer   abc  ' })).toBe('abc');
     expect(from({ authorization: 'Basic abc' })).toBeUndefined();
+    // RFC 6750: the scheme, then spaces; a tab is not a separator (and gRPC metadata cannot carry one).
+    expect(from({ authorization: 'Bearer\tabc' })).toBeUndefined();
+    expect(from({ 'x-verdict-api-key': ' \tdef\t ' })).toBe('def');
     expect(from({ authorization: 'Basic abc', 'x-verdict-api-key': 'def' })).toBe('def');
     expect(from({ 'x-verdict-api-key': '  ' })).toBeUndefined();
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);

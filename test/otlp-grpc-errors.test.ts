@@ -2,7 +2,6 @@
 // INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE with RetryInfo), and garbage on the wire (raw
 // bytes, broken HTTP/2, malformed gRPC framing, resets) never stops the receiver from serving.
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import http2 from 'node:http2';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { decodeTraceRequestProtobuf } from '../collector/otlp/protobuf-decoder.j
 import { encodeSpanRows } from '../collector/encode/model-rows.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
+import { grpcFrame, rawGrpcCall as rawCall } from './helpers/grpc-raw.js';
 import { rows, startTestCollector } from './helpers/in-process-collector.js';
 import { type Field, encode, fields, protoExportRequest, protoSpan } from './helpers/protobuf-writer.js';
 
@@ -31,14 +31,6 @@ afterAll(async () => {
 
 const span = protoSpan;
 const request = (...spans: Field[]): Buffer => protoExportRequest('grpc-errors-test', spans);
-
-/** A gRPC length-prefixed message: compressed flag, 4-byte big-endian length, payload. */
-function grpcFrame(payload: Buffer, compressed = false, declaredLength = payload.length): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt8(compressed ? 1 : 0, 0);
-  head.writeUInt32BE(declaredLength, 1);
-  return Buffer.concat([head, payload]);
-}
 
 // ---- reading responses ----
 
@@ -70,49 +62,6 @@ async function call(address: string, body: Buffer, path = TRACE_EXPORT_PATH): Pr
     });
   } finally {
     client.close();
-  }
-}
-
-interface RawResult {
-  httpStatus?: number;
-  grpcStatus?: number;
-  grpcMessage?: string;
-  data: Buffer;
-}
-
-/** One HTTP/2 stream written by hand, for what a well-behaved gRPC client would never send. */
-async function rawCall(
-  address: string,
-  opts: { body: Buffer; headers?: Record<string, string>; path?: string; resetAfterWrite?: boolean },
-): Promise<RawResult> {
-  const session = http2.connect(`http://${address}`);
-  session.on('error', () => {});
-  try {
-    return await new Promise<RawResult>((resolve) => {
-      const req = session.request({
-        ':method': 'POST',
-        ':path': opts.path ?? TRACE_EXPORT_PATH,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        ...opts.headers,
-      });
-      const result: RawResult = { data: Buffer.alloc(0) };
-      const take = (h: http2.IncomingHttpHeaders) => {
-        if (h[':status']) result.httpStatus = Number(h[':status']);
-        if (h['grpc-status'] !== undefined) result.grpcStatus = Number(h['grpc-status']);
-        if (h['grpc-message'] !== undefined) result.grpcMessage = decodeURIComponent(String(h['grpc-message']));
-      };
-      req.on('response', take);
-      req.on('trailers', take);
-      req.on('data', (d: Buffer) => (result.data = Buffer.concat([result.data, d])));
-      req.on('error', () => {});
-      req.on('close', () => resolve(result));
-      if (opts.resetAfterWrite) {
-        req.write(opts.body, () => req.close(http2.constants.NGHTTP2_CANCEL));
-      } else req.end(opts.body);
-    });
-  } finally {
-    session.close();
   }
 }
 
