@@ -13,7 +13,7 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import type { AccessDecision } from '../auth/api-keys.js';
-import { isAccepted, refusedAccess } from './export-outcome.js';
+import { isAccepted, malformedRequest, refusedAccess, TRACES, type ExportOutcome } from './export-outcome.js';
 import { routeGrpcLogs, type GrpcLibraryLog } from './grpc-log.js';
 import type { Ingestor } from './ingest.js';
 import { exportResponse, retryInfoStatus } from './otlp/responses.js';
@@ -105,7 +105,14 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     // Bounded work in flight, as on OTLP/HTTP: a client cannot make the process buffer any number
     // of messages at once (each up to maxMessageBytes).
     ...(options.maxConcurrentRequests ? { 'grpc.max_concurrent_streams': options.maxConcurrentRequests } : {}),
-    interceptors: [...(options.interceptors ?? []), ...(options.authorize ? [authorizeCalls(options.authorize)] : [])],
+    // In call order: the screen wraps grpc-js's own call (so it must come first), then counting,
+    // the key check, and the framing check nearest the handler.
+    interceptors: [
+      answerFramingFailuresAsOtlp(),
+      ...(options.interceptors ?? []),
+      ...(options.authorize ? [authorizeCalls(options.authorize)] : []),
+      oneMessagePerCall(),
+    ],
   });
 
   function fail(callback: sendUnaryData<Buffer>, code: number, details: string, metadata?: Metadata): void {
@@ -170,12 +177,79 @@ function authorizeCalls(authorize: NonNullable<OtlpGrpcReceiverOptions['authoriz
           onReceiveMetadata(metadata, pass) {
             const decision = authorize((name) => metadataValue(metadata, name));
             if (decision.allowed) return pass(metadata);
-            const outcome = refusedAccess(decision.status, decision.message);
-            call.sendStatus({ code: outcome.grpcCode, details: outcome.message });
+            refuse(call, refusedAccess(decision.status, decision.message));
           },
         });
       },
     });
+}
+
+function refuse(call: Pick<ServerInterceptingCall, 'sendStatus'>, outcome: ExportOutcome): void {
+  call.sendStatus({ code: outcome.grpcCode, details: outcome.message });
+}
+
+/**
+ * A unary call carries exactly one message. grpc-js answers none (an empty stream, or a frame
+ * shorter than its length) and a second one with UNIMPLEMENTED; OTLP's answer for a request that
+ * is not well formed is INVALID_ARGUMENT, decided here before the handler would see the call.
+ */
+function oneMessagePerCall(): ServerInterceptor {
+  return (_method, call) => {
+    let messages = 0;
+    let refused = false;
+    const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMessage(message, pass) {
+            if (refused) return;
+            if (++messages === 1) return pass(message);
+            refused = true;
+            refuse(intercepting, malformedRequest(`a unary call carries one ${TRACES.request}; this one carried a second`));
+          },
+          onReceiveHalfClose(pass) {
+            if (refused) return;
+            if (messages === 1) return pass();
+            refused = true;
+            refuse(intercepting, malformedRequest(`the call ended without a whole ${TRACES.request} (no message, or a frame shorter than its declared length)`));
+          },
+        });
+      },
+    });
+    return intercepting;
+  };
+}
+
+/** grpc-js's own answers to what OTLP calls INVALID_ARGUMENT, by the details it sends (grpc-js 1.14). */
+const FRAMING_FAILURES: ReadonlyArray<{ code: number; details: RegExp; message(m: RegExpExecArray): string }> = [
+  { code: GrpcStatus.INTERNAL, details: /^Failed to decompress message$/, message: () => 'the message does not inflate with its grpc-encoding (not valid compressed data)' },
+  {
+    code: GrpcStatus.INTERNAL,
+    details: /^Invalid grpc-timeout value "(.*)"$/s,
+    message: (m) => `grpc-timeout ${JSON.stringify(m[1].slice(0, 40))} is not a timeout: send up to 8 digits and a unit (H, M, S, m, u, n), e.g. 10S`,
+  },
+];
+
+/**
+ * grpc-js decides some calls below every interceptor, in the call object it hands the first one:
+ * a message flagged compressed that does not inflate, and an unreadable grpc-timeout, both
+ * answered INTERNAL. This wraps that object's sendStatus (the one hook there is) to answer them as
+ * the status table says; tests pin the details matched, so a grpc-js upgrade that changes them fails.
+ */
+function answerFramingFailuresAsOtlp(): ServerInterceptor {
+  return (_method, call) => {
+    const send = call.sendStatus.bind(call);
+    call.sendStatus = (status) => {
+      for (const f of FRAMING_FAILURES) {
+        const m = status.code === f.code ? f.details.exec(status.details ?? '') : null;
+        if (m) {
+          const outcome = malformedRequest(f.message(m));
+          return send({ code: outcome.grpcCode, details: outcome.message });
+        }
+      }
+      send(status);
+    };
+    return new ServerInterceptingCall(call);
+  };
 }
 
 function metadataValue(metadata: Metadata, name: string): string | undefined {
