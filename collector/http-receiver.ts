@@ -106,12 +106,16 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
     return send(reply, encoding, outcome);
   });
 
+  const methodNotAllowed = async (_request: unknown, reply: FastifyReply) =>
+    reply.header('allow', 'POST').code(405).header('content-type', 'application/json')
+      .send(statusBody('json', GrpcCode.UNIMPLEMENTED, 'method not allowed: OTLP/HTTP uses POST'));
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url: '/v1/traces',
-    handler: async (_request, reply) =>
-      reply.header('allow', 'POST').code(405).header('content-type', 'application/json')
-        .send(statusBody('json', GrpcCode.UNIMPLEMENTED, 'method not allowed: OTLP/HTTP uses POST')),
+    // Answered on the request, before fastify looks at a body: a DELETE or OPTIONS with a body in
+    // no known content type would otherwise be refused by the parser (415) and never reach here.
+    onRequest: methodNotAllowed,
+    handler: methodNotAllowed,
   });
 
   app.setNotFoundHandler(async (request, reply) =>
