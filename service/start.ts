@@ -2,6 +2,7 @@
 // schema, the durable queue and its inserter, the OTLP receivers, and the query API. This is the
 // one place that knows every room; `verdict serve` and the in-process test collectors call it.
 import type { FastifyInstance } from 'fastify';
+import { statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApi } from '../api/app.js';
@@ -160,6 +161,16 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
           },
           queueBytes: () => queue.stats().bytes,
           queueMaxBytes: config.queueMaxBytes,
+          freeDiskBytes: async () => {
+            const disk = await statfs(dataDir);
+            return disk.bavail * disk.bsize;
+          },
+          minFreeDiskBytes: config.minFreeDiskBytes,
+          insertsFailing: () => {
+            const { failingSinceMs, lastError } = inserter.stats();
+            return failingSinceMs === undefined ? undefined : { sinceMs: failingSinceMs, error: lastError ?? '' };
+          },
+          insertsFailingGraceMs: config.storeFailingGraceMs,
         },
       },
     });

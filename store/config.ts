@@ -43,6 +43,10 @@ export interface VerdictConfig {
   keysFile?: string;
   /** Listen on a non-loopback address without keys (a network boundary is trusted to protect it). */
   insecure: boolean;
+  /** Below this many free bytes on the data directory's disk, /readyz says not ready. */
+  minFreeDiskBytes: number;
+  /** Inserts failing for longer than this make /readyz say not ready. */
+  storeFailingGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +79,8 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   ingestKeys: [],
   readKeys: [],
   insecure: false,
+  minFreeDiskBytes: 512 * 1024 * 1024,
+  storeFailingGraceMs: 30_000,
 };
 
 export type Kind = 'string' | 'port' | 'int' | 'list' | 'boolean';
@@ -119,6 +125,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'readKeys', env: 'VERDICT_READ_KEYS', kind: 'list', description: 'keys that may read (comma-separated)' },
   { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string', description: 'a JSON file { "ingest": [...], "read": [...] } with more keys' },
   { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean', description: 'listen on a non-loopback address without keys' },
+  { key: 'minFreeDiskBytes', flag: 'min-free-disk-bytes', env: 'VERDICT_MIN_FREE_DISK_BYTES', kind: 'int', description: 'free bytes on the data directory\'s disk below which /readyz says not ready' },
+  { key: 'storeFailingGraceMs', flag: 'store-failing-grace-ms', env: 'VERDICT_STORE_FAILING_GRACE_MS', kind: 'int', description: 'ms inserts may fail before /readyz says not ready' },
 ];
 
 export const CONFIG_FLAGS = SETTINGS.flatMap((s) => (s.flag ? [s.flag] : []));

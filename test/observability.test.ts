@@ -177,7 +177,7 @@ describe('/readyz', () => {
   it('is ready when the schema is applied, the store answers and the queue has room', async () => {
     const res = await fetch(`${c.apiUrl}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ready', checks: { schema: true, store: true, queue: true } });
+    expect(await res.json()).toEqual({ status: 'ready', checks: { schema: true, store: true, inserts: true, queue: true, disk: true } });
     expect((await fetch(`${c.apiUrl}/healthz`)).status).toBe(200);
   });
 
@@ -195,7 +195,7 @@ describe('/readyz', () => {
       expect(res.status).toBe(503);
       const body = (await res.json()) as { status: string; reason: string; checks: Record<string, boolean> };
       expect(body.status).toBe('not ready');
-      expect(body.checks).toEqual({ schema: false, store: false, queue: true });
+      expect(body.checks).toEqual({ schema: false, store: false, inserts: true, queue: true, disk: true });
       expect(body.reason).toMatch(/schema is not applied/);
       expect(body.reason).toMatch(/does not answer SELECT 1/);
       expect((await fetch(`${p.apiUrl}/healthz`)).status).toBe(200);
@@ -219,8 +219,8 @@ describe('/readyz', () => {
       const ready = await fetch(`${p.apiUrl}/readyz`);
       expect(ready.status).toBe(503);
       const reply = (await ready.json()) as { reason: string; checks: Record<string, boolean> };
-      expect(reply.checks).toEqual({ schema: true, store: true, queue: false });
-      expect(reply.reason).toBe(`the durable queue holds ${budget} bytes, at or above its budget of ${budget}`);
+      expect(reply.checks).toEqual({ schema: true, store: true, inserts: true, queue: false, disk: true });
+      expect(reply.reason).toBe(`the durable queue holds ${budget} bytes, at or above its budget of ${budget} bytes`);
     } finally {
       await p.kill();
     }
