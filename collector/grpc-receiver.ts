@@ -13,7 +13,8 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import type { AccessDecision } from '../auth/api-keys.js';
-import { isAccepted, malformedRequest, refusedAccess, TRACES, type ExportOutcome } from './export-outcome.js';
+import { isAccepted, malformedRequest, refusedAccess, refusedBusy, TRACES, type ExportOutcome } from './export-outcome.js';
+import type { ExportSlots } from './export-slots.js';
 import { routeGrpcLogs, type GrpcLibraryLog } from './grpc-log.js';
 import type { Ingestor } from './ingest.js';
 import { exportResponse, retryInfoStatus } from './otlp/responses.js';
@@ -42,8 +43,12 @@ export interface OtlpGrpcReceiverOptions {
    * a refusal is UNAUTHENTICATED or PERMISSION_DENIED and the handler never runs.
    */
   authorize?(metadata: (name: string) => string | undefined): AccessDecision;
-  /** Export calls one connection may have open at once (HTTP/2 concurrent streams); more wait for a free one. */
-  maxConcurrentRequests?: number;
+  /**
+   * Export calls the process works on at once, shared with the HTTP receiver: a call beyond them is
+   * answered RESOURCE_EXHAUSTED with RetryInfo before its message is read. The limit is also each
+   * connection's HTTP/2 concurrent-stream limit, so one client waits instead of being refused.
+   */
+  slots?: ExportSlots;
 }
 
 export interface ReceiverLog extends GrpcLibraryLog {
@@ -104,38 +109,30 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     'grpc.keepalive_timeout_ms': 20_000,
     // Bounded work in flight, as on OTLP/HTTP: a client cannot make the process buffer any number
     // of messages at once (each up to maxMessageBytes).
-    ...(options.maxConcurrentRequests ? { 'grpc.max_concurrent_streams': options.maxConcurrentRequests } : {}),
+    ...(options.slots ? { 'grpc.max_concurrent_streams': options.slots.limit } : {}),
     // In call order: the screen wraps grpc-js's own call (so it must come first), then counting,
     // the key check, and the framing check nearest the handler.
     interceptors: [
       answerFramingFailuresAsOtlp(),
       ...(options.interceptors ?? []),
       ...(options.authorize ? [authorizeCalls(options.authorize)] : []),
+      ...(options.slots ? [admitCalls(options.slots, retryAfter)] : []),
       oneMessagePerCall(),
     ],
   });
 
-  function fail(callback: sendUnaryData<Buffer>, code: number, details: string, metadata?: Metadata): void {
-    callback({ code, details, metadata });
-  }
-
   async function exportTraces(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
     const outcome = await options.ingestor.export(call.request, 'protobuf');
     if (isAccepted(outcome)) return callback(null, exportResponse('protobuf', outcome.partialSuccess));
-    let trailer: Metadata | undefined;
-    if (outcome.retryable) {
-      log.warn({ err: outcome.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
-      trailer = new Metadata();
-      trailer.set('grpc-status-details-bin', retryInfoStatus(outcome.grpcCode, outcome.message, retryAfter));
-    }
-    fail(callback, outcome.grpcCode, outcome.message, trailer);
+    if (outcome.retryable) log.warn({ err: outcome.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
+    callback(statusOf(outcome, retryAfter));
   }
 
   server.addService(TRACE_SERVICE, {
     Export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) {
       exportTraces(call, callback).catch((err: Error) => {
         log.error({ err, transport: 'grpc' }, 'OTLP/gRPC export failed');
-        fail(callback, GrpcStatus.INTERNAL, err.message);
+        callback({ code: GrpcStatus.INTERNAL, details: err.message });
       });
     },
   });
@@ -184,8 +181,42 @@ function authorizeCalls(authorize: NonNullable<OtlpGrpcReceiverOptions['authoriz
     });
 }
 
-function refuse(call: Pick<ServerInterceptingCall, 'sendStatus'>, outcome: ExportOutcome): void {
-  call.sendStatus({ code: outcome.grpcCode, details: outcome.message });
+/** An outcome as the call's final status: RetryInfo (google.rpc.Status details) when the sender should retry. */
+function statusOf(outcome: ExportOutcome, retryAfterSeconds: number): { code: number; details: string; metadata?: Metadata } {
+  if (!outcome.retryable) return { code: outcome.grpcCode, details: outcome.message };
+  const metadata = new Metadata();
+  metadata.set('grpc-status-details-bin', retryInfoStatus(outcome.grpcCode, outcome.message, retryAfterSeconds));
+  return { code: outcome.grpcCode, details: outcome.message, metadata };
+}
+
+function refuse(call: Pick<ServerInterceptingCall, 'sendStatus'>, outcome: ExportOutcome, retryAfterSeconds = 0): void {
+  call.sendStatus(statusOf(outcome, retryAfterSeconds));
+}
+
+/**
+ * A call holds one of the process's export slots from its metadata (after the key check) to its
+ * end; none free means RESOURCE_EXHAUSTED + RetryInfo before the message is read. grpc-js reports
+ * every call's end, whoever answered it, as a cancel to each interceptor's listener.
+ */
+function admitCalls(slots: ExportSlots, retryAfterSeconds: number): ServerInterceptor {
+  return (_method, call) => {
+    let release: (() => void) | undefined;
+    const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, pass) {
+            release = slots.take();
+            if (release) return pass(metadata);
+            refuse(intercepting, refusedBusy(slots.limit), retryAfterSeconds);
+          },
+          onCancel() {
+            release?.();
+          },
+        });
+      },
+    });
+    return intercepting;
+  };
 }
 
 /**

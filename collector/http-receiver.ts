@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { REDACTED_LOG_PATHS, type AccessDecision } from '../auth/api-keys.js';
 import { failed, refusedAccess, refusedBusy, TRACES, unsupportedContentType, type ExportOutcome } from './export-outcome.js';
+import { createExportSlots, type ExportSlots } from './export-slots.js';
 import type { Ingestor } from './ingest.js';
 import { exportResponse, GrpcCode, statusBody, type OtlpEncoding } from './otlp/responses.js';
 import { readBody } from './request-body.js';
@@ -16,8 +17,8 @@ export interface OtlpHttpReceiverOptions {
   logLevel: string;
   /** Seconds a client is told to wait before retrying a retryable refusal (503, 429). */
   retryAfterSeconds?: number;
-  /** Export requests handled at once; more are answered 429 + Retry-After. */
-  maxConcurrentRequests?: number;
+  /** Export requests handled at once (shared with the gRPC receiver); more are answered 429 + Retry-After. */
+  slots?: ExportSlots;
   /** A request must arrive whole within this time, its headers within min(this, 10 s). */
   requestTimeoutMs?: number;
   /** May the sender ingest (API keys)? Refused with 401/403 before anything else, body unread. */
@@ -70,13 +71,12 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
 
   // Bounded work in flight: beyond it, senders back off (429 is retryable in OTLP) instead of
   // the process buffering without limit.
-  const maxConcurrent = options.maxConcurrentRequests ?? 256;
-  let inFlight = 0;
+  const slots = options.slots ?? createExportSlots(256);
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST') return;
-    if (inFlight >= maxConcurrent) return send(reply, requestEncoding(request.headers), refusedBusy(maxConcurrent));
-    inFlight++;
-    reply.raw.once('close', () => inFlight--);
+    const release = slots.take();
+    if (!release) return send(reply, requestEncoding(request.headers), refusedBusy(slots.limit));
+    reply.raw.once('close', release);
   });
 
   // The route reads the raw stream itself: it must inflate gzip within the size limit and answer

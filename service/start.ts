@@ -9,6 +9,7 @@ import { createApi } from '../api/app.js';
 import { assertSafeBind, decideRequest, headerOf, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
+import { createExportSlots } from '../collector/export-slots.js';
 import { createIngestor, type Ingestor } from '../collector/ingest.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, renderMetrics } from '../collector/metrics.js';
 import { openDurableQueue, type DurableQueue } from '../collector/queue/durable-queue.js';
@@ -113,10 +114,12 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     });
 
     const responses = createResponseCounters();
+    // One bound on export requests in flight for the whole process, over both receivers.
+    const slots = createExportSlots(config.maxConcurrentRequests);
     const otlp = createOtlpHttpReceiver({
       ingestor,
       maxBodyBytes: config.maxBodyBytes,
-      maxConcurrentRequests: config.maxConcurrentRequests,
+      slots,
       requestTimeoutMs: config.requestTimeoutMs,
       logLevel: config.logLevel,
       authorize: keys.enabled ? (headers) => decideRequest(keys, headerOf(headers), 'ingest') : undefined,
@@ -128,7 +131,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     grpc = createOtlpGrpcReceiver({
       ingestor,
       maxMessageBytes: config.maxBodyBytes,
-      maxConcurrentRequests: config.maxConcurrentRequests,
+      slots,
       log: otlp.log,
       // Counting first, so refusals by the key check are counted too.
       interceptors: [countGrpcStatuses(responses)],

@@ -30,7 +30,7 @@ export interface VerdictConfig {
   maxAttributeValueLength: number;
   /** AnyValue arrays/maps nested deeper than this are stored as a marker string. */
   maxValueDepth: number;
-  /** OTLP/HTTP export requests handled at once (429 beyond); also the gRPC concurrent-stream limit. */
+  /** Export requests handled at once, OTLP/HTTP and OTLP/gRPC together (429 / RESOURCE_EXHAUSTED beyond); also each gRPC connection's stream limit. */
   maxConcurrentRequests: number;
   /** A request's headers and body must arrive within this time; idle sockets are closed after it. */
   requestTimeoutMs: number;
@@ -118,7 +118,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int', description: 'attributes kept per span, event, link or resource (the rest dropped and counted)' },
   { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int', description: 'characters kept per attribute value (longer ones truncated and counted)' },
   { key: 'maxValueDepth', flag: 'max-value-depth', env: 'VERDICT_MAX_VALUE_DEPTH', kind: 'int', description: 'nesting kept in array/map values (deeper is cut to a marker)' },
-  { key: 'maxConcurrentRequests', flag: 'max-concurrent-requests', env: 'VERDICT_MAX_CONCURRENT_REQUESTS', kind: 'int', description: 'export requests handled at once (429 beyond; also the gRPC stream limit)' },
+  { key: 'maxConcurrentRequests', flag: 'max-concurrent-requests', env: 'VERDICT_MAX_CONCURRENT_REQUESTS', kind: 'int', description: 'export requests handled at once, HTTP and gRPC together (429 / RESOURCE_EXHAUSTED beyond; also each gRPC connection\'s stream limit)' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VERDICT_REQUEST_TIMEOUT_MS', kind: 'int', description: 'ms a request has to arrive whole; idle sockets close after it' },
   { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string', description: 'pino log level' },
   { key: 'ingestKeys', env: 'VERDICT_INGEST_KEYS', kind: 'list', description: 'keys that may send spans (comma-separated)' },

@@ -15,6 +15,8 @@ export interface RawResult {
   httpStatus?: number;
   grpcStatus?: number;
   grpcMessage?: string;
+  /** grpc-status-details-bin: a google.rpc.Status (RetryInfo travels in its details). */
+  statusDetails?: Buffer;
   data: Buffer;
 }
 
@@ -47,6 +49,7 @@ export async function rawGrpcCall(address: string, opts: RawCallOptions): Promis
         if (h[':status']) result.httpStatus = Number(h[':status']);
         if (h['grpc-status'] !== undefined) result.grpcStatus = Number(h['grpc-status']);
         if (h['grpc-message'] !== undefined) result.grpcMessage = decodeURIComponent(String(h['grpc-message']));
+        if (h['grpc-status-details-bin'] !== undefined) result.statusDetails = Buffer.from(String(h['grpc-status-details-bin']), 'base64');
       };
       req.on('response', take);
       req.on('trailers', take);
