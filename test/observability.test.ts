@@ -1,6 +1,7 @@
 // Self-observability: /metrics is valid Prometheus text whose numbers follow what really happened
 // (spans accepted, rejected, truncated and dropped; queue appends, commits, depth; inserts;
-// responses per receiver and status, gRPC included; spans recovered after a crash), and /readyz
+// responses per receiver and status, gRPC included; spans recovered after a crash; a request
+// refused and sent again counted once), and /readyz
 // answers 503 with a JSON reason when the store is unreachable, the schema is missing or the
 // queue is at its budget.
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
@@ -170,6 +171,46 @@ describe('/metrics', () => {
     expect(m.get('verdict_http_responses_total{server="api",code="200"}')).toBe(1); // the first scrape
     expect(m.get('verdict_grpc_responses_total{code="OK"}')).toBe(1);
     expect(m.get('verdict_grpc_responses_total{code="INVALID_ARGUMENT"}')).toBe(1);
+  });
+});
+
+describe('a request refused and sent again', () => {
+  it('counts its rejected spans, truncated values and dropped attributes once, when it is accepted', async () => {
+    // A budget of exactly the filler's rows: it fills the queue (no seal), the next request is
+    // refused (503) until a flush empties it, and then fits.
+    const filler = JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [jsonSpan(1), jsonSpan(2), jsonSpan(3)] }] }] });
+    const budget = encodeSpanRows(decodeTraceRequestJson(filler)).bytes.length;
+    const retried = JSON.stringify({
+      resourceSpans: [{
+        resource: { attributes: [] },
+        scopeSpans: [{
+          spans: [
+            jsonSpan(4, { attributes: attrs([['long', 'a value longer than eight characters'], ['b', '2'], ['c', '3']]) }), // 1 truncated, 1 dropped
+            jsonSpan(5, { startTimeUnixNano: '1700000000200000000' }), // rejected
+          ],
+        }],
+      }],
+    });
+    const p = await startCollectorProcess({
+      args: ['--queue-max-bytes', String(budget), '--batch-max-delay-ms', '600000', '--batch-max-rows', '1000000', '--max-attribute-value-length', '8', '--max-attributes-per-span', '2'],
+    });
+    try {
+      const post = (body: string) => fetch(`${p.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status);
+      expect(await post(filler)).toBe(200);
+      expect(await post(retried)).toBe(503);
+      expect(await post(retried)).toBe(503);
+      await p.flush();
+      expect(await post(retried)).toBe(200);
+      const m = parseExposition(await (await fetch(`${p.apiUrl}/metrics`)).text());
+      expect({
+        accepted: m.get('verdict_spans_accepted_total'),
+        rejected: m.get('verdict_spans_rejected_total'),
+        truncated: m.get('verdict_attribute_values_truncated_total'),
+        dropped: m.get('verdict_attributes_dropped_total'),
+      }).toEqual({ accepted: 4, rejected: 1, truncated: 1, dropped: 1 });
+    } finally {
+      expect(await p.stop()).toBe(0);
+    }
   });
 });
 
