@@ -18,6 +18,7 @@ import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
 import type { VerdictConfig } from '../store/config.js';
 import { claimDataDir } from '../store/data-dir-claim.js';
 import { openStore, type Store } from '../store/store.js';
+import { retryAfterWhileClosing } from './retry-after-while-closing.js';
 
 export interface RunningCollector {
   config: VerdictConfig;
@@ -37,6 +38,9 @@ export interface RunningCollector {
   /** Stops accepting, finishes in-flight requests, inserts what is queued (bounded), closes the engine. */
   close(): Promise<void>;
 }
+
+/** Seconds a sender is told to wait when this collector, shutting down, answers 503. */
+const RETRY_AFTER_SECONDS = 2;
 
 /** Applies the schema: at once on the embedded engine (failing is fatal), in the background for a server that may be down. */
 function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: AbortSignal): Promise<unknown> {
@@ -125,6 +129,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       authorize: keys.enabled ? (headers) => decideRequest(keys, headerOf(headers), 'ingest') : undefined,
     });
     countHttpResponses(otlp, 'otlp_http', responses);
+    retryAfterWhileClosing(otlp, RETRY_AFTER_SECONDS);
     servers.push(otlp);
     const otlpHttpUrl = await otlp.listen({ host: config.host, port: config.otlpHttpPort });
     // Same ingest path and size limit as OTLP/HTTP; logs through the HTTP receiver's logger.
@@ -179,6 +184,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     });
     servers.push(api);
     countHttpResponses(api, 'api', responses);
+    retryAfterWhileClosing(api, RETRY_AFTER_SECONDS);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
     claim.publish({ apiUrl, otlpHttpUrl });
 
