@@ -6,7 +6,8 @@ import { statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApi } from '../api/app.js';
-import { assertSafeBind, decideRequest, headerOf, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
+import { decideRequest, headerOf, isLoopbackHost, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
+import { reloadingApiKeys } from '../auth/key-reload.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
 import { createExportSlots } from '../collector/export-slots.js';
@@ -35,6 +36,8 @@ export interface RunningCollector {
   keys: ApiKeys;
   /** False while a ClickHouse server placement has not been reachable yet to apply the schema. */
   schemaApplied(): boolean;
+  /** Reads the API keys again (environment and keys file) and logs the outcome; requests in flight are not touched. */
+  reloadKeys(why: string): void;
   /** Stops accepting, finishes in-flight requests, inserts what is queued (bounded), closes the engine. */
   close(): Promise<void>;
 }
@@ -71,8 +74,7 @@ function openQueue(config: VerdictConfig, dataDir: string, log: Logger): Durable
 
 export async function startCollector(config: VerdictConfig): Promise<RunningCollector> {
   // Who may do what is settled before anything opens or listens: without keys, loopback only.
-  const keys = loadApiKeys(config);
-  assertSafeBind(config.host, keys, config.insecure);
+  const keys = reloadingApiKeys(config, config);
   // The data directory (queue, and the embedded engine's files) belongs to one collector at a time.
   const dataDir = resolve(config.dataDir);
   const claim = claimDataDir(dataDir);
@@ -126,7 +128,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       slots,
       requestTimeoutMs: config.requestTimeoutMs,
       logLevel: config.logLevel,
-      authorize: keys.enabled ? (headers) => decideRequest(keys, headerOf(headers), 'ingest') : undefined,
+      authorize: (headers) => decideRequest(keys, headerOf(headers), 'ingest'),
     });
     countHttpResponses(otlp, 'otlp_http', responses);
     retryAfterWhileClosing(otlp, RETRY_AFTER_SECONDS);
@@ -140,7 +142,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       log: otlp.log,
       // Counting first, so refusals by the key check are counted too.
       interceptors: [countGrpcStatuses(responses)],
-      authorize: keys.enabled ? (metadata) => decideRequest(keys, metadata, 'ingest') : undefined,
+      authorize: (metadata) => decideRequest(keys, metadata, 'ingest'),
     });
     const otlpGrpcAddress = await grpc.listen(config.host, config.otlpGrpcPort);
 
@@ -187,6 +189,11 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     retryAfterWhileClosing(api, RETRY_AFTER_SECONDS);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
     claim.publish({ apiUrl, otlpHttpUrl });
+    const reported = (why: string) => (result: { keys: ApiKeys } | { err: Error }) => {
+      if ('err' in result) log.error({ err: result.err.message }, `API keys not reloaded (${why}); the keys in force stay`);
+      else log.info({ ingest: result.keys.counts.ingest, read: result.keys.counts.read }, `API keys reloaded (${why})`);
+    };
+    keys.watch(reported('the keys file changed'));
 
     let closing: Promise<void> | undefined;
     return {
@@ -200,8 +207,17 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       apiUrl,
       keys,
       schemaApplied: () => schemaApplied,
+      reloadKeys(why) {
+        try {
+          keys.reload();
+          reported(why)({ keys });
+        } catch (err) {
+          reported(why)({ err: err as Error });
+        }
+      },
       close() {
         closing ??= (async () => {
+          keys.close();
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
           await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
           await inserter.close(config.shutdownTimeoutMs);

@@ -30,8 +30,13 @@ export async function serve(config: VerdictConfig): Promise<number> {
   const handler = (signal: NodeJS.Signals) => onSignal(signal);
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  // SIGHUP reloads the API keys; before the collector runs they are about to be read anyway (and
+  // the signal's default would kill the process).
+  let onHangup = () => {};
+  process.on('SIGHUP', () => onHangup());
 
   const collector = await startCollector(config);
+  onHangup = () => collector.reloadKeys('SIGHUP');
   const { keys } = collector;
   const access = keys.enabled
     ? `API keys required (${keys.counts.ingest} ingest, ${keys.counts.read} read)`
