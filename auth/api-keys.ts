@@ -160,8 +160,9 @@ export function headerOf(headers: Readonly<Record<string, string | string[] | un
 
 /** The decision for a request, whatever carries its headers (HTTP headers, gRPC metadata). */
 export function decideRequest(keys: ApiKeys, header: (name: string) => string | undefined, role: KeyRole): AccessDecision {
+  if (!keys.enabled) return { allowed: true };
   const key = presentedKey(header);
-  if (key === undefined && keys.enabled && header('authorization') !== undefined) {
+  if (key === undefined && header('authorization') !== undefined) {
     return { allowed: false, status: 401, message: `malformed Authorization header: send "Bearer <key>" (the scheme, a space, the ${role} key) or "x-verdict-api-key: <key>"` };
   }
   return decide(keys, key, role);
