@@ -1,6 +1,7 @@
 // The query API on its own port (7318), assembled in one place as a list of fastify plugins: read
 // keys, health (healthz, readyz, metrics), users' SQL, the questions with their OpenAPI document,
-// and flush. Separate from the OTLP port so ingest and reads can be bound and secured differently.
+// flush, and the queue's set-aside segments. Separate from the OTLP port so ingest and reads can
+// be bound and secured differently.
 import type { ClickHouseClient } from '@clickhouse/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
@@ -9,6 +10,7 @@ import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
 import { openApiRoute } from './openapi.js';
 import { questionRoutes } from './questions.js';
+import { rejectedRoutes, type RejectedOptions } from './rejected.js';
 import { sqlRoutes } from './sql.js';
 
 export interface ApiOptions {
@@ -21,6 +23,8 @@ export interface ApiOptions {
   health: HealthOptions;
   /** Inserts everything acknowledged so far (POST /api/flush). */
   flush(): Promise<void>;
+  /** The queue's set-aside segments (/api/queue/rejected). */
+  rejected: RejectedOptions;
   logLevel: string;
 }
 
@@ -37,6 +41,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(questionRoutes, { client: options.client });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
+  app.register(rejectedRoutes, options.rejected);
 
   app.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode ?? 500;

@@ -9,6 +9,7 @@ export interface ReadinessSources {
   schemaApplied(): boolean;
   /** Resolves when the store answered `SELECT 1`. */
   ping(signal: AbortSignal): Promise<void>;
+  /** Bytes on the queue's budget: spans waiting, and segments set aside in rejected/. */
   queueBytes(): number;
   queueMaxBytes: number;
   /** How long the store may take to answer before it counts as unreachable. */

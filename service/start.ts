@@ -160,6 +160,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       loopback: isLoopbackHost(config.host),
       logLevel: config.logLevel,
       flush: () => inserter.flush(),
+      rejected: { list: () => queue.listRejected(), retry: (id) => queue.retryRejected(id), discard: (id) => queue.discardRejected(id) },
       health: {
         metrics: () => renderMetrics(metricsSources, responses),
         metricsContentType: METRICS_CONTENT_TYPE,
@@ -169,7 +170,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
             const result = await store.readOnlyClient.query({ query: 'SELECT 1', format: 'JSONEachRow', abort_signal: signal });
             await result.json();
           },
-          queueBytes: () => queue.stats().bytes,
+          queueBytes: () => queue.stats().bytes + queue.stats().rejectedBytes,
           queueMaxBytes: config.queueMaxBytes,
           freeDiskBytes: async () => {
             const disk = await statfs(dataDir);
