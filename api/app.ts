@@ -5,6 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
+import { httpsServerOptions, type TlsMaterial } from '../auth/tls.js';
 import { readKeyAuth } from './auth.js';
 import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
@@ -26,10 +27,12 @@ export interface ApiOptions {
   /** The queue's set-aside segments (/api/queue/rejected). */
   rejected: RejectedOptions;
   logLevel: string;
+  /** Serve HTTPS (and require client certificates when the material has a client CA). */
+  tls?: TlsMaterial;
 }
 
 export function createApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS } });
+  const app = Fastify({ ...(options.tls ? { https: httpsServerOptions(options.tls) } : {}), logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS } });
   app.register(readKeyAuth, {
     keys: options.keys,
     openPaths: new Set(['/healthz']),

@@ -13,6 +13,7 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import type { AccessDecision } from '../auth/api-keys.js';
+import type { TlsMaterial } from '../auth/tls.js';
 import { isAccepted, malformedRequest, refusedAccess, refusedBusy, TRACES, type ExportOutcome } from './export-outcome.js';
 import type { ExportSlots } from './export-slots.js';
 import { routeGrpcLogs, type GrpcLibraryLog } from './grpc-log.js';
@@ -49,6 +50,8 @@ export interface OtlpGrpcReceiverOptions {
    * connection's HTTP/2 concurrent-stream limit, so one client waits instead of being refused.
    */
   slots?: ExportSlots;
+  /** Serve TLS (grpcs), requiring client certificates when the material has a client CA. */
+  tls?: TlsMaterial;
 }
 
 export interface ReceiverLog extends GrpcLibraryLog {
@@ -90,6 +93,11 @@ const TRACE_SERVICE: ServiceDefinition = {
 };
 
 const SILENT_LOG: ReceiverLog = { warn() {}, error() {}, info() {}, debug() {} };
+
+function credentialsOf(tls: TlsMaterial | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
+}
 
 /** `host:port` as clients write it (IPv6 literals in brackets). */
 export function grpcAddress(host: string, port: number): string {
@@ -142,7 +150,7 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     listen(host, port) {
       const address = grpcAddress(host, port);
       return new Promise((resolve, reject) => {
-        server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) => {
+        server.bindAsync(address, credentialsOf(options.tls), (err, boundPort) => {
           if (err) reject(new GrpcListenError(address, { cause: err }));
           else resolve(grpcAddress(host, boundPort));
         });

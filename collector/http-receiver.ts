@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { REDACTED_LOG_PATHS, type AccessDecision } from '../auth/api-keys.js';
+import { httpsServerOptions, type TlsMaterial } from '../auth/tls.js';
 import { failed, refusedAccess, refusedBusy, TRACES, unsupportedContentType, type ExportOutcome } from './export-outcome.js';
 import { createExportSlots, type ExportSlots } from './export-slots.js';
 import type { Ingestor } from './ingest.js';
@@ -23,6 +24,8 @@ export interface OtlpHttpReceiverOptions {
   requestTimeoutMs?: number;
   /** May the sender ingest (API keys)? Refused with 401/403 before anything else, body unread. */
   authorize?(headers: IncomingHttpHeaders): AccessDecision;
+  /** Serve HTTPS (and require client certificates when the material has a client CA). */
+  tls?: TlsMaterial;
 }
 
 const CONTENT_TYPES: Record<string, OtlpEncoding> = {
@@ -41,6 +44,7 @@ const contentTypeOf = (encoding: OtlpEncoding) => (encoding === 'json' ? 'applic
 export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): FastifyInstance {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
+    ...(options.tls ? { https: httpsServerOptions(options.tls) } : {}),
     logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS },
     bodyLimit: options.maxBodyBytes,
     // Slow or idle clients must not pin sockets: a request must arrive in time, and a socket that

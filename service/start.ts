@@ -8,12 +8,14 @@ import { pino, type Logger } from 'pino';
 import { createApi } from '../api/app.js';
 import { decideRequest, headerOf, isLoopbackHost, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
 import { reloadingApiKeys } from '../auth/key-reload.js';
+import { loadTls } from '../auth/tls.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
 import { createExportSlots } from '../collector/export-slots.js';
 import { createIngestor, type Ingestor } from '../collector/ingest.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, renderMetrics } from '../collector/metrics.js';
 import { openDurableQueue, type DurableQueue } from '../collector/queue/durable-queue.js';
+import { QUEUE_DIR } from '../collector/queue/segment-format.js';
 import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
 import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
 import type { VerdictConfig } from '../store/config.js';
@@ -29,7 +31,7 @@ export interface RunningCollector {
   otlpHttpUrl: string;
   /** `host:port` the OTLP/gRPC receiver is bound to, as gRPC clients write it. */
   otlpGrpcAddress: string;
-  /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`). */
+  /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`, `https://` with TLS). */
   otlpGrpcUrl: string;
   apiUrl: string;
   /** The configured API keys (digests only); `enabled` is false when the collector is open. */
@@ -59,7 +61,7 @@ function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: A
 
 function openQueue(config: VerdictConfig, dataDir: string, log: Logger): DurableQueue {
   const queue = openDurableQueue({
-    dir: join(dataDir, 'queue'),
+    dir: join(dataDir, QUEUE_DIR),
     segmentMaxRows: config.batchMaxRows,
     segmentMaxBytes: 256 * 1024 * 1024,
     segmentMaxAgeMs: config.batchMaxDelayMs,
@@ -75,6 +77,7 @@ function openQueue(config: VerdictConfig, dataDir: string, log: Logger): Durable
 export async function startCollector(config: VerdictConfig): Promise<RunningCollector> {
   // Who may do what is settled before anything opens or listens: without keys, loopback only.
   const keys = reloadingApiKeys(config, config);
+  const tls = loadTls(config);
   // The data directory (queue, and the embedded engine's files) belongs to one collector at a time.
   const dataDir = resolve(config.dataDir);
   const claim = claimDataDir(dataDir);
@@ -126,6 +129,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       ingestor,
       maxBodyBytes: config.maxBodyBytes,
       slots,
+      tls,
       requestTimeoutMs: config.requestTimeoutMs,
       logLevel: config.logLevel,
       authorize: (headers) => decideRequest(keys, headerOf(headers), 'ingest'),
@@ -139,6 +143,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       ingestor,
       maxMessageBytes: config.maxBodyBytes,
       slots,
+      tls,
       log: otlp.log,
       // Counting first, so refusals by the key check are counted too.
       interceptors: [countGrpcStatuses(responses)],
@@ -159,6 +164,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       keys,
       loopback: isLoopbackHost(config.host),
       logLevel: config.logLevel,
+      tls,
       flush: () => inserter.flush(),
       rejected: { list: () => queue.listRejected(), retry: (id) => queue.retryRejected(id), discard: (id) => queue.discardRejected(id) },
       health: {
@@ -204,7 +210,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       ingestor,
       otlpHttpUrl,
       otlpGrpcAddress,
-      otlpGrpcUrl: `http://${otlpGrpcAddress}`,
+      otlpGrpcUrl: `${tls ? 'https' : 'http'}://${otlpGrpcAddress}`,
       apiUrl,
       keys,
       schemaApplied: () => schemaApplied,

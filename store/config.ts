@@ -47,6 +47,12 @@ export interface VerdictConfig {
   minFreeDiskBytes: number;
   /** Inserts failing for longer than this make /readyz say not ready. */
   storeFailingGraceMs: number;
+  /** PEM certificate (chain) the OTLP receivers and the API present over TLS; with tlsKey. */
+  tlsCert?: string;
+  /** PEM private key of tlsCert. */
+  tlsKey?: string;
+  /** PEM CA: clients must present a certificate it signed (mutual TLS). */
+  tlsClientCa?: string;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +132,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string', description: 'a JSON file { "ingest": [...], "read": [...] } with more keys' },
   { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean', description: 'listen on a non-loopback address without keys' },
   { key: 'minFreeDiskBytes', flag: 'min-free-disk-bytes', env: 'VERDICT_MIN_FREE_DISK_BYTES', kind: 'int', description: 'free bytes on the data directory\'s disk below which /readyz says not ready' },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'VERDICT_TLS_CERT', kind: 'string', description: 'PEM certificate: OTLP/HTTP, OTLP/gRPC and the API serve TLS (with --tls-key)' },
+  { key: 'tlsKey', flag: 'tls-key', env: 'VERDICT_TLS_KEY', kind: 'string', description: 'PEM private key of --tls-cert' },
+  { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'VERDICT_TLS_CLIENT_CA', kind: 'string', description: 'PEM CA: every client must present a certificate it signed (mutual TLS)' },
   { key: 'storeFailingGraceMs', flag: 'store-failing-grace-ms', env: 'VERDICT_STORE_FAILING_GRACE_MS', kind: 'int', description: 'ms inserts may fail before /readyz says not ready' },
 ];
 
@@ -165,5 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
   }
   if (config.batchMaxRows < 1) throw new ConfigError('--batch-max-rows must be at least 1');
   if (config.maxBodyBytes < 1024) throw new ConfigError('--max-body-bytes must be at least 1024');
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together: set both, or neither');
+  if (config.tlsClientCa && !config.tlsCert) throw new ConfigError('--tls-client-ca needs --tls-cert and --tls-key: client certificates are checked over TLS');
   return config;
 }

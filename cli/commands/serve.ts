@@ -45,6 +45,9 @@ export async function serve(config: VerdictConfig): Promise<number> {
       : 'open: no API keys, loopback only';
   const headersHint = keys.enabled ? ' OTEL_EXPORTER_OTLP_HEADERS=x-verdict-api-key=<ingest key>' : '';
   const where = collector.store.placement === 'embedded' ? `${collector.store.location} (embedded ClickHouse)` : collector.store.location;
+  const tls = config.tlsCert
+    ? `  TLS        on: certificate ${config.tlsCert}; ${config.tlsClientCa ? `clients need a certificate signed by ${config.tlsClientCa}` : 'no client certificates asked'}\n`
+    : '';
   process.stdout.write(
     `verdict collector ready\n` +
       `  OTLP/HTTP  ${collector.otlpHttpUrl}/v1/traces\n` +
@@ -52,6 +55,7 @@ export async function serve(config: VerdictConfig): Promise<number> {
       `  API        ${collector.apiUrl}\n` +
       `  data       ${where}\n` +
       `  access     ${access}\n` +
+      tls +
       `Point an OpenTelemetry SDK at it: OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpHttpUrl}${headersHint}\n`,
   );
   return new Promise<number>((resolve) => {
