@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { isLoopbackHost } from '../auth/api-keys.js';
+import { HttpError } from './http-error.js';
 import { ErrorSchema } from './openapi.js';
 
 export const RejectedSegmentSchema = Type.Object({
@@ -36,21 +37,10 @@ export interface RejectedOptions {
   discard(id: string): RejectedSegment;
 }
 
-class RejectedRouteError extends Error {
-  readonly code = 'REJECTED_ROUTE';
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RejectedRouteError';
-  }
-}
-
 export const rejectedRoutes: FastifyPluginAsync<RejectedOptions> = async (app, options) => {
   app.setErrorHandler(async (err: Error & { statusCode?: number; reason?: string }, request, reply) => {
     // Checked up front below; a race with the inserter (the segment went meanwhile) lands here.
-    const status = err instanceof RejectedRouteError ? err.statusCode : (err as { code?: string }).code === 'REJECTED_SEGMENT' ? (err.reason === 'unknown' ? 404 : 409) : (err.statusCode ?? 500);
+    const status = err instanceof HttpError ? err.statusCode : (err as { code?: string }).code === 'REJECTED_SEGMENT' ? (err.reason === 'unknown' ? 404 : 409) : (err.statusCode ?? 500);
     if (status >= 500) request.log.error({ err }, 'set-aside segments request failed');
     return reply.code(status).send({ error: err.message, statusCode: status });
   });
@@ -67,13 +57,13 @@ export const rejectedRoutes: FastifyPluginAsync<RejectedOptions> = async (app, o
       { schema: { body: RejectedActionSchema, response: { 200: RejectedListSchema, '4xx': ErrorSchema } } },
       async (request) => {
         if (!isLoopbackHost(request.socket.remoteAddress ?? '')) {
-          throw new RejectedRouteError(403, `${verb} changes what the collector holds: ask from the collector's own machine (verdict queue rejected ${verb})`);
+          throw new HttpError(403, `${verb} changes what the collector holds: ask from the collector's own machine (verdict queue rejected ${verb})`);
         }
         const { segments } = listed();
         const ids = request.body.all ? segments.map((s) => s.id) : (request.body.ids ?? []);
-        if (!request.body.all && ids.length === 0) throw new RejectedRouteError(400, `name the segments to ${verb} ("ids"), or send "all": true`);
+        if (!request.body.all && ids.length === 0) throw new HttpError(400, `name the segments to ${verb} ("ids"), or send "all": true`);
         const unknown = ids.filter((id) => !segments.some((s) => s.id === id));
-        if (unknown.length > 0) throw new RejectedRouteError(404, `no set-aside segment ${unknown.join(', ')} (GET /api/queue/rejected lists them)`);
+        if (unknown.length > 0) throw new HttpError(404, `no set-aside segment ${unknown.join(', ')} (GET /api/queue/rejected lists them)`);
         const done = ids.map(run);
         return { segments: done, bytes: done.reduce((n, s) => n + s.bytes, 0) };
       },
