@@ -115,11 +115,10 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     // do not pile up; the HTTP receiver has socket timeouts for the same reason.
     'grpc.keepalive_time_ms': 120_000,
     'grpc.keepalive_timeout_ms': 20_000,
-    // Bounded work in flight, as on OTLP/HTTP: a client cannot make the process buffer any number
-    // of messages at once (each up to maxMessageBytes).
+    // Per connection, so one client's extra calls wait; the process-wide bound is the slots below.
     ...(options.slots ? { 'grpc.max_concurrent_streams': options.slots.limit } : {}),
-    // In call order: the screen wraps grpc-js's own call (so it must come first), then counting,
-    // the key check, and the framing check nearest the handler.
+    // In call order: the first wraps grpc-js's own call (so it must come first), then counting,
+    // the key check, the process-wide slot, and the framing check nearest the handler.
     interceptors: [
       answerFramingFailuresAsOtlp(),
       ...(options.interceptors ?? []),
