@@ -2,8 +2,9 @@
 // read again and swapped in whole. A request already past the key check carries on; the next is
 // decided with the new keys. Keys that cannot be loaded (a file half-written, unreadable, a weak
 // key, or none left on a non-loopback address) are refused, saying why, and the old keys stay.
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { assertSafeBind, loadApiKeys, type ApiKeys, type KeySources } from './api-keys.js';
 
 export interface ReloadingApiKeys extends ApiKeys {
@@ -47,21 +48,28 @@ export function reloadingApiKeys(sources: KeySources, bind: KeyBind): ReloadingA
     },
     watch(onReload) {
       if (!sources.keysFile || watcher) return;
-      // The folder, not the file: editors and secret mounts replace the file (a rename), which a
-      // watch on the file itself would lose.
+      // The folder, not the file: editors replace the file (a rename), which a watch on the file
+      // itself would lose, and a Kubernetes secret mount swaps a symlink beside it. Any change
+      // there counts, but only a change of the file's content reloads.
       const file = resolve(sources.keysFile);
-      watcher = watch(dirname(file), (_event, name) => {
-        if (name !== null && name !== basename(file)) return;
-        clearTimeout(timer);
-        timer = setTimeout(() => {
+      let seen = contentOf(file);
+      try {
+        watcher = watchFolder(dirname(file), () => {
+          const now = contentOf(file);
+          if (now === seen) return;
+          seen = now;
           try {
             current = load();
             onReload({ keys: current });
           } catch (err) {
             onReload({ err: err as Error });
           }
-        }, DEBOUNCE_MS);
-      });
+        });
+      } catch (err) {
+        // No watch (the system's limit on watches, say): SIGHUP still reloads.
+        onReload({ err: new Error(`cannot watch ${file} for changes (${(err as Error).message}); reload the keys with SIGHUP`) });
+        return;
+      }
       watcher.on('error', (err) => onReload({ err }));
     },
     close() {
@@ -69,4 +77,21 @@ export function reloadingApiKeys(sources: KeySources, bind: KeyBind): ReloadingA
       watcher?.close();
     },
   };
+
+  /** Calls `changed` once per burst of changes in `folder`. */
+  function watchFolder(folder: string, changed: () => void): FSWatcher {
+    return watch(folder, () => {
+      clearTimeout(timer);
+      timer = setTimeout(changed, DEBOUNCE_MS);
+    });
+  }
+}
+
+/** A digest of the file's bytes as they are now ('' when it cannot be read). */
+function contentOf(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return '';
+  }
 }

@@ -1,9 +1,9 @@
-// API keys change without a restart: when the keys file is replaced (as an editor or a secret
-// mount does) and on SIGHUP, the collector reads them again; the new keys decide the next request,
-// a request already admitted finishes with the old one, and a keys file that cannot be used is
-// refused in the log while the keys in force stay.
+// API keys change without a restart: when the keys file changes (replaced by an editor, or the
+// symlink swap of a Kubernetes secret mount) and on SIGHUP, the collector reads them again; the
+// new keys decide the next request, a request already admitted finishes with the old one, and a
+// keys file that cannot be used is refused in the log while the keys in force stay.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,9 +39,16 @@ function replaceFile(path: string, content: string): void {
 describe('reloading API keys', () => {
   it('takes a changed keys file and SIGHUP without a restart, lets admitted requests finish, and keeps the keys when the file is bad', async () => {
     const [oldKey, newKey, read] = [key('ingest'), key('ingest'), key('read')];
+    // Laid out as a Kubernetes secret mount: keys.json -> ..data/keys.json, ..data -> ..v1.
     const dir = mkdtempSync(join(tmpdir(), 'verdict-keys-'));
     const file = join(dir, 'keys.json');
-    writeFileSync(file, JSON.stringify({ ingest: [oldKey], read: [read] }));
+    const version = (name: string, keys: object) => {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'keys.json'), JSON.stringify(keys));
+    };
+    version('..v1', { ingest: [oldKey], read: [read] });
+    symlinkSync('..v1', join(dir, '..data'));
+    symlinkSync(join('..data', 'keys.json'), file);
     const c = await startCollectorProcess({ args: ['--keys-file', file, '--log-level', 'info'], apiKey: read });
     try {
       expect(await post(c, oldKey)).toBe(200);
@@ -56,7 +63,10 @@ describe('reloading API keys', () => {
       for (let i = 0; i < 400 && !answer.includes('100 Continue'); i++) await new Promise((r) => setTimeout(r, 10));
       expect(answer).toContain('100 Continue');
 
-      replaceFile(file, JSON.stringify({ ingest: [newKey], read: [read] }));
+      // The secret is updated the way the kubelet does it: a new version, the ..data link swapped.
+      version('..v2', { ingest: [newKey], read: [read] });
+      symlinkSync('..v2', join(dir, '..data_tmp'));
+      renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
       await logged(c, 'API keys reloaded (the keys file changed)');
       expect(await post(c, oldKey)).toBe(401);
       expect(await post(c, newKey)).toBe(200);
@@ -65,7 +75,8 @@ describe('reloading API keys', () => {
       socket.destroy();
       expect(answer).toMatch(/\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
 
-      // Unusable files are refused, naming why (never a key), and the keys in force stay.
+      // Replaced by an editor from now on. Unusable files are refused, naming why (never a key),
+      // and the keys in force stay.
       replaceFile(file, '{"ingest": [');
       await logged(c, 'API keys not reloaded (the keys file changed); the keys in force stay');
       replaceFile(file, JSON.stringify({ ingest: ['short'], read: [read] }));
