@@ -1,14 +1,17 @@
 // The query API on its own port (7318), assembled in one place as a list of fastify plugins: read
 // keys, health (healthz, readyz, metrics), users' SQL, the questions with their OpenAPI document,
-// flush, and the web page. Separate from the OTLP port so ingest and reads can be bound and secured differently.
+// flush, the web page and the queue's set-aside segments. Separate from the OTLP port so ingest
+// and reads can be bound and secured differently.
 import type { ClickHouseClient } from '@clickhouse/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
+import { httpsServerOptions, type TlsMaterial } from '../auth/tls.js';
 import { readKeyAuth } from './auth.js';
 import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
 import { openApiRoute } from './openapi.js';
 import { questionRoutes } from './questions.js';
+import { rejectedRoutes, type RejectedOptions } from './rejected.js';
 import { sqlRoutes } from './sql.js';
 import { WEB_PAGE_PATHS, webPage } from './web.js';
 import type { UserSqlRunner } from '../store/user-sql.js';
@@ -23,11 +26,15 @@ export interface ApiOptions {
   health: HealthOptions;
   /** Inserts everything acknowledged so far (POST /api/flush). */
   flush(): Promise<void>;
+  /** The queue's set-aside segments (/api/queue/rejected). */
+  rejected: RejectedOptions;
   logLevel: string;
+  /** Serve HTTPS (and require client certificates when the material has a client CA). */
+  tls?: TlsMaterial;
 }
 
 export function createApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS } });
+  const app = Fastify({ ...(options.tls ? { https: httpsServerOptions(options.tls) } : {}), logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS } });
   app.register(readKeyAuth, {
     keys: options.keys,
     // The page's own files load without a key, so that it can ask for one; its API calls need it.
@@ -41,6 +48,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
   app.register(webPage);
+  app.register(rejectedRoutes, options.rejected);
 
   app.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
     const status = err.statusCode ?? 500;

@@ -15,8 +15,9 @@ export interface ReadKeyOptions {
 }
 
 const readKeyPlugin: FastifyPluginAsync<ReadKeyOptions> = async (app, options) => {
-  if (!options.keys.enabled) return;
+  // Installed even without keys: keys can be added while the collector runs (a reload).
   app.addHook('onRequest', async (request, reply) => {
+    if (!options.keys.enabled) return;
     const path = request.url.split('?', 1)[0];
     if (options.openPaths.has(path) || (options.loopback && options.loopbackOpenPaths.has(path))) return;
     const decision = decideRequest(options.keys, headerOf(request.headers), 'read');

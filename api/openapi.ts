@@ -4,6 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { QUESTION_LIST } from '../queries/questions.js';
+import { RejectedActionSchema, RejectedListSchema } from './rejected.js';
 
 export const ErrorSchema = {
   type: 'object',
@@ -45,6 +46,28 @@ export function openApiDocument(): Record<string, unknown> {
       responses: { 200: { description: 'columns and rows', content: json({ type: 'object' }) }, 400: { description: 'The query failed.', content: json(ErrorSchema) } },
     },
   };
+  paths['/api/queue/rejected'] = {
+    get: {
+      summary: 'Set-aside queue segments',
+      description: 'Batches the store refused for their content, and segments kept as evidence of disk damage: acknowledged spans not stored, counted against the queue budget.',
+      responses: { 200: { description: 'The segments, oldest first.', content: json(RejectedListSchema) } },
+    },
+  };
+  for (const [verb, what] of [['retry', 'Puts set-aside segments back into the queue, to be inserted again.'], ['discard', 'Deletes set-aside segments for good.']] as const) {
+    paths[`/api/queue/rejected/${verb}`] = {
+      post: {
+        summary: `${verb[0].toUpperCase()}${verb.slice(1)} set-aside segments`,
+        description: `${what} Answered only to a caller on the collector's own machine.`,
+        requestBody: { required: true, content: json(RejectedActionSchema) },
+        responses: {
+          200: { description: `The segments ${verb === 'retry' ? 'queued again' : 'deleted'}.`, content: json(RejectedListSchema) },
+          403: { description: 'Not asked from the collector\'s machine.', content: json(ErrorSchema) },
+          404: { description: 'No such segment.', content: json(ErrorSchema) },
+          409: { description: 'A segment that cannot be retried (records damaged on disk).', content: json(ErrorSchema) },
+        },
+      },
+    };
+  }
   return {
     openapi: '3.1.0',
     info: { title: 'Verdict query API', version: '1', description: 'Is version B of your app better or worse than version A? See docs/queries.md.' },

@@ -8,22 +8,11 @@ import { FilterSyntaxError } from '../queries/filter-parser.js';
 import type { Question } from '../queries/question.js';
 import { QUESTION_LIST } from '../queries/questions.js';
 import { QueryInputError } from '../queries/run-query.js';
+import { HttpError } from './http-error.js';
 import { ErrorSchema } from './openapi.js';
 
 export interface QuestionRoutesOptions {
   client: ClickHouseClient;
-}
-
-/** An answer the route gives on purpose, with its status. */
-class HttpError extends Error {
-  readonly code = 'HTTP_ERROR';
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
 }
 
 

@@ -108,16 +108,24 @@ function readKeysFile(path: string): Record<KeyRole, string[]> {
   return out;
 }
 
-/** The key a request presents: `Authorization: Bearer <key>` or `x-verdict-api-key: <key>`. */
+/**
+ * The key a request presents: `Authorization: Bearer <key>` (RFC 6750: the scheme, one or more
+ * spaces, the key; whitespace around the value is not part of it, as HTTP says) or
+ * `x-verdict-api-key: <key>`. One grammar for HTTP and gRPC alike: a tab after `Bearer` is not a
+ * Bearer credential on either (gRPC metadata cannot even carry one).
+ */
 export function presentedKey(header: (name: (typeof KEY_HEADERS)[number]) => string | undefined): string | undefined {
   const authorization = header('authorization');
   if (authorization) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const m = /^Bearer +([^\s]+)$/i.exec(trimOws(authorization));
     if (m) return m[1];
   }
-  const direct = header('x-verdict-api-key')?.trim();
-  return direct === '' ? undefined : direct;
+  const direct = header('x-verdict-api-key');
+  return direct === undefined || trimOws(direct) === '' ? undefined : trimOws(direct);
 }
+
+/** HTTP's optional whitespace (space, tab) around a field value. */
+const trimOws = (value: string) => value.replace(/^[ \t]+|[ \t]+$/g, '');
 
 /** May a request presenting `key` do what needs `role`? 401 without a known key, 403 with the other kind. */
 export function decide(keys: ApiKeys, key: string | undefined, role: KeyRole): AccessDecision {
@@ -152,5 +160,23 @@ export function headerOf(headers: Readonly<Record<string, string | string[] | un
 
 /** The decision for a request, whatever carries its headers (HTTP headers, gRPC metadata). */
 export function decideRequest(keys: ApiKeys, header: (name: string) => string | undefined, role: KeyRole): AccessDecision {
-  return decide(keys, presentedKey(header), role);
+  if (!keys.enabled) return { allowed: true };
+  const key = presentedKey(header);
+  if (key === undefined && header('authorization') !== undefined) {
+    return { allowed: false, status: 401, message: `malformed Authorization header: send "Bearer <key>" (the scheme, a space, the ${role} key) or "x-verdict-api-key: <key>"` };
+  }
+  return decide(keys, key, role);
+}
+
+/** Where a key could follow in free text: the name of a header that carries one, or the Bearer scheme. */
+const KEY_MENTION = new RegExp(`${KEY_HEADERS.join('|')}|bearer`, 'i');
+
+/**
+ * Free text from a library that may quote request headers whole (grpc-js: "Failed to add metadata
+ * entry authorization: Bearer\t<key>…"), made safe to log: everything from the first mention of a
+ * key header or of the Bearer scheme on is cut. pino's path redaction cannot reach inside a string.
+ */
+export function redactKeyText(text: string): string {
+  const m = KEY_MENTION.exec(text);
+  return m ? `${text.slice(0, m.index + m[0].length)} [redacted]` : text;
 }

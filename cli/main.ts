@@ -10,6 +10,7 @@ import { deploymentsCommand } from './commands/deployments.js';
 import { errorRateCommand } from './commands/error-rate.js';
 import { errorsCommand } from './commands/errors.js';
 import { latencyCommand } from './commands/latency.js';
+import { queueCommand } from './commands/queue.js';
 import { searchCommand } from './commands/search.js';
 import { serveCommand } from './commands/serve.js';
 import { sessionsCommand } from './commands/sessions.js';
@@ -33,6 +34,7 @@ function program(setExitCode: (code: number) => void): Command {
     .addHelpText('after', '\nTimes (--from, --to): ISO 8601, epoch ms, now, or an age like 7d / 12h. Exit codes: 0 answered, 1 regression (with --fail-on-regression), 2 usage error or unreachable API.\n');
   root.addCommand(serveCommand(setExitCode));
   root.addCommand(sqlCommand(setExitCode));
+  root.addCommand(queueCommand(setExitCode));
   for (const spec of QUESTION_COMMANDS) root.addCommand(questionCommand(spec, setExitCode));
   for (const command of root.commands) command.exitOverride().showHelpAfterError(`(run verdict ${command.name()} --help for its flags)`);
   return root;

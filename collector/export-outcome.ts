@@ -71,6 +71,14 @@ export function refusedBusy(limit: number): ExportOutcome {
   return { ...BUSY, message: `too many concurrent export requests (limit ${limit}), retry later` };
 }
 
+/**
+ * A request the transport's framing does not allow (a unary gRPC call with no message or two, a
+ * message that does not inflate, an unreadable grpc-timeout): the sender's bug, not retryable.
+ */
+export function malformedRequest(message: string): ExportOutcome {
+  return { ...INVALID, message };
+}
+
 /** An HTTP body in a content type OTLP does not define. */
 export function unsupportedContentType(contentType: string | undefined): ExportOutcome {
   return {

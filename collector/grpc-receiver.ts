@@ -13,7 +13,10 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import type { AccessDecision } from '../auth/api-keys.js';
-import { isAccepted, refusedAccess } from './export-outcome.js';
+import type { TlsMaterial } from '../auth/tls.js';
+import { isAccepted, malformedRequest, refusedAccess, refusedBusy, TRACES, type ExportOutcome } from './export-outcome.js';
+import type { ExportSlots } from './export-slots.js';
+import { routeGrpcLogs, type GrpcLibraryLog } from './grpc-log.js';
 import type { Ingestor } from './ingest.js';
 import { exportResponse, retryInfoStatus } from './otlp/responses.js';
 
@@ -26,7 +29,7 @@ export interface OtlpGrpcReceiverOptions {
   maxMessageBytes: number;
   /** Seconds a client is told (RetryInfo) to wait before retrying an UNAVAILABLE. */
   retryAfterSeconds?: number;
-  /** Where refusals and failures are reported; the HTTP receiver's logger fits. */
+  /** Where refusals and failures are reported, grpc-js's own messages too; the HTTP receiver's logger fits. */
   log?: ReceiverLog;
   /**
    * How long close() lets in-flight exports finish before cutting connections. An export is
@@ -41,12 +44,17 @@ export interface OtlpGrpcReceiverOptions {
    * a refusal is UNAUTHENTICATED or PERMISSION_DENIED and the handler never runs.
    */
   authorize?(metadata: (name: string) => string | undefined): AccessDecision;
-  /** Export calls one connection may have open at once (HTTP/2 concurrent streams); more wait for a free one. */
-  maxConcurrentRequests?: number;
+  /**
+   * Export calls the process works on at once, shared with the HTTP receiver: a call beyond them is
+   * answered RESOURCE_EXHAUSTED with RetryInfo before its message is read. The limit is also each
+   * connection's HTTP/2 concurrent-stream limit, so one client waits instead of being refused.
+   */
+  slots?: ExportSlots;
+  /** Serve TLS (grpcs), requiring client certificates when the material has a client CA. */
+  tls?: TlsMaterial;
 }
 
-export interface ReceiverLog {
-  warn(fields: object, message: string): void;
+export interface ReceiverLog extends GrpcLibraryLog {
   error(fields: object, message: string): void;
 }
 
@@ -84,7 +92,12 @@ const TRACE_SERVICE: ServiceDefinition = {
   },
 };
 
-const SILENT_LOG: ReceiverLog = { warn() {}, error() {} };
+const SILENT_LOG: ReceiverLog = { warn() {}, error() {}, info() {}, debug() {} };
+
+function credentialsOf(tls: TlsMaterial | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(tls.clientCa ?? null, [{ private_key: tls.key, cert_chain: tls.cert }], tls.clientCa !== undefined);
+}
 
 /** `host:port` as clients write it (IPv6 literals in brackets). */
 export function grpcAddress(host: string, port: number): string {
@@ -93,6 +106,8 @@ export function grpcAddress(host: string, port: number): string {
 
 export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGrpcReceiver {
   const log = options.log ?? SILENT_LOG;
+  // grpc-js has one logger per process: the receiver's, so nothing it prints bypasses the redaction.
+  routeGrpcLogs(log);
   const retryAfter = options.retryAfterSeconds ?? 2;
   const server = new Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
@@ -100,33 +115,31 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     // do not pile up; the HTTP receiver has socket timeouts for the same reason.
     'grpc.keepalive_time_ms': 120_000,
     'grpc.keepalive_timeout_ms': 20_000,
-    // Bounded work in flight, as on OTLP/HTTP: a client cannot make the process buffer any number
-    // of messages at once (each up to maxMessageBytes).
-    ...(options.maxConcurrentRequests ? { 'grpc.max_concurrent_streams': options.maxConcurrentRequests } : {}),
-    interceptors: [...(options.interceptors ?? []), ...(options.authorize ? [authorizeCalls(options.authorize)] : [])],
+    // Per connection, so one client's extra calls wait; the process-wide bound is the slots below.
+    ...(options.slots ? { 'grpc.max_concurrent_streams': options.slots.limit } : {}),
+    // In call order: the first wraps grpc-js's own call (so it must come first), then counting,
+    // the key check, the process-wide slot, and the framing check nearest the handler.
+    interceptors: [
+      answerFramingFailuresAsOtlp(),
+      ...(options.interceptors ?? []),
+      ...(options.authorize ? [authorizeCalls(options.authorize)] : []),
+      ...(options.slots ? [admitCalls(options.slots, retryAfter)] : []),
+      oneMessagePerCall(),
+    ],
   });
-
-  function fail(callback: sendUnaryData<Buffer>, code: number, details: string, metadata?: Metadata): void {
-    callback({ code, details, metadata });
-  }
 
   async function exportTraces(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
     const outcome = await options.ingestor.export(call.request, 'protobuf');
     if (isAccepted(outcome)) return callback(null, exportResponse('protobuf', outcome.partialSuccess));
-    let trailer: Metadata | undefined;
-    if (outcome.retryable) {
-      log.warn({ err: outcome.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
-      trailer = new Metadata();
-      trailer.set('grpc-status-details-bin', retryInfoStatus(outcome.grpcCode, outcome.message, retryAfter));
-    }
-    fail(callback, outcome.grpcCode, outcome.message, trailer);
+    if (outcome.retryable) log.warn({ err: outcome.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
+    callback(statusOf(outcome, retryAfter));
   }
 
   server.addService(TRACE_SERVICE, {
     Export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) {
       exportTraces(call, callback).catch((err: Error) => {
         log.error({ err, transport: 'grpc' }, 'OTLP/gRPC export failed');
-        fail(callback, GrpcStatus.INTERNAL, err.message);
+        callback({ code: GrpcStatus.INTERNAL, details: err.message });
       });
     },
   });
@@ -136,7 +149,7 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     listen(host, port) {
       const address = grpcAddress(host, port);
       return new Promise((resolve, reject) => {
-        server.bindAsync(address, ServerCredentials.createInsecure(), (err, boundPort) => {
+        server.bindAsync(address, credentialsOf(options.tls), (err, boundPort) => {
           if (err) reject(new GrpcListenError(address, { cause: err }));
           else resolve(grpcAddress(host, boundPort));
         });
@@ -168,12 +181,113 @@ function authorizeCalls(authorize: NonNullable<OtlpGrpcReceiverOptions['authoriz
           onReceiveMetadata(metadata, pass) {
             const decision = authorize((name) => metadataValue(metadata, name));
             if (decision.allowed) return pass(metadata);
-            const outcome = refusedAccess(decision.status, decision.message);
-            call.sendStatus({ code: outcome.grpcCode, details: outcome.message });
+            refuse(call, refusedAccess(decision.status, decision.message));
           },
         });
       },
     });
+}
+
+/** An outcome as the call's final status: RetryInfo (google.rpc.Status details) when the sender should retry. */
+function statusOf(outcome: ExportOutcome, retryAfterSeconds: number): { code: number; details: string; metadata?: Metadata } {
+  if (!outcome.retryable) return { code: outcome.grpcCode, details: outcome.message };
+  const metadata = new Metadata();
+  metadata.set('grpc-status-details-bin', retryInfoStatus(outcome.grpcCode, outcome.message, retryAfterSeconds));
+  return { code: outcome.grpcCode, details: outcome.message, metadata };
+}
+
+function refuse(call: Pick<ServerInterceptingCall, 'sendStatus'>, outcome: ExportOutcome, retryAfterSeconds = 0): void {
+  call.sendStatus(statusOf(outcome, retryAfterSeconds));
+}
+
+/**
+ * A call holds one of the process's export slots from its metadata (after the key check) to its
+ * end; none free means RESOURCE_EXHAUSTED + RetryInfo before the message is read. grpc-js reports
+ * every call's end, whoever answered it, as a cancel to each interceptor's listener.
+ */
+function admitCalls(slots: ExportSlots, retryAfterSeconds: number): ServerInterceptor {
+  return (_method, call) => {
+    let release: (() => void) | undefined;
+    const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, pass) {
+            release = slots.take();
+            if (release) return pass(metadata);
+            refuse(intercepting, refusedBusy(slots.limit), retryAfterSeconds);
+          },
+          onCancel() {
+            release?.();
+          },
+        });
+      },
+    });
+    return intercepting;
+  };
+}
+
+/**
+ * A unary call carries exactly one message. grpc-js answers none (an empty stream, or a frame
+ * shorter than its length) and a second one with UNIMPLEMENTED; OTLP's answer for a request that
+ * is not well formed is INVALID_ARGUMENT, decided here before the handler would see the call.
+ */
+function oneMessagePerCall(): ServerInterceptor {
+  return (_method, call) => {
+    let messages = 0;
+    let refused = false;
+    const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMessage(message, pass) {
+            if (refused) return;
+            if (++messages === 1) return pass(message);
+            refused = true;
+            refuse(intercepting, malformedRequest(`a unary call carries one ${TRACES.request}; this one carried a second`));
+          },
+          onReceiveHalfClose(pass) {
+            if (refused) return;
+            if (messages === 1) return pass();
+            refused = true;
+            refuse(intercepting, malformedRequest(`the call ended without a whole ${TRACES.request} (no message, or a frame shorter than its declared length)`));
+          },
+        });
+      },
+    });
+    return intercepting;
+  };
+}
+
+/** grpc-js's own answers to what OTLP calls INVALID_ARGUMENT, by the details it sends (grpc-js 1.14). */
+const FRAMING_FAILURES: ReadonlyArray<{ code: number; details: RegExp; message(m: RegExpExecArray): string }> = [
+  { code: GrpcStatus.INTERNAL, details: /^Failed to decompress message$/, message: () => 'the message does not inflate with its grpc-encoding (not valid compressed data)' },
+  {
+    code: GrpcStatus.INTERNAL,
+    details: /^Invalid grpc-timeout value "(.*)"$/s,
+    message: (m) => `grpc-timeout ${JSON.stringify(m[1].slice(0, 40))} is not a timeout: send up to 8 digits and a unit (H, M, S, m, u, n), e.g. 10S`,
+  },
+];
+
+/**
+ * grpc-js decides some calls below every interceptor, in the call object it hands the first one:
+ * a message flagged compressed that does not inflate, and an unreadable grpc-timeout, both
+ * answered INTERNAL. This wraps that object's sendStatus (the one hook there is) to answer them as
+ * the status table says; tests pin the details matched, so a grpc-js upgrade that changes them fails.
+ */
+function answerFramingFailuresAsOtlp(): ServerInterceptor {
+  return (_method, call) => {
+    const send = call.sendStatus.bind(call);
+    call.sendStatus = (status) => {
+      for (const f of FRAMING_FAILURES) {
+        const m = status.code === f.code ? f.details.exec(status.details ?? '') : null;
+        if (m) {
+          const outcome = malformedRequest(f.message(m));
+          return send({ code: outcome.grpcCode, details: outcome.message });
+        }
+      }
+      send(status);
+    };
+    return new ServerInterceptingCall(call);
+  };
 }
 
 function metadataValue(metadata: Metadata, name: string): string | undefined {

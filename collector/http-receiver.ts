@@ -5,7 +5,9 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { REDACTED_LOG_PATHS, type AccessDecision } from '../auth/api-keys.js';
+import { httpsServerOptions, type TlsMaterial } from '../auth/tls.js';
 import { failed, refusedAccess, refusedBusy, TRACES, unsupportedContentType, type ExportOutcome } from './export-outcome.js';
+import { createExportSlots, type ExportSlots } from './export-slots.js';
 import type { Ingestor } from './ingest.js';
 import { exportResponse, GrpcCode, statusBody, type OtlpEncoding } from './otlp/responses.js';
 import { readBody } from './request-body.js';
@@ -16,12 +18,14 @@ export interface OtlpHttpReceiverOptions {
   logLevel: string;
   /** Seconds a client is told to wait before retrying a retryable refusal (503, 429). */
   retryAfterSeconds?: number;
-  /** Export requests handled at once; more are answered 429 + Retry-After. */
-  maxConcurrentRequests?: number;
+  /** Export requests handled at once (shared with the gRPC receiver); more are answered 429 + Retry-After. */
+  slots?: ExportSlots;
   /** A request must arrive whole within this time, its headers within min(this, 10 s). */
   requestTimeoutMs?: number;
   /** May the sender ingest (API keys)? Refused with 401/403 before anything else, body unread. */
   authorize?(headers: IncomingHttpHeaders): AccessDecision;
+  /** Serve HTTPS (and require client certificates when the material has a client CA). */
+  tls?: TlsMaterial;
 }
 
 const CONTENT_TYPES: Record<string, OtlpEncoding> = {
@@ -40,6 +44,7 @@ const contentTypeOf = (encoding: OtlpEncoding) => (encoding === 'json' ? 'applic
 export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): FastifyInstance {
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const app = Fastify({
+    ...(options.tls ? { https: httpsServerOptions(options.tls) } : {}),
     logger: { level: options.logLevel, redact: REDACTED_LOG_PATHS },
     bodyLimit: options.maxBodyBytes,
     // Slow or idle clients must not pin sockets: a request must arrive in time, and a socket that
@@ -70,13 +75,12 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
 
   // Bounded work in flight: beyond it, senders back off (429 is retryable in OTLP) instead of
   // the process buffering without limit.
-  const maxConcurrent = options.maxConcurrentRequests ?? 256;
-  let inFlight = 0;
+  const slots = options.slots ?? createExportSlots(256);
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST') return;
-    if (inFlight >= maxConcurrent) return send(reply, requestEncoding(request.headers), refusedBusy(maxConcurrent));
-    inFlight++;
-    reply.raw.once('close', () => inFlight--);
+    const release = slots.take();
+    if (!release) return send(reply, requestEncoding(request.headers), refusedBusy(slots.limit));
+    reply.raw.once('close', release);
   });
 
   // The route reads the raw stream itself: it must inflate gzip within the size limit and answer
@@ -106,12 +110,16 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
     return send(reply, encoding, outcome);
   });
 
+  const methodNotAllowed = async (_request: unknown, reply: FastifyReply) =>
+    reply.header('allow', 'POST').code(405).header('content-type', 'application/json')
+      .send(statusBody('json', GrpcCode.UNIMPLEMENTED, 'method not allowed: OTLP/HTTP uses POST'));
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url: '/v1/traces',
-    handler: async (_request, reply) =>
-      reply.header('allow', 'POST').code(405).header('content-type', 'application/json')
-        .send(statusBody('json', GrpcCode.UNIMPLEMENTED, 'method not allowed: OTLP/HTTP uses POST')),
+    // Answered on the request, before fastify looks at a body: a DELETE or OPTIONS with a body in
+    // no known content type would otherwise be refused by the parser (415) and never reach here.
+    onRequest: methodNotAllowed,
+    handler: methodNotAllowed,
   });
 
   app.setNotFoundHandler(async (request, reply) =>

@@ -39,11 +39,13 @@ export function createIngestor(sink: RowSink, options: IngestOptions): Ingestor 
   const limits: SpanLimits = { maxAttributesPerSpan: options.maxAttributesPerSpan, maxAttributeValueLength: options.maxAttributeValueLength };
 
   async function store(encoded: EncodeResult): Promise<PartialSuccess | undefined> {
+    await sink.append(encoded);
+    // Counted once the request is accepted: one refused (queue full) is sent again, and would
+    // otherwise count its rejected spans and cut values at every attempt.
+    counters.acceptedSpans += encoded.rows;
     counters.rejectedSpans += encoded.rejected;
     counters.truncatedValues += encoded.truncatedValues;
     counters.droppedAttributes += encoded.droppedAttributes;
-    await sink.append(encoded);
-    counters.acceptedSpans += encoded.rows;
     if (encoded.rejected === 0) return undefined;
     const more = encoded.rejected > encoded.rejections.length ? ` (and ${encoded.rejected - encoded.rejections.length} more)` : '';
     return {

@@ -25,6 +25,8 @@ export interface InserterStats {
   lastError?: string;
   /** True while the last insert attempt failed (the store is unavailable). */
   storeFailing: boolean;
+  /** When (epoch ms) the current run of failed attempts began; undefined while inserts succeed. */
+  failingSinceMs?: number;
 }
 
 export interface SegmentInserterOptions {
@@ -63,6 +65,7 @@ export function startSegmentInserter(options: SegmentInserterOptions): SegmentIn
           continue;
         }
         stats.failedInserts++;
+        if (!stats.storeFailing) stats.failingSinceMs = Date.now();
         stats.storeFailing = true;
         stats.lastError = (err as Error).message;
         options.onError?.(err, ++attempt);
@@ -82,6 +85,7 @@ export function startSegmentInserter(options: SegmentInserterOptions): SegmentIn
       stats.insertedSegments++;
       stats.lastInsertMs = performance.now() - started;
       stats.storeFailing = false;
+      stats.failingSinceMs = undefined;
       backoff = retryMin;
       attempt = 0;
     }

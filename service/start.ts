@@ -2,21 +2,27 @@
 // schema, the durable queue and its inserter, the OTLP receivers, and the query API. This is the
 // one place that knows every room; `verdict serve` and the in-process test collectors call it.
 import type { FastifyInstance } from 'fastify';
+import { statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createApi } from '../api/app.js';
 import { createClickHouseHttp } from '../api/clickhouse-http.js';
-import { assertSafeBind, decideRequest, headerOf, isLoopbackHost, loadApiKeys, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
+import { decideRequest, headerOf, isLoopbackHost, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
+import { reloadingApiKeys } from '../auth/key-reload.js';
+import { loadTls } from '../auth/tls.js';
 import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc-receiver.js';
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
+import { createExportSlots } from '../collector/export-slots.js';
 import { createIngestor, type Ingestor } from '../collector/ingest.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, metricsRenderer } from '../collector/metrics.js';
 import { openDurableQueue, type DurableQueue } from '../collector/queue/durable-queue.js';
+import { QUEUE_DIR } from '../collector/queue/segment-format.js';
 import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
 import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
 import type { VerdictConfig } from '../store/config.js';
 import { claimDataDir } from '../store/data-dir-claim.js';
 import { openStore, type Store } from '../store/store.js';
+import { retryAfterWhileClosing } from './retry-after-while-closing.js';
 
 export interface RunningCollector {
   config: VerdictConfig;
@@ -31,7 +37,7 @@ export interface RunningCollector {
   otlpHttpUrl: string;
   /** `host:port` the OTLP/gRPC receiver is bound to, as gRPC clients write it. */
   otlpGrpcAddress: string;
-  /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`). */
+  /** The same as an OTLP gRPC exporter's endpoint URL (`http://host:port`, `https://` with TLS). */
   otlpGrpcUrl: string;
   apiUrl: string;
   /** ClickHouse's HTTP interface (read-only) on the embedded store; absent on a ClickHouse server placement. */
@@ -40,9 +46,14 @@ export interface RunningCollector {
   keys: ApiKeys;
   /** False while a ClickHouse server placement has not been reachable yet to apply the schema. */
   schemaApplied(): boolean;
+  /** Reads the API keys again (environment and keys file) and logs the outcome; requests in flight are not touched. */
+  reloadKeys(why: string): void;
   /** Stops accepting, finishes in-flight requests, inserts what is queued (bounded), closes the engine. */
   close(): Promise<void>;
 }
+
+/** Seconds a sender is told to wait when this collector, shutting down, answers 503. */
+const RETRY_AFTER_SECONDS = 2;
 
 /** Applies the schema: at once on the embedded engine (failing is fatal), in the background for a server that may be down. */
 function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: AbortSignal): Promise<unknown> {
@@ -58,7 +69,7 @@ function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: A
 
 function openQueue(config: VerdictConfig, dataDir: string, log: Logger): DurableQueue {
   const queue = openDurableQueue({
-    dir: join(dataDir, 'queue'),
+    dir: join(dataDir, QUEUE_DIR),
     segmentMaxRows: config.batchMaxRows,
     segmentMaxBytes: 256 * 1024 * 1024,
     segmentMaxAgeMs: config.batchMaxDelayMs,
@@ -76,8 +87,8 @@ const QUERY_SERVER_CLOSE_GRACE_MS = 1_000;
 
 export async function startCollector(config: VerdictConfig): Promise<RunningCollector> {
   // Who may do what is settled before anything opens or listens: without keys, loopback only.
-  const keys = loadApiKeys(config);
-  assertSafeBind(config.host, keys, config.insecure);
+  const keys = reloadingApiKeys(config, config);
+  const tls = loadTls(config);
   // The data directory (queue, and the embedded engine's files) belongs to one collector at a time.
   const dataDir = resolve(config.dataDir);
   const claim = claimDataDir(dataDir);
@@ -138,26 +149,31 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     });
 
     const responses = createResponseCounters();
+    // One bound on export requests in flight for the whole process, over both receivers.
+    const slots = createExportSlots(config.maxConcurrentRequests);
     const otlp = createOtlpHttpReceiver({
       ingestor,
       maxBodyBytes: config.maxBodyBytes,
-      maxConcurrentRequests: config.maxConcurrentRequests,
+      slots,
+      tls,
       requestTimeoutMs: config.requestTimeoutMs,
       logLevel: config.logLevel,
-      authorize: keys.enabled ? (headers) => decideRequest(keys, headerOf(headers), 'ingest') : undefined,
+      authorize: (headers) => decideRequest(keys, headerOf(headers), 'ingest'),
     });
     countHttpResponses(otlp, 'otlp_http', responses);
+    retryAfterWhileClosing(otlp, RETRY_AFTER_SECONDS);
     servers.push(otlp);
     const otlpHttpUrl = await otlp.listen({ host: config.host, port: config.otlpHttpPort });
     // Same ingest path and size limit as OTLP/HTTP; logs through the HTTP receiver's logger.
     grpc = createOtlpGrpcReceiver({
       ingestor,
       maxMessageBytes: config.maxBodyBytes,
-      maxConcurrentRequests: config.maxConcurrentRequests,
+      slots,
+      tls,
       log: otlp.log,
       // Counting first, so refusals by the key check are counted too.
       interceptors: [countGrpcStatuses(responses)],
-      authorize: keys.enabled ? (metadata) => decideRequest(keys, metadata, 'ingest') : undefined,
+      authorize: (metadata) => decideRequest(keys, metadata, 'ingest'),
     });
     const otlpGrpcAddress = await grpc.listen(config.host, config.otlpGrpcPort);
 
@@ -174,7 +190,9 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       keys,
       loopback: isLoopbackHost(config.host),
       logLevel: config.logLevel,
+      tls,
       flush,
+      rejected: { list: () => queue.listRejected(), retry: (id) => queue.retryRejected(id), discard: (id) => queue.discardRejected(id) },
       health: {
         metrics: metricsRenderer(metricsSources, responses),
         metricsContentType: METRICS_CONTENT_TYPE,
@@ -184,14 +202,25 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
             const result = await store.readOnlyClient.query({ query: 'SELECT 1', format: 'JSONEachRow', abort_signal: signal });
             await result.json();
           },
-          queueBytes: () => queue.stats().bytes,
+          queueBytes: () => queue.stats().bytes + queue.stats().rejectedBytes,
           queueMaxBytes: config.queueMaxBytes,
+          freeDiskBytes: async () => {
+            const disk = await statfs(dataDir);
+            return disk.bavail * disk.bsize;
+          },
+          minFreeDiskBytes: config.minFreeDiskBytes,
+          insertsFailing: () => {
+            const { failingSinceMs, lastError } = inserter.stats();
+            return failingSinceMs === undefined ? undefined : { sinceMs: failingSinceMs, error: lastError ?? '' };
+          },
+          insertsFailingGraceMs: config.storeFailingGraceMs,
         },
       },
     });
     servers.push(api);
     queryServers.push(api);
     countHttpResponses(api, 'api', responses);
+    retryAfterWhileClosing(api, RETRY_AFTER_SECONDS);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
     // On a server placement ClickHouse clients talk to that server (which likely holds port 8123).
     let clickhouseHttpUrl: string | undefined;
@@ -203,6 +232,11 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       clickhouseHttpUrl = await clickhouse.listen({ host: config.host, port: config.clickhouseHttpPort });
     }
     claim.publish({ apiUrl, otlpHttpUrl });
+    const reported = (why: string) => (result: { keys: ApiKeys } | { err: Error }) => {
+      if ('err' in result) log.error({ err: result.err.message }, `API keys not reloaded (${why}); the keys in force stay`);
+      else log.info({ ingest: result.keys.counts.ingest, read: result.keys.counts.read }, `API keys reloaded (${why})`);
+    };
+    keys.watch(reported('the keys file changed'));
 
     let closing: Promise<void> | undefined;
     return {
@@ -213,13 +247,22 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       flush,
       otlpHttpUrl,
       otlpGrpcAddress,
-      otlpGrpcUrl: `http://${otlpGrpcAddress}`,
+      otlpGrpcUrl: `${tls ? 'https' : 'http'}://${otlpGrpcAddress}`,
       apiUrl,
       clickhouseHttpUrl,
       keys,
       schemaApplied: () => schemaApplied,
+      reloadKeys(why) {
+        try {
+          keys.reload();
+          reported(why)({ keys });
+        } catch (err) {
+          reported(why)({ err: err as Error });
+        }
+      },
       close() {
         closing ??= (async () => {
+          keys.close();
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
           for (const stop of stopTimers) stop();
           // Users' queries stop first: a long one would otherwise hold its server's close().

@@ -32,7 +32,7 @@ export interface VerdictConfig {
   maxAttributeValueLength: number;
   /** AnyValue arrays/maps nested deeper than this are stored as a marker string. */
   maxValueDepth: number;
-  /** OTLP/HTTP export requests handled at once (429 beyond); also the gRPC concurrent-stream limit. */
+  /** Export requests handled at once, OTLP/HTTP and OTLP/gRPC together (429 / RESOURCE_EXHAUSTED beyond); also each gRPC connection's stream limit. */
   maxConcurrentRequests: number;
   /** A request's headers and body must arrive within this time; idle sockets are closed after it. */
   requestTimeoutMs: number;
@@ -58,6 +58,16 @@ export interface VerdictConfig {
   sqlMaxResultBytes: number;
   sqlMaxThreads: number;
   sqlMaxConcurrent: number;
+  /** Below this many free bytes on the data directory's disk, /readyz says not ready. */
+  minFreeDiskBytes: number;
+  /** Inserts failing for longer than this make /readyz say not ready. */
+  storeFailingGraceMs: number;
+  /** PEM certificate (chain) the OTLP receivers and the API present over TLS; with tlsKey. */
+  tlsCert?: string;
+  /** PEM private key of tlsCert. */
+  tlsKey?: string;
+  /** PEM CA: clients must present a certificate it signed (mutual TLS). */
+  tlsClientCa?: string;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +111,8 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   sqlMaxResultBytes: 128 * 1024 * 1024,
   sqlMaxThreads: 1,
   sqlMaxConcurrent: 2,
+  minFreeDiskBytes: 512 * 1024 * 1024,
+  storeFailingGraceMs: 30_000,
 };
 
 export type Kind = 'string' | 'port' | 'int' | 'list' | 'boolean';
@@ -139,7 +151,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int', description: 'attributes kept per span, event, link or resource (the rest dropped and counted)' },
   { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int', description: 'characters kept per attribute value (longer ones truncated and counted)' },
   { key: 'maxValueDepth', flag: 'max-value-depth', env: 'VERDICT_MAX_VALUE_DEPTH', kind: 'int', description: 'nesting kept in array/map values (deeper is cut to a marker)' },
-  { key: 'maxConcurrentRequests', flag: 'max-concurrent-requests', env: 'VERDICT_MAX_CONCURRENT_REQUESTS', kind: 'int', description: 'export requests handled at once (429 beyond; also the gRPC stream limit)' },
+  { key: 'maxConcurrentRequests', flag: 'max-concurrent-requests', env: 'VERDICT_MAX_CONCURRENT_REQUESTS', kind: 'int', description: 'export requests handled at once, HTTP and gRPC together (429 / RESOURCE_EXHAUSTED beyond; also each gRPC connection\'s stream limit)' },
   { key: 'requestTimeoutMs', flag: 'request-timeout-ms', env: 'VERDICT_REQUEST_TIMEOUT_MS', kind: 'int', description: 'ms a request has to arrive whole; idle sockets close after it' },
   { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string', description: 'pino log level' },
   { key: 'ingestKeys', env: 'VERDICT_INGEST_KEYS', kind: 'list', description: 'keys that may send spans (comma-separated)' },
@@ -156,6 +168,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sqlMaxResultBytes', flag: 'sql-max-result-bytes', env: 'VERDICT_SQL_MAX_RESULT_BYTES', kind: 'int', description: 'uncompressed bytes one users\' SQL answer may hold' },
   { key: 'sqlMaxThreads', flag: 'sql-max-threads', env: 'VERDICT_SQL_MAX_THREADS', kind: 'int', description: 'engine threads one users\' SQL query may use (the rest stay with ingest)' },
   { key: 'sqlMaxConcurrent', flag: 'sql-max-concurrent', env: 'VERDICT_SQL_MAX_CONCURRENT', kind: 'int', description: 'users\' SQL queries run at once (more wait in line)' },
+  { key: 'minFreeDiskBytes', flag: 'min-free-disk-bytes', env: 'VERDICT_MIN_FREE_DISK_BYTES', kind: 'int', description: 'free bytes on the data directory\'s disk below which /readyz says not ready' },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'VERDICT_TLS_CERT', kind: 'string', description: 'PEM certificate: OTLP/HTTP, OTLP/gRPC and the API serve TLS (with --tls-key)' },
+  { key: 'tlsKey', flag: 'tls-key', env: 'VERDICT_TLS_KEY', kind: 'string', description: 'PEM private key of --tls-cert' },
+  { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'VERDICT_TLS_CLIENT_CA', kind: 'string', description: 'PEM CA: every client must present a certificate it signed (mutual TLS)' },
+  { key: 'storeFailingGraceMs', flag: 'store-failing-grace-ms', env: 'VERDICT_STORE_FAILING_GRACE_MS', kind: 'int', description: 'ms inserts may fail before /readyz says not ready' },
 ];
 
 export const CONFIG_FLAGS = SETTINGS.flatMap((s) => (s.flag ? [s.flag] : []));
@@ -197,5 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
   if (config.settleIntervalMs < 100) throw new ConfigError('--settle-interval-ms must be at least 100');
   const atLeastOne = [['sql-timeout-ms', config.sqlTimeoutMs], ['sql-max-threads', config.sqlMaxThreads], ['sql-max-concurrent', config.sqlMaxConcurrent]] as const;
   for (const [flag, value] of atLeastOne) if (value < 1) throw new ConfigError(`--${flag} must be at least 1`);
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together: set both, or neither');
+  if (config.tlsClientCa && !config.tlsCert) throw new ConfigError('--tls-client-ca needs --tls-cert and --tls-key: client certificates are checked over TLS');
   return config;
 }

@@ -9,14 +9,13 @@ import { join } from 'node:path';
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCollector } from '../service/start.js';
 import { ApiKeyConfigError, createApiKeys, decide, isLoopbackHost, loadApiKeys, presentedKey } from '../auth/api-keys.js';
 import { TRACE_EXPORT_PATH } from '../collector/grpc-receiver.js';
 import { postOtlp, rows, startTestCollector } from './helpers/in-process-collector.js';
+import { exportOneSpan } from './helpers/sdk-export.js';
 import { type Field, encode, hex, parseStatus } from './helpers/protobuf-writer.js';
 
 const key = (label: string) => `${label}-${randomBytes(24).toString('base64url')}`;
@@ -154,27 +153,8 @@ describe('OTLP/gRPC with API keys', () => {
 });
 
 describe('OTel SDK exporters configured through OTEL_EXPORTER_OTLP_HEADERS', () => {
-  /** Exports one span with an exporter built under `headers`; resolves with its error, if any. */
-  async function exportOne(makeExporter: () => SpanExporter, service: string, headers: string): Promise<Error | undefined> {
-    process.env.OTEL_EXPORTER_OTLP_HEADERS = headers;
-    let exporter: SpanExporter;
-    try {
-      exporter = makeExporter();
-    } finally {
-      delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
-    }
-    const memory = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(memory)] });
-    provider.getTracer('keys-test').startSpan('sdk span').end();
-    await provider.forceFlush();
-    try {
-      const result = await new Promise<ExportResult>((resolve) => exporter.export(memory.getFinishedSpans(), resolve));
-      return result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error('export failed'));
-    } finally {
-      await exporter.shutdown();
-      await provider.shutdown();
-    }
-  }
+  const exportOne = (makeExporter: () => SpanExporter, service: string, headers: string) =>
+    exportOneSpan(makeExporter, service, { OTEL_EXPORTER_OTLP_HEADERS: headers });
 
   it('http/protobuf with x-verdict-api-key, gRPC with authorization=Bearer', async () => {
     expect(await exportOne(() => new ProtoExporter({ url: `${c.otlpHttpUrl}/v1/traces` }), 'sdk-proto', `x-verdict-api-key=${INGEST}`)).toBeUndefined();
@@ -269,6 +249,9 @@ describe('api-keys module', () => {
     expect(from({ authorization: 'Bearer abc' })).toBe('abc');
     expect(from({ authorization: 'bearer   abc  ' })).toBe('abc');
     expect(from({ authorization: 'Basic abc' })).toBeUndefined();
+    // RFC 6750: the scheme, then spaces; a tab is not a separator (and gRPC metadata cannot carry one).
+    expect(from({ authorization: 'Bearer\tabc' })).toBeUndefined();
+    expect(from({ 'x-verdict-api-key': ' \tdef\t ' })).toBe('def');
     expect(from({ authorization: 'Basic abc', 'x-verdict-api-key': 'def' })).toBe('def');
     expect(from({ 'x-verdict-api-key': '  ' })).toBeUndefined();
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);

@@ -1,6 +1,7 @@
 // Self-observability: /metrics is valid Prometheus text whose numbers follow what really happened
 // (spans accepted, rejected, truncated and dropped; queue appends, commits, depth; inserts;
-// responses per receiver and status, gRPC included; spans recovered after a crash), and /readyz
+// responses per receiver and status, gRPC included; spans recovered after a crash; a request
+// refused and sent again counted once), and /readyz
 // answers 503 with a JSON reason when the store is unreachable, the schema is missing or the
 // queue is at its budget.
 import { Client, credentials, status, type ServiceError } from '@grpc/grpc-js';
@@ -180,8 +181,48 @@ describe('/metrics', () => {
     const counters = ['spans_accepted', 'spans_rejected', 'attribute_values_truncated', 'attributes_dropped', 'queue_appended_records', 'queue_group_commits',
       'queue_recovered_segments', 'queue_recovered_rows', 'queue_torn_records', 'queue_corrupt_records', 'insert_batches', 'inserted_rows', 'insert_failures',
       'rejected_batches', 'rejected_rows', 'http_responses', 'grpc_responses'].map((n) => `verdict_${n}_total counter`);
-    const gauges = ['queue_segments', 'queue_rows', 'queue_bytes', 'queue_max_bytes', 'last_insert_duration_seconds', 'store_failing', 'schema_applied'].map((n) => `verdict_${n} gauge`);
+    const gauges = ['queue_segments', 'queue_rows', 'queue_bytes', 'queue_max_bytes', 'queue_rejected_segments', 'queue_rejected_bytes', 'last_insert_duration_seconds', 'store_failing', 'schema_applied'].map((n) => `verdict_${n} gauge`);
     expect(announced).toEqual([...counters, ...gauges].sort());
+  });
+});
+
+describe('a request refused and sent again', () => {
+  it('counts its rejected spans, truncated values and dropped attributes once, when it is accepted', async () => {
+    // A budget of exactly the filler's rows: it fills the queue (no seal), the next request is
+    // refused (503) until a flush empties it, and then fits.
+    const filler = JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [jsonSpan(1), jsonSpan(2), jsonSpan(3)] }] }] });
+    const budget = encodeSpanRows(decodeTraceRequestJson(filler)).bytes.length;
+    const retried = JSON.stringify({
+      resourceSpans: [{
+        resource: { attributes: [] },
+        scopeSpans: [{
+          spans: [
+            jsonSpan(4, { attributes: attrs([['long', 'a value longer than eight characters'], ['b', '2'], ['c', '3']]) }), // 1 truncated, 1 dropped
+            jsonSpan(5, { startTimeUnixNano: '1700000000200000000' }), // rejected
+          ],
+        }],
+      }],
+    });
+    const p = await startCollectorProcess({
+      args: ['--queue-max-bytes', String(budget), '--batch-max-delay-ms', '600000', '--batch-max-rows', '1000000', '--max-attribute-value-length', '8', '--max-attributes-per-span', '2'],
+    });
+    try {
+      const post = (body: string) => fetch(`${p.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status);
+      expect(await post(filler)).toBe(200);
+      expect(await post(retried)).toBe(503);
+      expect(await post(retried)).toBe(503);
+      await p.flush();
+      expect(await post(retried)).toBe(200);
+      const m = parseExposition(await (await fetch(`${p.apiUrl}/metrics`)).text());
+      expect({
+        accepted: m.get('verdict_spans_accepted_total'),
+        rejected: m.get('verdict_spans_rejected_total'),
+        truncated: m.get('verdict_attribute_values_truncated_total'),
+        dropped: m.get('verdict_attributes_dropped_total'),
+      }).toEqual({ accepted: 4, rejected: 1, truncated: 1, dropped: 1 });
+    } finally {
+      expect(await p.stop()).toBe(0);
+    }
   });
 });
 
@@ -189,7 +230,7 @@ describe('/readyz', () => {
   it('is ready when the schema is applied, the store answers and the queue has room', async () => {
     const res = await fetch(`${c.apiUrl}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ready', checks: { schema: true, store: true, queue: true } });
+    expect(await res.json()).toEqual({ status: 'ready', checks: { schema: true, store: true, inserts: true, queue: true, disk: true } });
     expect((await fetch(`${c.apiUrl}/healthz`)).status).toBe(200);
   });
 
@@ -207,7 +248,7 @@ describe('/readyz', () => {
       expect(res.status).toBe(503);
       const body = (await res.json()) as { status: string; reason: string; checks: Record<string, boolean> };
       expect(body.status).toBe('not ready');
-      expect(body.checks).toEqual({ schema: false, store: false, queue: true });
+      expect(body.checks).toEqual({ schema: false, store: false, inserts: true, queue: true, disk: true });
       expect(body.reason).toMatch(/schema is not applied/);
       expect(body.reason).toMatch(/does not answer SELECT 1/);
       expect((await fetch(`${p.apiUrl}/healthz`)).status).toBe(200);
@@ -231,8 +272,8 @@ describe('/readyz', () => {
       const ready = await fetch(`${p.apiUrl}/readyz`);
       expect(ready.status).toBe(503);
       const reply = (await ready.json()) as { reason: string; checks: Record<string, boolean> };
-      expect(reply.checks).toEqual({ schema: true, store: true, queue: false });
-      expect(reply.reason).toBe(`the durable queue holds ${budget} bytes, at or above its budget of ${budget}`);
+      expect(reply.checks).toEqual({ schema: true, store: true, inserts: true, queue: false, disk: true });
+      expect(reply.reason).toBe(`the durable queue holds ${budget} bytes, at or above its budget of ${budget} bytes`);
     } finally {
       await p.kill();
     }

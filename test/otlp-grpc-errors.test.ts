@@ -2,7 +2,6 @@
 // INVALID_ARGUMENT, RESOURCE_EXHAUSTED, UNAVAILABLE with RetryInfo), and garbage on the wire (raw
 // bytes, broken HTTP/2, malformed gRPC framing, resets) never stops the receiver from serving.
 import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import http2 from 'node:http2';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { decodeTraceRequestProtobuf } from '../collector/otlp/protobuf-decoder.j
 import { encodeSpanRows } from '../collector/encode/model-rows.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import { startCollectorProcess } from './helpers/collector-process.js';
+import { grpcFrame, rawGrpcCall as rawCall } from './helpers/grpc-raw.js';
 import { rows, startTestCollector } from './helpers/in-process-collector.js';
 import { type Field, encode, fields, protoExportRequest, protoSpan } from './helpers/protobuf-writer.js';
 
@@ -31,14 +31,6 @@ afterAll(async () => {
 
 const span = protoSpan;
 const request = (...spans: Field[]): Buffer => protoExportRequest('grpc-errors-test', spans);
-
-/** A gRPC length-prefixed message: compressed flag, 4-byte big-endian length, payload. */
-function grpcFrame(payload: Buffer, compressed = false, declaredLength = payload.length): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt8(compressed ? 1 : 0, 0);
-  head.writeUInt32BE(declaredLength, 1);
-  return Buffer.concat([head, payload]);
-}
 
 // ---- reading responses ----
 
@@ -70,49 +62,6 @@ async function call(address: string, body: Buffer, path = TRACE_EXPORT_PATH): Pr
     });
   } finally {
     client.close();
-  }
-}
-
-interface RawResult {
-  httpStatus?: number;
-  grpcStatus?: number;
-  grpcMessage?: string;
-  data: Buffer;
-}
-
-/** One HTTP/2 stream written by hand, for what a well-behaved gRPC client would never send. */
-async function rawCall(
-  address: string,
-  opts: { body: Buffer; headers?: Record<string, string>; path?: string; resetAfterWrite?: boolean },
-): Promise<RawResult> {
-  const session = http2.connect(`http://${address}`);
-  session.on('error', () => {});
-  try {
-    return await new Promise<RawResult>((resolve) => {
-      const req = session.request({
-        ':method': 'POST',
-        ':path': opts.path ?? TRACE_EXPORT_PATH,
-        'content-type': 'application/grpc',
-        te: 'trailers',
-        ...opts.headers,
-      });
-      const result: RawResult = { data: Buffer.alloc(0) };
-      const take = (h: http2.IncomingHttpHeaders) => {
-        if (h[':status']) result.httpStatus = Number(h[':status']);
-        if (h['grpc-status'] !== undefined) result.grpcStatus = Number(h['grpc-status']);
-        if (h['grpc-message'] !== undefined) result.grpcMessage = decodeURIComponent(String(h['grpc-message']));
-      };
-      req.on('response', take);
-      req.on('trailers', take);
-      req.on('data', (d: Buffer) => (result.data = Buffer.concat([result.data, d])));
-      req.on('error', () => {});
-      req.on('close', () => resolve(result));
-      if (opts.resetAfterWrite) {
-        req.write(opts.body, () => req.close(http2.constants.NGHTTP2_CANCEL));
-      } else req.end(opts.body);
-    });
-  } finally {
-    session.close();
   }
 }
 
@@ -224,11 +173,45 @@ describe('OTLP/gRPC rejections', () => {
     expect(snappy.grpcStatus).toBe(status.UNIMPLEMENTED);
   });
 
-  it('a message flagged gzip that is not gzip fails without retry (grpc-js answers INTERNAL before the handler runs)', async () => {
+  it('INVALID_ARGUMENT for a message flagged gzip that does not inflate (grpc-js decides it before the handler, as INTERNAL)', async () => {
+    const name = 'grpc-not-gzip';
     const res = await rawCall(c.otlpGrpcAddress, { body: grpcFrame(Buffer.from('definitely not gzip'), true), headers: { 'grpc-encoding': 'gzip' } });
-    // grpc-js inflates before any application code sees the message, so the spec's INVALID_ARGUMENT
-    // is out of reach here; INTERNAL is still non-retryable for OTLP exporters, which is what matters.
-    expect(res.grpcStatus).toBe(status.INTERNAL);
+    expect(res.grpcStatus).toBe(status.INVALID_ARGUMENT);
+    expect(res.grpcMessage).toBe('the message does not inflate with its grpc-encoding (not valid compressed data)');
+    // Cut short after valid gzip began: the same.
+    const cut = gzipSync(request(span('0102030405060708090a0b0c0d0e0f29', '0102030405060729', name)));
+    const truncated = await rawCall(c.otlpGrpcAddress, { body: grpcFrame(cut.subarray(0, cut.length - 8), true), headers: { 'grpc-encoding': 'gzip' } });
+    expect(truncated.grpcStatus).toBe(status.INVALID_ARGUMENT);
+    expect(await countByName(name)).toBe(0);
+  });
+
+  it('INVALID_ARGUMENT for a grpc-timeout that is not a timeout, the handler never runs; a valid one is honoured', async () => {
+    const body = (name: string, id: string) => grpcFrame(request(span('0102030405060708090a0b0c0d0e0f2a', id, name)));
+    for (const timeout of ['xyz', '', 'S', '10s', 'ten seconds']) {
+      const res = await rawCall(c.otlpGrpcAddress, { body: body('grpc-bad-timeout', '010203040506072a'), headers: { 'grpc-timeout': timeout } });
+      expect(res.grpcStatus, timeout).toBe(status.INVALID_ARGUMENT);
+      expect(res.grpcMessage, timeout).toMatch(/^grpc-timeout ".*" is not a timeout: send up to 8 digits and a unit/);
+    }
+    const ok = await rawCall(c.otlpGrpcAddress, { body: body('grpc-good-timeout', '010203040506072b'), headers: { 'grpc-timeout': '10S' } });
+    expect(ok.grpcStatus).toBe(status.OK);
+    expect(await countByName('grpc-bad-timeout')).toBe(0);
+    expect(await countByName('grpc-good-timeout')).toBe(1);
+  });
+
+  it('INVALID_ARGUMENT for a call without a whole message or with two (grpc-js says UNIMPLEMENTED); nothing stored', async () => {
+    const valid = request(span('0102030405060708090a0b0c0d0e0f2c', '010203040506072c', 'grpc-framing'));
+    const cases: [string, Buffer][] = [
+      ['no body at all', Buffer.alloc(0)],
+      ['half a frame prefix', Buffer.from([0, 0, 0])],
+      ['a frame shorter than its length', grpcFrame(Buffer.from('0123456789'), false, 1000)],
+      ['two messages', Buffer.concat([grpcFrame(valid), grpcFrame(valid)])],
+    ];
+    for (const [what, body] of cases) {
+      const res = await rawCall(c.otlpGrpcAddress, { body });
+      expect(res.grpcStatus, what).toBe(status.INVALID_ARGUMENT);
+      expect(res.grpcMessage, what).toMatch(what === 'two messages' ? /carries one ExportTraceServiceRequest; this one carried a second/ : /ended without a whole ExportTraceServiceRequest/);
+    }
+    expect(await countByName('grpc-framing')).toBe(0);
   });
 });
 
@@ -246,16 +229,10 @@ describe('OTLP/gRPC survives garbage', () => {
     // ...and HEADERS on stream 0, which no stream may use.
     expect(await tcpGarbage(address, Buffer.concat([preface, Buffer.from([0x00, 0x00, 0x01, 0x01, 0x04, 0x00, 0x00, 0x00, 0x00, 0x82])]))).toMatch(/closed|goaway/);
 
-    // A gRPC frame that announces more bytes than the stream carries.
-    const short = await rawCall(address, { body: grpcFrame(Buffer.from('0123456789'), false, 1000) });
-    expect(short.grpcStatus).not.toBe(status.OK);
-    // Two messages on a unary call.
+    // Malformed gRPC framing (each answered INVALID_ARGUMENT, see above).
     const valid = request(span('0102030405060708090a0b0c0d0e0f24', '0102030405060725', 'grpc-two-messages'));
-    const two = await rawCall(address, { body: Buffer.concat([grpcFrame(valid), grpcFrame(valid)]) });
-    expect(two.grpcStatus).not.toBe(status.OK);
-    // Half a frame (only 3 bytes of the 5-byte prefix), then end of stream.
-    const half = await rawCall(address, { body: Buffer.from([0, 0, 0]) });
-    expect(half.grpcStatus).not.toBe(status.OK);
+    expect((await rawCall(address, { body: grpcFrame(Buffer.from('0123456789'), false, 1000) })).grpcStatus).toBe(status.INVALID_ARGUMENT);
+    expect((await rawCall(address, { body: Buffer.concat([grpcFrame(valid), grpcFrame(valid)]) })).grpcStatus).toBe(status.INVALID_ARGUMENT);
     // A stream cancelled mid-message.
     await rawCall(address, { body: grpcFrame(valid).subarray(0, 20), resetAfterWrite: true });
     // Not gRPC's content type.

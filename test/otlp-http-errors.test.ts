@@ -50,6 +50,24 @@ describe('OTLP/HTTP rejections', () => {
     expect(((await res.json()) as { code: number }).code).toBe(12);
   });
 
+  it('405 with Allow: POST for every other method, whatever body or Content-Type it carries (no 400 or 415 from parsing it)', async () => {
+    const contentTypes: (string | undefined)[] = [undefined, 'text/plain', ';', 'application/x-protobuf', 'application/json'];
+    for (const method of ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+      for (const contentType of contentTypes) {
+        const withBody = method !== 'GET' && method !== 'HEAD';
+        const res = await fetch(`${c.otlpHttpUrl}/v1/traces`, {
+          method,
+          headers: contentType ? { 'content-type': contentType } : {},
+          body: withBody ? '{"resourceSpans": []}' : undefined,
+        });
+        const what = `${method} ${contentType ?? '(no Content-Type)'}`;
+        expect(res.status, what).toBe(405);
+        expect(res.headers.get('allow'), what).toBe('POST');
+        if (method !== 'HEAD') expect(await res.json(), what).toEqual({ code: 12, message: 'method not allowed: OTLP/HTTP uses POST' });
+      }
+    }
+  });
+
   it('400 for an undecodable protobuf body, as a protobuf Status naming the problem', async () => {
     const good = request(span('0102030405060708090a0b0c0d0e0f10', '0102030405060708', 'never-stored'));
     const truncated = good.subarray(0, good.length - 3);

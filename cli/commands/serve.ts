@@ -30,8 +30,13 @@ export async function serve(config: VerdictConfig): Promise<number> {
   const handler = (signal: NodeJS.Signals) => onSignal(signal);
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  // SIGHUP reloads the API keys; before the collector runs they are about to be read anyway (and
+  // the signal's default would kill the process).
+  let onHangup = () => {};
+  process.on('SIGHUP', () => onHangup());
 
   const collector = await startCollector(config);
+  onHangup = () => collector.reloadKeys('SIGHUP');
   const { keys } = collector;
   const access = keys.enabled
     ? `API keys required (${keys.counts.ingest} ingest, ${keys.counts.read} read)`
@@ -40,6 +45,9 @@ export async function serve(config: VerdictConfig): Promise<number> {
       : 'open: no API keys, loopback only';
   const headersHint = keys.enabled ? ' OTEL_EXPORTER_OTLP_HEADERS=x-verdict-api-key=<ingest key>' : '';
   const where = collector.store.placement === 'embedded' ? `${collector.store.location} (embedded ClickHouse)` : collector.store.location;
+  const tls = config.tlsCert
+    ? `  TLS        on: certificate ${config.tlsCert}; ${config.tlsClientCa ? `clients need a certificate signed by ${config.tlsClientCa}` : 'no client certificates asked'}\n`
+    : '';
   process.stdout.write(
     `verdict collector ready\n` +
       `  OTLP/HTTP  ${collector.otlpHttpUrl}/v1/traces\n` +
@@ -49,6 +57,7 @@ export async function serve(config: VerdictConfig): Promise<number> {
       (collector.clickhouseHttpUrl ? `  ClickHouse ${collector.clickhouseHttpUrl} (HTTP interface, read-only)\n` : '') +
       `  data       ${where}\n` +
       `  access     ${access}\n` +
+      tls +
       `Point an OpenTelemetry SDK at it: OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpHttpUrl}${headersHint}\n`,
   );
   return new Promise<number>((resolve) => {

@@ -39,6 +39,9 @@ export interface SealedSegment {
   corruptRecords?: number;
 }
 
+/** The queue's folder inside a data directory. */
+export const QUEUE_DIR = 'queue';
+
 /** An index entry: u32 length, u32 rows, u32 CRC-32 of the record's bytes, little-endian. */
 export const INDEX_ENTRY_BYTES = 12;
 /** Segments the store refused for their content: out of the queue, not replayed, not deleted. */
@@ -66,6 +69,8 @@ function nameFrom(match: RegExpExecArray | null): SegmentName | undefined {
   return match ? { seq: Number(match[1]), runId: match[2] } : undefined;
 }
 
+/** The segment named by its base name (`seg-000000000012-<run id>`), as the operator sees it. */
+export const parseSegmentBaseName = (base: string) => parseSegmentFileName(`${base}.rb`);
 /** The segment a data file belongs to; undefined for any other file (index, copy, temporary…). */
 export const parseSegmentFileName = (file: string) => nameFrom(SEGMENT_RE.exec(file));
 /** The segment a whole-record copy was made from. */

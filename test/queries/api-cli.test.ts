@@ -94,7 +94,7 @@ afterAll(async () => {
 });
 
 describe('HTTP API', () => {
-  it('serves an OpenAPI document listing every question route', async () => {
+  it('serves an OpenAPI document listing every question route, SQL and the queue\'s set-aside segments', async () => {
     const { status, body } = await get('/api/openapi.json');
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
@@ -105,6 +105,9 @@ describe('HTTP API', () => {
       '/api/errors',
       '/api/filter-hints',
       '/api/latency',
+      '/api/queue/rejected',
+      '/api/queue/rejected/discard',
+      '/api/queue/rejected/retry',
       '/api/sessions',
       '/api/sessions/{id}',
       '/api/sql',
