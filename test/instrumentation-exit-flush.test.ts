@@ -98,9 +98,16 @@ function runFixture(args: string[], onReady?: (pid: number) => void): Promise<Ch
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout })));
 }
 
-function expectAllSpansDelivered(): void {
-  expect(sink.spans.map((s) => s.name).sort()).toEqual(Array.from({ length: SPANS }, (_, i) => `work-${i}`));
+/**
+ * Every span arrived, each once; with `resentAllowed`, a span may also arrive a second time: a batch
+ * in flight when the app exits is sent again from the exit path (docs/instrumentation.md), which a
+ * loaded machine can make happen.
+ */
+function expectAllSpansDelivered(options: { resentAllowed?: boolean } = {}): void {
+  const names = options.resentAllowed ? [...new Set(sink.spans.map((s) => s.name))] : sink.spans.map((s) => s.name);
+  expect(names.sort()).toEqual(Array.from({ length: SPANS }, (_, i) => `work-${i}`));
   expect(new Set(sink.spans.map((s) => s.spanId)).size).toBe(SPANS);
+  if (options.resentAllowed) expect(sink.spans.length).toBeLessThanOrEqual(2 * SPANS);
   for (const span of sink.spans) {
     expect(span.attributes).toMatchObject({ 'session.id': 'sess-exit', 'user.id': 'user-exit', 'app.version': 'B' });
     expect(span.resource).toMatchObject({ 'service.name': 'exit-fixture', 'service.version': '1.0.0' });
@@ -143,7 +150,8 @@ describe('flush on exit', () => {
     const result = await runFixture(['app-handles-signal', signal], (pid) => process.kill(pid, signal));
     expect(result.stdout).toContain('app-handler-ran');
     expect(result).toMatchObject({ code: 7, signal: null });
-    expectAllSpansDelivered();
+    // The app exits 20 ms after the signal, maybe while the flush's export is in flight.
+    expectAllSpansDelivered({ resentAllowed: true });
   });
 });
 
