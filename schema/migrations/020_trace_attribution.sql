@@ -4,7 +4,7 @@
 -- resolved in the engine, never in a collector's memory:
 --
 --   otel_traces ──MV──▶ verdict_trace_parts    partial aggregates per (trace, service) and batch:
---                                              each fact as the best (priority, start, value) seen
+--                                              each fact as argMin(value, priority and start)
 --   settle (schema/settle.sql, after every insert) reads verdict_trace_summaries(since): the whole
 --   aggregate of every trace that changed, and writes it to
 --   verdict_traces (CollapsingMergeTree)       one live row per (trace, service) with its final
@@ -40,14 +40,16 @@ CREATE TABLE IF NOT EXISTS verdict_trace_parts (
     TraceHash UInt64,
     TraceId String CODEC(ZSTD(1)),
     ServiceName LowCardinality(String),
-    AppVersion SimpleAggregateFunction(min, Tuple(UInt8, DateTime64(9), String)),
-    Environment SimpleAggregateFunction(min, Tuple(UInt8, DateTime64(9), String)),
-    SessionId SimpleAggregateFunction(min, Tuple(UInt8, DateTime64(9), String)),
-    UserId SimpleAggregateFunction(min, Tuple(UInt8, DateTime64(9), String)),
-    GitCommit SimpleAggregateFunction(min, Tuple(UInt8, DateTime64(9), String)),
-    Request SimpleAggregateFunction(min, Tuple(UInt8, DateTime64(9), String, UInt64, String, String)),
-    Model SimpleAggregateFunction(min, Tuple(UInt8, DateTime64(9), String)),
+    AppVersion AggregateFunction(argMin, String, UInt64),
+    Environment AggregateFunction(argMin, String, UInt64),
+    SessionId AggregateFunction(argMin, String, UInt64),
+    UserId AggregateFunction(argMin, String, UInt64),
+    GitCommit AggregateFunction(argMin, String, UInt64),
+    Request AggregateFunction(argMin, Tuple(String, UInt64, String, String), UInt64),
+    Model AggregateFunction(argMin, String, UInt64),
+    HasRequest SimpleAggregateFunction(max, UInt8),
     Start SimpleAggregateFunction(min, DateTime64(9)),
+    RequestStart SimpleAggregateFunction(min, DateTime64(9)),
     Spans SimpleAggregateFunction(sum, UInt64),
     SpanErrors SimpleAggregateFunction(sum, UInt64),
     Requests SimpleAggregateFunction(sum, UInt64),
@@ -64,20 +66,25 @@ ORDER BY (Minute, TraceHash, TraceId, ServiceName)
 SETTINGS index_granularity = 2048, non_replicated_deduplication_window = 1000;
 
 INSERT INTO verdict_trace_parts
-WITH coalesce(nullIf(SpanAttributes['gen_ai.response.model'], ''), SpanAttributes['gen_ai.request.model']) AS model
+WITH
+    multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2) AS rank,
+    toUInt64(intDiv(toUnixTimestamp64Nano(Timestamp), 256)) AS at,
+    coalesce(nullIf(SpanAttributes['gen_ai.response.model'], ''), SpanAttributes['gen_ai.request.model']) AS model
 SELECT
     toStartOfMinute(min(Timestamp)) AS Minute,
     cityHash64(TraceId) AS TraceHash,
     TraceId,
     ServiceName,
-    min(tuple(if(AppVersion = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, AppVersion)) AS AppVersion,
-    min(tuple(if(Environment = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, Environment)) AS Environment,
-    min(tuple(if(SessionId = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, SessionId)) AS SessionId,
-    min(tuple(if(UserId = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, UserId)) AS UserId,
-    min(tuple(if(GitCommit = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, GitCommit)) AS GitCommit,
-    min(tuple(if(IsRequest = 0, 255, if(ParentSpanId = '', 0, 1)), Timestamp, SpanName, Duration, StatusCode, StatusMessage)) AS Request,
-    min(tuple(if(model = '', 255, 0), Timestamp, model)) AS Model,
+    argMinState(AppVersion, bitShiftLeft(toUInt64(if(AppVersion = '', 255, rank)), 56) + at) AS AppVersion,
+    argMinState(Environment, bitShiftLeft(toUInt64(if(Environment = '', 255, rank)), 56) + at) AS Environment,
+    argMinState(SessionId, bitShiftLeft(toUInt64(if(SessionId = '', 255, rank)), 56) + at) AS SessionId,
+    argMinState(UserId, bitShiftLeft(toUInt64(if(UserId = '', 255, rank)), 56) + at) AS UserId,
+    argMinState(GitCommit, bitShiftLeft(toUInt64(if(GitCommit = '', 255, rank)), 56) + at) AS GitCommit,
+    argMinState(tuple(SpanName, Duration, StatusCode, StatusMessage), bitShiftLeft(toUInt64(if(IsRequest = 0, 255, rank)), 56) + at) AS Request,
+    argMinState(model, bitShiftLeft(toUInt64(if(model = '', 255, 0)), 56) + at) AS Model,
+    max(IsRequest) AS HasRequest,
     min(Timestamp) AS Start,
+    if(max(IsRequest) = 1, minIf(Timestamp, IsRequest = 1), toDateTime64('2262-01-01 00:00:00', 9)) AS RequestStart,
     count() AS Spans,
     countIf(StatusCode = 'Error') AS SpanErrors,
     countIf(IsRequest = 1) AS Requests,
@@ -90,21 +97,28 @@ FROM otel_traces
 WHERE TraceId != '' AND (SELECT count() FROM verdict_trace_parts) = 0
 GROUP BY TraceId, ServiceName;
 
+-- A fact's priority and start in one sortable number: the rank in the top byte (255: this span
+-- does not carry it, so it never wins over one that does), the start in 256 ns steps below.
 CREATE MATERIALIZED VIEW IF NOT EXISTS verdict_trace_parts_mv TO verdict_trace_parts
-AS WITH coalesce(nullIf(SpanAttributes['gen_ai.response.model'], ''), SpanAttributes['gen_ai.request.model']) AS model
+AS WITH
+    multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2) AS rank,
+    toUInt64(intDiv(toUnixTimestamp64Nano(Timestamp), 256)) AS at,
+    coalesce(nullIf(SpanAttributes['gen_ai.response.model'], ''), SpanAttributes['gen_ai.request.model']) AS model
 SELECT
     toStartOfMinute(min(Timestamp)) AS Minute,
     cityHash64(TraceId) AS TraceHash,
     TraceId,
     ServiceName,
-    min(tuple(if(AppVersion = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, AppVersion)) AS AppVersion,
-    min(tuple(if(Environment = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, Environment)) AS Environment,
-    min(tuple(if(SessionId = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, SessionId)) AS SessionId,
-    min(tuple(if(UserId = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, UserId)) AS UserId,
-    min(tuple(if(GitCommit = '', 255, multiIf(ParentSpanId = '', 0, SpanKind = 'Server', 1, 2)), Timestamp, GitCommit)) AS GitCommit,
-    min(tuple(if(IsRequest = 0, 255, if(ParentSpanId = '', 0, 1)), Timestamp, SpanName, Duration, StatusCode, StatusMessage)) AS Request,
-    min(tuple(if(model = '', 255, 0), Timestamp, model)) AS Model,
+    argMinState(AppVersion, bitShiftLeft(toUInt64(if(AppVersion = '', 255, rank)), 56) + at) AS AppVersion,
+    argMinState(Environment, bitShiftLeft(toUInt64(if(Environment = '', 255, rank)), 56) + at) AS Environment,
+    argMinState(SessionId, bitShiftLeft(toUInt64(if(SessionId = '', 255, rank)), 56) + at) AS SessionId,
+    argMinState(UserId, bitShiftLeft(toUInt64(if(UserId = '', 255, rank)), 56) + at) AS UserId,
+    argMinState(GitCommit, bitShiftLeft(toUInt64(if(GitCommit = '', 255, rank)), 56) + at) AS GitCommit,
+    argMinState(tuple(SpanName, Duration, StatusCode, StatusMessage), bitShiftLeft(toUInt64(if(IsRequest = 0, 255, rank)), 56) + at) AS Request,
+    argMinState(model, bitShiftLeft(toUInt64(if(model = '', 255, 0)), 56) + at) AS Model,
+    max(IsRequest) AS HasRequest,
     min(Timestamp) AS Start,
+    if(max(IsRequest) = 1, minIf(Timestamp, IsRequest = 1), toDateTime64('2262-01-01 00:00:00', 9)) AS RequestStart,
     count() AS Spans,
     countIf(StatusCode = 'Error') AS SpanErrors,
     countIf(IsRequest = 1) AS Requests,
@@ -122,21 +136,21 @@ GROUP BY TraceId, ServiceName;
 CREATE VIEW IF NOT EXISTS verdict_trace_summaries AS
 SELECT
     ServiceName,
-    if(environment.1 < 255, environment.3, trace_environment.3) AS Environment,
-    version.3 AS AppVersion,
-    commit.3 AS GitCommit,
-    if(session.1 < 255, session.3, trace_session.3) AS SessionId,
-    if(user.1 < 255, user.3, trace_user.3) AS UserId,
-    if(request.1 < 255, request.3, '') AS RequestName,
-    model.3 AS Model,
+    if(environment != '', environment, trace.environment) AS Environment,
+    version AS AppVersion,
+    commit AS GitCommit,
+    if(session != '', session, trace.session) AS SessionId,
+    if(user != '', user, trace.user) AS UserId,
+    if(HasRequest = 1, request.1, '') AS RequestName,
+    model AS Model,
     TraceHash,
     TraceId,
-    if(request.1 < 255, request.2, Start) AS Start,
+    if(HasRequest = 1, RequestStart, FirstStart) AS Start,
     Requests,
     Errors,
-    if(request.1 < 255, request.4, 0) AS RequestDuration,
-    if(request.1 < 255, request.5, '') AS RequestStatus,
-    if(request.1 < 255, request.6, '') AS RequestStatusMessage,
+    if(HasRequest = 1, request.2, 0) AS RequestDuration,
+    if(HasRequest = 1, request.3, '') AS RequestStatus,
+    if(HasRequest = 1, request.4, '') AS RequestStatusMessage,
     RequestDurations,
     Spans,
     SpanErrors,
@@ -147,34 +161,36 @@ SELECT
         RequestDuration, RequestStatus, RequestStatusMessage, RequestDurations, Spans, SpanErrors, InputTokens, OutputTokens) AS SummaryHash
 FROM (
     SELECT
-        *,
-        min(environment) OVER (PARTITION BY TraceId) AS trace_environment,
-        min(session) OVER (PARTITION BY TraceId) AS trace_session,
-        min(user) OVER (PARTITION BY TraceId) AS trace_user
-    FROM (
-        SELECT
-            TraceHash, TraceId, ServiceName,
-            min(AppVersion) AS version,
-            min(Environment) AS environment,
-            min(SessionId) AS session,
-            min(UserId) AS user,
-            min(GitCommit) AS commit,
-            min(Request) AS request,
-            min(Model) AS model,
-            min(Start) AS Start,
-            sum(Spans) AS Spans,
-            sum(SpanErrors) AS SpanErrors,
-            sum(Requests) AS Requests,
-            sum(Errors) AS Errors,
-            sum(InputTokens) AS InputTokens,
-            sum(OutputTokens) AS OutputTokens,
-            arraySort(groupArrayArray(RequestDurations)) AS RequestDurations,
-            max(LastArrival) AS LastArrival
-        FROM verdict_trace_parts
-        WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)})
-        GROUP BY TraceHash, TraceId, ServiceName
-    )
-);
+        TraceHash, TraceId, ServiceName,
+        argMinMerge(AppVersion) AS version,
+        argMinMerge(Environment) AS environment,
+        argMinMerge(SessionId) AS session,
+        argMinMerge(UserId) AS user,
+        argMinMerge(GitCommit) AS commit,
+        argMinMerge(Request) AS request,
+        argMinMerge(Model) AS model,
+        max(HasRequest) AS HasRequest,
+        min(Start) AS FirstStart,
+        min(RequestStart) AS RequestStart,
+        sum(Spans) AS Spans,
+        sum(SpanErrors) AS SpanErrors,
+        sum(Requests) AS Requests,
+        sum(Errors) AS Errors,
+        sum(InputTokens) AS InputTokens,
+        sum(OutputTokens) AS OutputTokens,
+        arraySort(groupArrayArray(RequestDurations)) AS RequestDurations,
+        max(LastArrival) AS LastArrival
+    FROM verdict_trace_parts
+    WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)})
+    GROUP BY TraceHash, TraceId, ServiceName
+) AS service
+-- The whole trace's environment, session and user, for a service whose own spans lack them.
+LEFT JOIN (
+    SELECT TraceId, argMinMerge(Environment) AS environment, argMinMerge(SessionId) AS session, argMinMerge(UserId) AS user
+    FROM verdict_trace_parts
+    WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)})
+    GROUP BY TraceId
+) AS trace USING (TraceId);
 
 -- One live row per (trace, service), with the trace's facts: what every per-request question and
 -- compare's significance tests read. Query it with Sign (sum(Sign * Requests), or
