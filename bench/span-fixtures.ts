@@ -1,6 +1,6 @@
 // Realistic spans for benchmarks: made by the real OpenTelemetry SDK (so they look like what apps
 // send) and serialized to OTLP protobuf by the SDK's own serializer, in export-sized requests.
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -43,7 +43,9 @@ export function makeProtobufRequests(opts: FixtureOptions): Buffer[] {
         'app.feature_flag': 'new-retriever',
         'app.request_id': `req-${i}`,
       });
-      const child = tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT });
+      // The parent is passed explicitly: no context manager is registered here, so the active span
+      // would not carry over and the child would start a trace of its own.
+      const child = tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT }, trace.setSpan(context.active(), root));
       child.setAttributes({
         'gen_ai.system': 'openai',
         'gen_ai.operation.name': 'chat',

@@ -9,35 +9,51 @@ SETTINGS async_insert = 0, insert_deduplication_token = {token:String}, max_part
     max_insert_block_size = 1000000000, min_insert_block_size_rows = 0, min_insert_block_size_bytes = 0
 SELECT
     ServiceName,
-    if(Sign = 1, s.Environment, p.Environment) AS Environment,
-    if(Sign = 1, s.AppVersion, p.AppVersion) AS AppVersion,
-    if(Sign = 1, s.GitCommit, p.GitCommit) AS GitCommit,
-    if(Sign = 1, s.SessionId, p.SessionId) AS SessionId,
-    if(Sign = 1, s.UserId, p.UserId) AS UserId,
-    if(Sign = 1, s.RequestName, p.RequestName) AS RequestName,
-    if(Sign = 1, s.Model, p.Model) AS Model,
+    if(Sign = 1, s.Environment, prior.Environment) AS Environment,
+    if(Sign = 1, s.AppVersion, prior.AppVersion) AS AppVersion,
+    if(Sign = 1, s.GitCommit, prior.GitCommit) AS GitCommit,
+    if(Sign = 1, s.SessionId, prior.SessionId) AS SessionId,
+    if(Sign = 1, s.UserId, prior.UserId) AS UserId,
+    if(Sign = 1, s.RequestName, prior.RequestName) AS RequestName,
+    if(Sign = 1, s.Model, prior.Model) AS Model,
     TraceHash,
     TraceId,
-    if(Sign = 1, s.Start, p.Start) AS Start,
-    if(Sign = 1, s.Requests, p.Requests) AS Requests,
-    if(Sign = 1, s.Errors, p.Errors) AS Errors,
-    if(Sign = 1, s.RequestDuration, p.RequestDuration) AS RequestDuration,
-    if(Sign = 1, s.RequestStatus, p.RequestStatus) AS RequestStatus,
-    if(Sign = 1, s.RequestStatusMessage, p.RequestStatusMessage) AS RequestStatusMessage,
-    if(Sign = 1, s.RequestDurations, p.RequestDurations) AS RequestDurations,
-    if(Sign = 1, s.Spans, p.Spans) AS Spans,
-    if(Sign = 1, s.SpanErrors, p.SpanErrors) AS SpanErrors,
-    if(Sign = 1, s.InputTokens, p.InputTokens) AS InputTokens,
-    if(Sign = 1, s.OutputTokens, p.OutputTokens) AS OutputTokens,
-    if(Sign = 1, s.LastArrival, p.LastArrival) AS LastArrival,
-    if(Sign = 1, s.SummaryHash, p.SummaryHash) AS SummaryHash,
+    if(Sign = 1, s.Start, prior.Start) AS Start,
+    if(Sign = 1, s.Requests, prior.Requests) AS Requests,
+    if(Sign = 1, s.Errors, prior.Errors) AS Errors,
+    if(Sign = 1, s.RequestDuration, prior.RequestDuration) AS RequestDuration,
+    if(Sign = 1, s.RequestStatus, prior.RequestStatus) AS RequestStatus,
+    if(Sign = 1, s.RequestStatusMessage, prior.RequestStatusMessage) AS RequestStatusMessage,
+    if(Sign = 1, s.RequestDurations, prior.RequestDurations) AS RequestDurations,
+    if(Sign = 1, s.Spans, prior.Spans) AS Spans,
+    if(Sign = 1, s.SpanErrors, prior.SpanErrors) AS SpanErrors,
+    if(Sign = 1, s.InputTokens, prior.InputTokens) AS InputTokens,
+    if(Sign = 1, s.OutputTokens, prior.OutputTokens) AS OutputTokens,
+    if(Sign = 1, s.LastArrival, prior.LastArrival) AS LastArrival,
+    if(Sign = 1, s.SummaryHash, prior.SummaryHash) AS SummaryHash,
     Sign
 FROM verdict_trace_summaries(since = {since:DateTime64(3)}) AS s
+-- Where each changed trace's last summary is (none for a new trace) …
 LEFT JOIN (
-    SELECT TraceHash, TraceId, ServiceName, argMax(Summary, SettledAt) AS p
+    SELECT TraceHash, TraceId, ServiceName, argMax(SummaryHash, LastArrival) AS last_hash
     FROM verdict_trace_state
     WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)})
     GROUP BY TraceHash, TraceId, ServiceName
+) AS state USING (TraceHash, TraceId, ServiceName)
+-- … and that summary itself, read from verdict_traces by its sort key.
+LEFT JOIN (
+    SELECT *
+    FROM (
+        SELECT TraceHash, TraceId, ServiceName, Environment, AppVersion, GitCommit, SessionId, UserId, RequestName, Model, Start, Requests, Errors, RequestDuration, RequestStatus, RequestStatusMessage, RequestDurations, Spans, SpanErrors, InputTokens, OutputTokens, LastArrival, SummaryHash
+        FROM verdict_traces
+        WHERE Sign = 1 AND (ServiceName, Environment, AppVersion, toStartOfDay(Start), TraceHash, TraceId, SummaryHash) IN (
+            SELECT ServiceName, argMax(Environment, LastArrival), argMax(AppVersion, LastArrival), toStartOfDay(argMax(Start, LastArrival)), TraceHash, TraceId,
+                argMax(SummaryHash, LastArrival)
+            FROM verdict_trace_state
+            WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)})
+            GROUP BY TraceHash, TraceId, ServiceName)
+    )
+    LIMIT 1 BY TraceHash, TraceId, ServiceName
 ) AS prior USING (TraceHash, TraceId, ServiceName)
 -- No summary before: +1. The same summary: nothing. A different one: -1 (the old), then +1.
-ARRAY JOIN multiIf(p.SummaryHash = 0, [toInt8(1)], p.SummaryHash = s.SummaryHash, [], [toInt8(-1), toInt8(1)]) AS Sign
+ARRAY JOIN multiIf(state.last_hash = 0, [toInt8(1)], state.last_hash = s.SummaryHash, [], [toInt8(-1), toInt8(1)]) AS Sign

@@ -25,7 +25,7 @@ export function createSettler(client: ClickHouseClient): Settler {
   async function watermark(): Promise<string> {
     // After a restart: from the newest arrival already settled, so nothing unsettled is skipped.
     const result = await client.query({
-      query: "SELECT toString(greatest(max(Summary.LastArrival) - toIntervalMillisecond({overlap:UInt32}), toDateTime64(0, 3))) AS since FROM verdict_trace_state",
+      query: "SELECT toString(greatest(max(LastArrival) - toIntervalMillisecond({overlap:UInt32}), toDateTime64(0, 3))) AS since FROM verdict_trace_state",
       query_params: { overlap: OVERLAP_MS },
       format: 'JSONEachRow',
     });

@@ -238,34 +238,29 @@ SELECT * EXCEPT (Sign)
 FROM verdict_traces
 WHERE Sign = 1 AND (TraceHash, SummaryHash) NOT IN (SELECT TraceHash, SummaryHash FROM verdict_traces WHERE Sign = -1);
 
--- The last settled summary of each trace, for the next settle to cancel. Ordered by time first, so
--- the summaries of recently changed traces sit together; the bloom filter finds an old one.
+-- Where each trace's last settled summary is, for the next settle to find and cancel it: its
+-- verdict_traces sort key and summary hash, nothing more (the row itself is read from
+-- verdict_traces by that key). Ordered by time first, so the summaries of recently changed traces
+-- sit together; the bloom filter finds an old one.
 CREATE TABLE IF NOT EXISTS verdict_trace_state (
     Hour DateTime,
     TraceHash UInt64,
     TraceId String CODEC(ZSTD(1)),
     ServiceName LowCardinality(String),
-    Summary Tuple(
-        Environment String, AppVersion String, GitCommit String, SessionId String, UserId String,
-        RequestName String, Model String, Start DateTime64(9), Requests UInt32, Errors UInt32,
-        RequestDuration UInt64, RequestStatus String, RequestStatusMessage String, RequestDurations Array(UInt64),
-        Spans UInt32, SpanErrors UInt32, InputTokens UInt64, OutputTokens UInt64, LastArrival DateTime64(3), SummaryHash UInt64),
-    SettledAt DateTime64(6),
+    Environment LowCardinality(String),
+    AppVersion LowCardinality(String),
+    Start DateTime64(9),
+    SummaryHash UInt64,
+    LastArrival DateTime64(3),
     INDEX trace_hash TraceHash TYPE bloom_filter(0.01) GRANULARITY 1
-) ENGINE = ReplacingMergeTree(SettledAt)
+) ENGINE = ReplacingMergeTree(LastArrival)
 PARTITION BY toYYYYMM(Hour)
 ORDER BY (Hour, TraceHash, TraceId, ServiceName)
 SETTINGS index_granularity = 2048, non_replicated_deduplication_window = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS verdict_trace_state_mv TO verdict_trace_state
 AS SELECT
-    toStartOfHour(Start) AS Hour,
-    TraceHash,
-    TraceId,
-    ServiceName,
-    tuple(Environment, AppVersion, GitCommit, SessionId, UserId, RequestName, Model, Start, Requests, Errors,
-        RequestDuration, RequestStatus, RequestStatusMessage, RequestDurations, Spans, SpanErrors, InputTokens, OutputTokens, LastArrival, SummaryHash) AS Summary,
-    now64(6) AS SettledAt
+    toStartOfHour(Start) AS Hour, TraceHash, TraceId, ServiceName, Environment, AppVersion, Start, SummaryHash, LastArrival
 FROM verdict_traces
 WHERE Sign = 1;
 
