@@ -1,7 +1,7 @@
 // npm run bench:ingest — spans/s through the running collector (OTLP/HTTP protobuf in, rows in the
 // embedded store) next to decode-only speed and the engine's raw insert rate of the same rows, all
 // in one run. The figure that matters is end-to-end / raw insert.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,30 +29,27 @@ function log(line: string): void {
 }
 
 async function main(): Promise<void> {
-  log(`generating ${DISTINCT_SPANS} spans with the OpenTelemetry SDK…`);
-  const bodies = makeProtobufRequests({ spans: DISTINCT_SPANS, spansPerRequest: SPANS_PER_REQUEST });
+  // Every repeat is a fresh set of traces, as an app's traffic is: sending the same traces again
+  // would make every later repeat re-settle traces already stored, which no real sender does.
+  log(`generating ${REPEAT} × ${DISTINCT_SPANS} spans with the OpenTelemetry SDK…`);
+  const bodies = Array.from({ length: REPEAT }, () => makeProtobufRequests({ spans: DISTINCT_SPANS, spansPerRequest: SPANS_PER_REQUEST })).flat();
   const bodyBytes = bodies.reduce((n, b) => n + b.length, 0);
   const total = DISTINCT_SPANS * REPEAT;
-  log(`${bodies.length} requests of ≤${SPANS_PER_REQUEST} spans, ${(bodyBytes / DISTINCT_SPANS).toFixed(0)} protobuf bytes/span; sending each ${REPEAT}× = ${total} spans`);
+  log(`${bodies.length} requests of ≤${SPANS_PER_REQUEST} spans, ${(bodyBytes / total).toFixed(0)} protobuf bytes/span, ${total} spans in all`);
 
   // 1. Decode only, then decode + RowBinary encoding.
   for (const b of bodies.slice(0, 5)) encodeSpanRows(decodeTraceRequestProtobuf(b)); // warm-up
   let t = performance.now();
-  for (let r = 0; r < REPEAT; r++) for (const b of bodies) decodeTraceRequestProtobuf(b);
+  for (const b of bodies) decodeTraceRequestProtobuf(b);
   const decodeMs = performance.now() - t;
   t = performance.now();
   const encoded: Buffer[] = [];
-  for (let r = 0; r < REPEAT; r++) {
-    for (const b of bodies) {
-      const rows = encodeSpanRows(decodeTraceRequestProtobuf(b));
-      if (r === 0) encoded.push(rows.bytes);
-    }
-  }
+  for (const b of bodies) encoded.push(encodeSpanRows(decodeTraceRequestProtobuf(b)).bytes);
   const decodeEncodeMs = performance.now() - t;
   // The collector's protobuf path: protobuf bytes → RowBinary rows in one pass (same bytes as above).
   for (const b of bodies.slice(0, 5)) encodeProtobufSpanRows(b); // warm-up
   t = performance.now();
-  for (let r = 0; r < REPEAT; r++) for (const b of bodies) encodeProtobufSpanRows(b);
+  for (const b of bodies) encodeProtobufSpanRows(b);
   const fusedEncodeMs = performance.now() - t;
 
   // 2. Raw engine insert of the same rows, in 50k-row batches, into a fresh embedded store.
@@ -61,9 +58,7 @@ async function main(): Promise<void> {
   await applySchema(store.client);
   const perBatch = Math.max(1, Math.floor(50_000 / SPANS_PER_REQUEST));
   const batches: Buffer[] = [];
-  for (let r = 0; r < REPEAT; r++) {
-    for (let i = 0; i < encoded.length; i += perBatch) batches.push(Buffer.concat(encoded.slice(i, i + perBatch)));
-  }
+  for (let i = 0; i < encoded.length; i += perBatch) batches.push(Buffer.concat(encoded.slice(i, i + perBatch)));
   // Written as files first, as the durable queue's segments are; only the inserts are timed.
   const files = batches.map((batch, i) => {
     const file = join(rawDir, `batch-${i}.rb`);
@@ -71,8 +66,11 @@ async function main(): Promise<void> {
     return file;
   });
   t = performance.now();
+  const rawCpu = process.cpuUsage();
   for (const [i, file] of files.entries()) await store.insertSegment(file, `raw-${i}`);
   const rawMs = performance.now() - t;
+  const rawCpuUsed = process.cpuUsage(rawCpu);
+  const rawCpuMs = (rawCpuUsed.user + rawCpuUsed.system) / 1000;
   const rawCount = await countRows(store.client);
 
   // The same rows as JSONEachRow text (the format @clickhouse/client inserts by default), for comparison.
@@ -91,21 +89,23 @@ async function main(): Promise<void> {
   const url = new URL('/v1/traces', collector.otlpHttpUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   let next = 0;
-  const jobs = REPEAT * bodies.length;
+  const jobs = bodies.length;
   let failures = 0;
   async function worker(): Promise<void> {
     while (next < jobs) {
-      const body = bodies[next++ % bodies.length];
+      const body = bodies[next++];
       const status = await post(agent, url, body);
       if (status !== 200) failures++;
     }
   }
+  const collectorCpuAtStart = processCpuMs(collector.child.pid);
   t = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const ackMs = performance.now() - t;
   // Until every acknowledged span is inserted and queryable.
   await collector.flush();
   const e2eMs = performance.now() - t;
+  const e2eCpuMs = processCpuMs(collector.child.pid) - collectorCpuAtStart;
   const stored = Number((await collector.sql('SELECT count() AS c FROM otel_traces'))[0].c);
   await collector.stop();
   agent.destroy();
@@ -120,6 +120,20 @@ async function main(): Promise<void> {
   log(`acknowledged (durable on disk), ${CONCURRENCY} clients ${rate(total, ackMs)}`);
   log(`end to end, OTLP/HTTP protobuf → stored   ${rate(total, e2eMs)}   (${stored} rows stored, ${failures} failed requests)`);
   log(`end to end / raw insert                    ${((rawMs / e2eMs) * 100).toFixed(0)} %`);
+  // CPU time is steadier than wall time when other work shares the machine: the collector's whole
+  // cost per span (receive, queue, insert, settle) against the engine's insert alone.
+  if (Number.isFinite(e2eCpuMs)) {
+    log(`CPU per 1,000 spans: raw insert ${((rawCpuMs / total) * 1000).toFixed(1)} ms, collector end to end ${((e2eCpuMs / total) * 1000).toFixed(1)} ms (raw / end to end ${((rawCpuMs / e2eCpuMs) * 100).toFixed(0)} %)`);
+  }
+}
+
+/** User + system CPU of a process from /proc (Linux), in ms; NaN where /proc is absent. */
+function processCpuMs(pid: number | undefined): number {
+  const file = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(file)) return Number.NaN;
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks (100/s).
+  const fields = readFileSync(file, 'utf8').slice(readFileSync(file, 'utf8').lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function countRows(client: ReturnType<typeof openStore>['client']): Promise<number> {

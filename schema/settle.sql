@@ -3,10 +3,14 @@
 -- (verdict_trace_state). A new trace gets a +1 row; a changed one a -1 row repeating its old summary
 -- and a +1 row with the new one; an unchanged one nothing. So running it twice, or over a wider
 -- window than needed, changes nothing, and a replayed insert (same token) is dropped.
--- Both rows of a trace travel in one block, written in one insert with the rollups' views.
+-- The whole result is squashed into one block (the min_insert_block_size_* thresholds are never
+-- reached before the end): both rows of a changed trace travel together, a retried run is dropped
+-- as one unit by its token, and the views see one large block. Turning squashing off instead (min
+-- 0) handed the views the select's small blocks and made the write 3.5x dearer (281 vs 80 ms of CPU
+-- for 25k traces).
 INSERT INTO verdict_traces
 SETTINGS async_insert = 0, insert_deduplication_token = {token:String}, max_partitions_per_insert_block = 0,
-    max_insert_block_size = 1000000000, min_insert_block_size_rows = 0, min_insert_block_size_bytes = 0
+    max_insert_block_size = 1000000000, min_insert_block_size_rows = 1000000000, min_insert_block_size_bytes = 1000000000000
 SELECT
     ServiceName,
     if(Sign = 1, s.Environment, prior.Environment) AS Environment,

@@ -46,7 +46,8 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   // segment file with file() (ENGINE-FACTS).
   const insert = renderSqlFile('schema/inserts/span-rows-from-file.sql', { columns: insertColumnList() });
   const structure = rowStructure();
-  const settler = createSettler(client);
+  // One sequential inserter writes here: no part can commit behind an arrival already settled.
+  const settler = createSettler(client, { overlapMs: 1 });
   return {
     client,
     readOnlyClient,

@@ -21,7 +21,8 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.username = '';
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
-  const settler = createSettler(client);
+  // Other writers (collectors, the upstream exporter) may insert concurrently: look 2 s back again.
+  const settler = createSettler(client, { overlapMs: 2_000 });
   return {
     client,
     readOnlyClient,

@@ -15,10 +15,19 @@ export interface Settler {
   settle(token?: string): Promise<void>;
 }
 
-/** Parts that arrive while a run reads are caught by the next run: it looks this far back again. */
-const OVERLAP_MS = 2_000;
+export interface SettlerOptions {
+  /**
+   * How far back past the newest arrival it has seen the next run looks again, for parts that were
+   * stamped before that arrival but committed after the run read. Only writers that insert
+   * concurrently make that possible (several collectors or the upstream exporter on one server);
+   * one sequential inserter (the embedded store) needs only the last millisecond again. Each
+   * millisecond of overlap is re-settled work on every run: 2 s at 50k spans/s tripled the cost.
+   */
+  overlapMs: number;
+}
 
-export function createSettler(client: ClickHouseClient): Settler {
+export function createSettler(client: ClickHouseClient, opts: SettlerOptions): Settler {
+  const OVERLAP_MS = opts.overlapMs;
   let since: string | undefined;
   let running: Promise<void> = Promise.resolve();
 
