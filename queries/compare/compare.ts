@@ -13,6 +13,7 @@ import { compareMetrics } from './metrics.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
 import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
+import { sufficiency } from './sufficiency.js';
 
 export type { CompareOptions } from './plan.js';
 
@@ -103,6 +104,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     metrics,
     warnings,
     regression: metrics.some((m) => m.verdict === 'worse'),
+    sufficiency: await sufficiency(client, options, { baseline, candidate }, plan.minRequests, overlapMissing),
     sampling: {
       baselineRate,
       candidateRate,

@@ -95,6 +95,23 @@ export const BreakdownGroupSchema = answer({
 });
 export type BreakdownGroup = Static<typeof BreakdownGroupSchema>;
 
+const SideSufficiencySchema = answer({
+  requests: Type.Integer(),
+  enough: Type.Boolean({ description: 'At least minRequests requests.' }),
+  versionKnown: nullable(Type.Boolean({ description: 'For a version side: whether the version served any request in the service and environment at any time (false: an unknown version). Null for a side chosen by a filter only.' })),
+});
+
+export const SufficiencySchema = answer(
+  {
+    sufficient: Type.Boolean({ description: 'Both sides have at least minRequests requests. When false, `verdict compare --fail-on-regression` exits 3 (unless --allow-insufficient).' }),
+    minRequests: Type.Integer(),
+    baseline: SideSufficiencySchema,
+    candidate: SideSufficiencySchema,
+    missing: Type.Array(Type.String(), { description: 'What is missing, one sentence per insufficient side (unknown version, empty side, too few requests).' }),
+  },
+  { description: 'Whether the comparison had enough data to be trusted by a gate.' },
+);
+
 export const CompareResultSchema = answer({
   service: nullable(Type.String()),
   environment: nullable(Type.String()),
@@ -104,6 +121,7 @@ export const CompareResultSchema = answer({
   metrics: Type.Array(MetricSchema),
   warnings: Type.Array(Type.String()),
   regression: Type.Boolean({ description: 'True when any metric is worse: what `verdict compare --fail-on-regression` exits 1 on.' }),
+  sufficiency: SufficiencySchema,
   sampling: answer({
     baselineRate: Type.Number(),
     candidateRate: Type.Number(),

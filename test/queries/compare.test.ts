@@ -164,6 +164,13 @@ describe('verdict rules', () => {
     expect(r.warnings).toEqual(['candidate has 40 requests: at least 100 per side are needed to conclude (minRequests)']);
     expect(new Set(r.metrics.map((x) => x.verdict))).toEqual(new Set(['insufficient_data']));
     expect(r.regression).toBe(false);
+    expect(r.sufficiency).toEqual({
+      sufficient: false,
+      minRequests: 100,
+      baseline: { requests: 2000, enough: true, versionKnown: true },
+      candidate: { requests: 40, enough: false, versionKnown: true },
+      missing: ['candidate has 40 requests, fewer than the 100 a verdict needs (minRequests)'],
+    });
   });
 
   it('answers insufficient_data for a version that does not exist', async () => {
@@ -171,6 +178,23 @@ describe('verdict rules', () => {
     expect(r.candidate.requests).toBe(0);
     expect(r.candidate.latencyMs).toBeNull();
     expect(m(r, 'errorRate').verdict).toBe('insufficient_data');
+    expect(r.sufficiency).toMatchObject({
+      sufficient: false,
+      candidate: { requests: 0, enough: false, versionKnown: false },
+      missing: ['candidate version 9.9.9 is unknown: it has no requests in service chat-api, environment production at any time'],
+    });
+  });
+
+  it('tells a known version with no traffic in the window from an unknown one, and a filter that selected nothing', async () => {
+    const before = { fromMs: T0 - 60 * MINUTE, toMs: T0 };
+    const r = await compare(store.client, { ...prod, range: before, baseline: { version: '1.1.0' }, candidate: { filter: "version = '1.2.0'" } });
+    expect(r.sufficiency).toEqual({
+      sufficient: false,
+      minRequests: 100,
+      baseline: { requests: 0, enough: false, versionKnown: true },
+      candidate: { requests: 0, enough: false, versionKnown: null },
+      missing: ['baseline version 1.1.0 has no requests in the window', `candidate "version = '1.2.0'" has no requests in the window`],
+    });
   });
 
   it('compares an A/B test inside one version by a feature-flag filter', async () => {
@@ -195,6 +219,17 @@ describe('compare options', () => {
     expect(r.baseline.requests).toBe(800);
     // 1.2.0 request i starts at 20 min + 2 s · i: i = 0…419 → 420 each.
     expect(r.candidate.requests).toBe(840);
+  });
+
+  it('reports a sufficient comparison as such', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' } });
+    expect(r.sufficiency).toEqual({
+      sufficient: true,
+      minRequests: 100,
+      baseline: { requests: 2000, enough: true, versionKnown: true },
+      candidate: { requests: 2000, enough: true, versionKnown: true },
+      missing: [],
+    });
   });
 
   it('breaks the comparison down by request name to locate the regression', async () => {
