@@ -46,21 +46,21 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
   // Whole minutes, the rollups' resolution, on both sources, so that they give the same answers.
   let range: TimeRange = minuteRange(options.range);
   let overlapMissing = false;
+  let sharedMinutes: number | null = null;
 
   if (options.align) {
+    // Only the minutes both sides served are read (plan.ts, sides.ts); the range is narrowed to
+    // the first and last of them, which the answer's window reports.
     const w = await source.window(client, options, range);
+    sharedMinutes = num(w?.shared_minutes);
     if (num(w?.baseline_requests) === 0 || num(w?.candidate_requests) === 0) {
       overlapMissing = true;
       warnings.push('time alignment: one side has no requests in the range, so there is no common window');
+    } else if (num(w.shared_minutes) === 0) {
+      overlapMissing = true;
+      warnings.push('time alignment: the two sides were never live in the same minute, so there is nothing to compare');
     } else {
-      const from = Math.max(num(w.baseline_first_ms), num(w.candidate_first_ms));
-      const to = Math.min(num(w.baseline_last_ms), num(w.candidate_last_ms)) + 60_000;
-      if (from >= to) {
-        overlapMissing = true;
-        warnings.push('time alignment: the two sides were never live in the same minute, so there is nothing to compare');
-      } else {
-        range = { fromMs: Math.max(range.fromMs, from), toMs: Math.min(range.toMs, to) };
-      }
+      range = { fromMs: Math.max(range.fromMs, num(w.first_ms)), toMs: Math.min(range.toMs, num(w.last_ms) + 60_000) };
     }
   }
 
@@ -98,6 +98,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
       from: range.fromMs > 0 ? new Date(range.fromMs).toISOString() : null,
       to: range.toMs < UNBOUNDED_TO_MS ? new Date(range.toMs).toISOString() : null,
       aligned: Boolean(options.align) && !overlapMissing,
+      sharedMinutes,
     },
     baseline,
     candidate,

@@ -115,7 +115,12 @@ export const SufficiencySchema = answer(
 export const CompareResultSchema = answer({
   service: nullable(Type.String()),
   environment: nullable(Type.String()),
-  window: answer({ from: Iso(), to: Iso(), aligned: Type.Boolean() }),
+  window: answer({
+    from: Iso(),
+    to: Iso(),
+    aligned: Type.Boolean(),
+    sharedMinutes: nullable(Type.Integer({ description: 'With align: the number of minutes in which both sides served requests, the only minutes read.' })),
+  }),
   baseline: SideSummarySchema,
   candidate: SideSummarySchema,
   metrics: Type.Array(MetricSchema),

@@ -214,7 +214,7 @@ describe('compare options', () => {
   it('aligns both sides to the minutes where both were live', async () => {
     const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, align: true });
     // 1.1.0 runs minutes 0–33, 1.2.0 minutes 20–53: the common window is [20, 34).
-    expect(r.window).toEqual({ from: new Date(T0 + 20 * MINUTE).toISOString(), to: new Date(T0 + 34 * MINUTE).toISOString(), aligned: true });
+    expect(r.window).toEqual({ from: new Date(T0 + 20 * MINUTE).toISOString(), to: new Date(T0 + 34 * MINUTE).toISOString(), aligned: true, sharedMinutes: 14 });
     // 1.1.0 request i of each name starts at 2 s · i (+1 s for the second name): i = 600…999 → 400 each.
     expect(r.baseline.requests).toBe(800);
     // 1.2.0 request i starts at 20 min + 2 s · i: i = 0…419 → 420 each.
