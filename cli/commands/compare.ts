@@ -71,6 +71,9 @@ function human(r: CompareResult, out: Output): string {
     verdict: verdict(m.verdict, out),
   }));
   lines.push(renderBareTable(Object.keys(rows[0]), rows, out));
+  if (r.latencyDistribution.pValue !== null) {
+    lines.push(`latency distribution (${r.latencyDistribution.test}, whole distribution; each percentile above has its own interval): p-value ${pValue(r.latencyDistribution.pValue)}`);
+  }
   for (const w of r.warnings) lines.push(out.color.yellow(`warning: ${w}`));
   if (r.breakdown) {
     lines.push('', `by ${r.breakdown.by}:`);

@@ -9,7 +9,7 @@ import { minuteRange } from '../rollup.js';
 import { isoFromMs, num, round } from '../run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
 import { breakdown } from './breakdown.js';
-import { compareMetrics } from './metrics.js';
+import { compareMetrics, latencyDistribution } from './metrics.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
 import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
@@ -103,6 +103,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     baseline,
     candidate,
     metrics,
+    latencyDistribution: latencyDistribution(tests),
     warnings,
     regression: metrics.some((m) => m.verdict === 'worse'),
     sufficiency: await sufficiency(client, options, { baseline, candidate }, plan.minRequests, overlapMissing),

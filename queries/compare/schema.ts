@@ -124,6 +124,13 @@ export const CompareResultSchema = answer({
   baseline: SideSummarySchema,
   candidate: SideSummarySchema,
   metrics: Type.Array(MetricSchema),
+  latencyDistribution: answer(
+    {
+      test: Type.String(),
+      pValue: nullable(Type.Number({ description: 'Two-sided p-value that the two latency distributions differ (one is shifted against the other).' })),
+    },
+    { description: 'The test of the whole latency distribution, reported once; each latency quantile has its own interval, p-value and verdict in metrics.' },
+  ),
   warnings: Type.Array(Type.String()),
   regression: Type.Boolean({ description: 'True when any metric is worse: what `verdict compare --fail-on-regression` exits 1 on.' }),
   sufficiency: SufficiencySchema,

@@ -80,17 +80,24 @@ describe('compare 1.1.0 → 1.2.0 in production', () => {
     expect(e.ciHigh).toBeCloseTo(t.confidence_interval_high, 9);
   });
 
-  it('finds the latency shift with Mann–Whitney U and reports quantiles in ms', () => {
+  it('reports the Mann–Whitney U test of the distribution once, and each quantile on its own interval', () => {
     // 1.1.0: 100…298 ms; 1.2.0: half of it 130…387 ms, half like 1.1.0.
     expect(r.baseline.latencyMs!.p50).toBeGreaterThan(190);
     expect(r.baseline.latencyMs!.p50).toBeLessThan(210);
+    expect(r.latencyDistribution.test).toBe('Mann-Whitney U');
+    expect(r.latencyDistribution.pValue).toBeLessThan(1e-6);
     const p95 = m(r, 'latencyP95');
-    expect(p95.pValue).toBeLessThan(1e-6);
     expect(p95.delta!).toBeGreaterThan(0.1 * p95.baseline!);
     expect(p95.ciLow!).toBeLessThan(p95.delta!);
     expect(p95.ciHigh!).toBeGreaterThan(p95.delta!);
     expect(p95.verdict).toBe('worse');
-    expect(p95.test).toBe('Mann-Whitney U');
+    const quantiles = r.metrics.filter((x) => x.unit === 'ms');
+    expect(quantiles.map((x) => x.test)).toEqual(Array(4).fill('quantile difference (order-statistic intervals)'));
+    // Four p-values, no longer one shared one, each agreeing with its own interval.
+    expect(new Set(quantiles.map((x) => x.pValue)).size).toBe(4);
+    for (const q of quantiles) {
+      expect(q.pValue! < 0.05).toBe(q.ciLow! > 0 || q.ciHigh! < 0);
+    }
   });
 
   it('computes tokens and spans per request over each trace', () => {
@@ -121,10 +128,13 @@ describe('compare 1.1.0 → 1.2.0 in production', () => {
       // Exact quantiles (raw) vs merged t-digests (rollup): within 1 %.
       expect(Math.abs(f[side].latencyMs!.p95 / r[side].latencyMs!.p95 - 1)).toBeLessThan(0.01);
     }
-    for (const name of ['errorRate', 'latencyP95', 'inputTokensPerRequest', 'spansPerRequest'] as const) {
+    for (const name of ['errorRate', 'inputTokensPerRequest', 'spansPerRequest'] as const) {
       expect(m(f, name).pValue).toBeCloseTo(m(r, name).pValue!, 12);
       expect(m(f, name).verdict).toBe(m(r, name).verdict);
     }
+    // The quantiles' deltas are exact (raw) or t-digest (rollup) values; the test of the distribution is the same.
+    expect(f.latencyDistribution.pValue).toBeCloseTo(r.latencyDistribution.pValue!, 12);
+    expect(m(f, 'latencyP95').verdict).toBe(m(r, 'latencyP95').verdict);
   });
 });
 

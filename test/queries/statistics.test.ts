@@ -4,6 +4,7 @@ import {
   fisherExactP,
   meanDifferenceTest,
   quantileDifferenceCi,
+  quantileDifferenceTest,
   twoProportionTest,
   twoSidedP,
   verdictOf,
@@ -73,5 +74,18 @@ describe('verdicts', () => {
     expect(verdictOf({ ...base, delta: 6.8, pValue: 1e-16, minChange: 4.7, ciLow: 1.2, ciHigh: 20 })).toBe('worse');
     expect(verdictOf({ ...base, delta: 0.04, pValue: 1e-6, enoughData: false })).toBe('insufficient_data');
     expect(verdictOf({ ...base, delta: 0.04, pValue: null })).toBe('insufficient_data');
+  });
+});
+
+describe('quantile difference', () => {
+  it('has its own p-value, from the same normal approximation as its interval', () => {
+    // Baseline interval [90, 110] (se = 10/1.96), candidate [100, 130] (se = 15/1.96): se = sqrt(100 + 225)/1.96.
+    const t = quantileDifferenceTest(15, [90, 110], [100, 130]);
+    const se = Math.sqrt(325) / Z_95;
+    expect(t.ciLow).toBeCloseTo(15 - Math.sqrt(325), 12);
+    expect(t.pValue).toBeCloseTo(twoSidedP(15 / se), 12);
+    // The interval [-3.03, 33.03] crosses 0, so p > 0.05, whatever a distribution test says.
+    expect(t.pValue!).toBeGreaterThan(0.05);
+    expect(verdictOf({ delta: 15, pValue: t.pValue, minChange: 10, alpha: 0.05, enoughData: true, ciLow: t.ciLow, ciHigh: t.ciHigh })).toBe('no_significant_difference');
   });
 });
