@@ -41,7 +41,7 @@ export const compareCommand: CliQuestion = {
 };
 
 /** A metric's value with its unit: "5.00 %", "199.1 ms", "1000.0 tokens". */
-function value(m: Metric, v: number | null): string {
+function value(m: Pick<Metric, 'unit'>, v: number | null): string {
   if (v === null) return '';
   if (m.unit === 'ratio') return percent(v);
   if (m.unit === 'ms') return ms(v);
@@ -49,7 +49,7 @@ function value(m: Metric, v: number | null): string {
 }
 
 /** Differences of rates are in percentage points, not percent. */
-function difference(m: Metric, v: number | null): string {
+function difference(m: Pick<Metric, 'unit'>, v: number | null): string {
   if (v === null) return '';
   return m.unit === 'ratio' ? points(v) : value(m, v);
 }
@@ -73,6 +73,19 @@ function human(r: CompareResult, out: Output): string {
   lines.push(renderBareTable(Object.keys(rows[0]), rows, out));
   if (r.latencyDistribution.pValue !== null) {
     lines.push(`latency distribution (${r.latencyDistribution.test}, whole distribution; each percentile above has its own interval): p-value ${pValue(r.latencyDistribution.pValue)}`);
+  }
+  if (r.mixAdjustment) {
+    const mix = r.mixAdjustment;
+    lines.push('', `mix-adjusted (by ${mix.stratifiedBy.join(', ')}; ${mix.sharedStrata} of ${mix.strata} strata on both sides; the verdict uses the ${mix.verdictBasis} deltas):`);
+    const adjusted = mix.metrics.map((m) => ({
+      metric: m.name,
+      'raw delta': m.rawDelta === null ? '' : `${m.rawDelta >= 0 ? '+' : ''}${difference(m, m.rawDelta)}`,
+      'adjusted delta': m.delta === null ? '' : `${m.delta >= 0 ? '+' : ''}${difference(m, m.delta)}`,
+      '95% CI': m.ciLow === null || m.ciHigh === null ? '' : `[${difference(m, m.ciLow)}, ${difference(m, m.ciHigh)}]`,
+      'p-value': pValue(m.pValue),
+      verdict: verdict(m.verdict, out),
+    }));
+    lines.push(renderBareTable(Object.keys(adjusted[0]), adjusted, out));
   }
   for (const w of r.warnings) lines.push(out.color.yellow(`warning: ${w}`));
   if (r.breakdown) {

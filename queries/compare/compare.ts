@@ -10,6 +10,7 @@ import { isoFromMs, num, round } from '../run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
 import { breakdown } from './breakdown.js';
 import { compareMetrics, latencyDistribution } from './metrics.js';
+import { mixAdjustment, mixStrata, parseStratify, regressionOf } from './mix-adjustment.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
 import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
@@ -86,10 +87,14 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
 
   const baselineRate = b.requests > 0 ? Math.min(1, plan.sampleCap / b.requests) : 1;
   const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;
-  const tests = b.requests > 0 && c.requests > 0
-    ? await testInputs(client, options, range, { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) })
-    : undefined;
+  const cuts = { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) };
+  // Beside the raw deltas, the mix-adjusted ones (mix-adjustment.ts), over the same trace sample.
+  const [tests, strata] = b.requests > 0 && c.requests > 0
+    ? await Promise.all([testInputs(client, options, range, cuts), mixStrata(client, plan, sideConditions(options, range), cuts)])
+    : [undefined, undefined];
   const metrics = compareMetrics(baseline, candidate, tests, plan);
+  const mix = strata ? mixAdjustment(plan, strata, { baseline, candidate }, metrics) : undefined;
+  if (mix) warnings.push(...mix.warnings);
 
   const result: CompareResult = {
     service: options.service ?? null,
@@ -103,9 +108,10 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     baseline,
     candidate,
     metrics,
+    mixAdjustment: mix?.adjustment ?? null,
     latencyDistribution: latencyDistribution(tests),
     warnings,
-    regression: metrics.some((m) => m.verdict === 'worse'),
+    regression: regressionOf(metrics, mix?.adjustment),
     sufficiency: await sufficiency(client, options, { baseline, candidate }, plan.minRequests, overlapMissing),
     sampling: {
       baselineRate,
@@ -134,6 +140,8 @@ export const compareQuestion = defineQuestion({
       by: given(p.by),
       byLimit: p.byLimit,
       align: p.align === true,
+      stratify: parseStratify(p.stratify),
+      verdictBasis: p.verdictBasis === 'adjusted' ? 'adjusted' : 'raw',
       alpha: p.alpha,
       minRequests: p.minRequests,
       thresholds: {

@@ -19,6 +19,10 @@ export interface CompareOptions {
   by?: string;
   /** Largest number of groups in the breakdown. */
   byLimit?: number;
+  /** Keys the mix adjustment stratifies by (default name, model; [] for none). */
+  stratify?: string[];
+  /** Which deltas decide `regression`: raw (default) or mix-adjusted. */
+  verdictBasis?: 'raw' | 'adjusted';
   /** Significance level. */
   alpha?: number;
   /** Fewer requests than this on either side: no verdict (`insufficient_data`). */

@@ -54,7 +54,10 @@ describe('compare 1.1.0 → 1.2.0 in production', () => {
   it('counts exactly the production chat-api requests and errors of each version', () => {
     expect(r.baseline).toMatchObject({ requests: 2000, errors: 100, errorRate: 0.05 });
     expect(r.candidate).toMatchObject({ requests: 2000, errors: 180, errorRate: 0.09 });
-    expect(r.warnings).toEqual([]);
+    // 1.2.0's POST /chat moved to another model: by name and model, half of each side has no counterpart.
+    expect(r.warnings).toEqual([
+      "mix adjustment: the strata (by name, model) barely overlap: only 50 % of the baseline's and 50 % of the candidate's requests are in strata both served; the adjusted deltas describe those strata only (a new model or route has no counterpart: --stratify with fewer keys compares across it)",
+    ]);
   });
 
   it('tests the error rate with the pooled two-proportion z-test (hand computation: z = 4.958, p = 7.14e-7)', () => {
@@ -171,7 +174,7 @@ describe('verdict rules', () => {
   it('warns and refuses a verdict when a side is too small', async () => {
     const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.3.0-rc' } });
     expect(r.candidate).toMatchObject({ requests: 40, errors: 2 });
-    expect(r.warnings).toEqual(['candidate has 40 requests: at least 100 per side are needed to conclude (minRequests)']);
+    expect(r.warnings[0]).toBe('candidate has 40 requests: at least 100 per side are needed to conclude (minRequests)');
     expect(new Set(r.metrics.map((x) => x.verdict))).toEqual(new Set(['insufficient_data']));
     expect(r.regression).toBe(false);
     expect(r.sufficiency).toEqual({
@@ -229,6 +232,18 @@ describe('compare options', () => {
     expect(r.baseline.requests).toBe(800);
     // 1.2.0 request i starts at 20 min + 2 s · i: i = 0…419 → 420 each.
     expect(r.candidate.requests).toBe(840);
+  });
+
+  it('adjusts for the mix by root operation when the model changed, and keeps the raw basis for a gate where strata barely overlap', async () => {
+    const byName = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, stratify: ['name'] });
+    expect(byName.mixAdjustment).toMatchObject({ stratifiedBy: ['name'], strata: 2, sharedStrata: 2, coverage: { baseline: 1, candidate: 1 } });
+    // Same 50/50 mix on both sides: the CMH risk difference is the raw one, (0.13 − 0.05 + 0) / 2 = 0.04.
+    const e = byName.mixAdjustment!.metrics.find((x) => x.name === 'errorRate')!;
+    expect(e.delta).toBeCloseTo(0.04, 12);
+    expect(e.verdict).toBe('worse');
+    const asked = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, verdictBasis: 'adjusted' });
+    expect(asked.mixAdjustment!.verdictBasis).toBe('raw');
+    expect(asked.regression).toBe(true);
   });
 
   it('reports a sufficient comparison as such', async () => {
