@@ -89,11 +89,20 @@ const GroupSide = answer({
   latencyMs: nullable(answer({ p50: Type.Number(), p95: Type.Number() })),
 });
 
+const LatencyDistributionSchema = answer(
+  {
+    test: Type.String(),
+    pValue: nullable(Type.Number({ description: 'Two-sided p-value that the two latency distributions differ (one is shifted against the other).' })),
+  },
+  { description: 'The test of the whole latency distribution, reported once; each latency quantile has its own interval, p-value and verdict in metrics.' },
+);
+
 export const BreakdownGroupSchema = answer({
   key: Type.String(),
   baseline: GroupSide,
   candidate: GroupSide,
   metrics: Type.Array(MetricSchema),
+  latencyDistribution: LatencyDistributionSchema,
 });
 export type BreakdownGroup = Static<typeof BreakdownGroupSchema>;
 
@@ -164,13 +173,7 @@ export const CompareResultSchema = answer({
   candidate: SideSummarySchema,
   metrics: Type.Array(MetricSchema),
   mixAdjustment: nullable(MixAdjustmentSchema),
-  latencyDistribution: answer(
-    {
-      test: Type.String(),
-      pValue: nullable(Type.Number({ description: 'Two-sided p-value that the two latency distributions differ (one is shifted against the other).' })),
-    },
-    { description: 'The test of the whole latency distribution, reported once; each latency quantile has its own interval, p-value and verdict in metrics.' },
-  ),
+  latencyDistribution: LatencyDistributionSchema,
   warnings: Type.Array(Type.String()),
   regression: Type.Boolean({ description: 'True when any metric is worse: what `verdict compare --fail-on-regression` exits 1 on.' }),
   sufficiency: SufficiencySchema,

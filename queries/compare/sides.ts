@@ -39,8 +39,8 @@ export interface Cuts {
 
 const SIDE_FRAGMENTS = ['scope', 'baseline', 'candidate'];
 
-/** quantile-ci.sql for both sides, and the parameters it takes. */
-function quantileIntervals(): { fragments: Record<string, string>; params: QueryParams } {
+/** quantile-ci.sql for both sides, and the parameters it takes (the breakdown reads it too). */
+export function quantileIntervals(): { fragments: Record<string, string>; params: QueryParams } {
   const ci = (side: 'b' | 'c') => renderSql('compare/quantile-ci', { sorted: `${side}_sorted`, side });
   return {
     fragments: { baseline_quantile_ci: ci('b'), candidate_quantile_ci: ci('c') },

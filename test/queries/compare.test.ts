@@ -265,14 +265,16 @@ describe('compare options', () => {
     expect(groups['POST /chat'].candidate).toMatchObject({ requests: 1000, errors: 130 });
     expect(groups['POST /chat'].metrics.map((x) => x.verdict)).toEqual(['worse', 'worse']);
     expect(groups['GET /history'].metrics.map((x) => x.verdict)).toEqual(['no_significant_difference', 'no_significant_difference']);
-    // The breakdown's latency test is ClickHouse's Mann–Whitney U over that group's requests.
+    // The group's p95 has its own interval; its distribution test is ClickHouse's Mann–Whitney U over the group's requests.
     const direct = await store.client.query({
       query: `SELECT mannWhitneyUTest('two-sided')(Duration, toUInt8(AppVersion = '1.2.0')).2 AS p FROM otel_traces
               WHERE IsRequest = 1 AND ServiceName = 'chat-api' AND Environment = 'production' AND SpanName = 'POST /chat' AND AppVersion IN ('1.1.0', '1.2.0')`,
       format: 'JSONEachRow',
     });
     const [{ p }] = await direct.json<{ p: number }>();
-    expect(groups['POST /chat'].metrics[1].pValue).toBeCloseTo(p, 12);
+    expect(groups['POST /chat'].latencyDistribution).toEqual({ test: 'Mann-Whitney U', pValue: expect.closeTo(p, 12) });
+    expect(groups['POST /chat'].metrics[1].test).toBe('quantile difference (order-statistic intervals)');
+    expect(groups['POST /chat'].metrics[1].pValue! < 0.05).toBe(groups['POST /chat'].metrics[1].ciLow! > 0);
   });
 
   it('breaks down by model even though the model is on the LLM child span', async () => {
@@ -285,6 +287,7 @@ describe('compare options', () => {
     expect(groups['gpt-4o-mini'].metrics[0].verdict).toBe('insufficient_data');
     // One side only: no latency test, rather than an error or a NaN.
     expect(groups['gpt-4o-mini'].metrics[1].pValue).toBeNull();
+    expect(groups['gpt-4o-mini'].latencyDistribution.pValue).toBeNull();
   });
 
   it('breaks down with a one-sided group even where if() evaluates both branches (a server profile may set that)', async () => {
