@@ -10,6 +10,7 @@ import {
   verdictOf,
   Z_95,
 } from '../../queries/statistics.js';
+import { cmhRiskDifference, standardisedMeanDifference } from '../../queries/stratified-statistics.js';
 
 describe('normal distribution', () => {
   it('gives the familiar two-sided p-values', () => {
@@ -87,5 +88,29 @@ describe('quantile difference', () => {
     // The interval [-3.03, 33.03] crosses 0, so p > 0.05, whatever a distribution test says.
     expect(t.pValue!).toBeGreaterThan(0.05);
     expect(verdictOf({ delta: 15, pValue: t.pValue, minChange: 10, alpha: 0.05, enoughData: true, ciLow: t.ciLow, ciHigh: t.ciHigh })).toBe('no_significant_difference');
+  });
+});
+
+describe('stratified comparisons', () => {
+  it('CMH with one stratum: the raw risk difference, and χ² = (T − 1)/T × the pooled z²', () => {
+    const t = cmhRiskDifference([{ baselineEvents: 100, baselineN: 2000, candidateEvents: 180, candidateN: 2000 }]);
+    expect(t.delta).toBeCloseTo(0.04, 12);
+    const z = 0.04 / Math.sqrt(0.07 * 0.93 * (1 / 2000 + 1 / 2000));
+    expect(t.pValue).toBeCloseTo(twoSidedP(z * Math.sqrt(3999 / 4000)), 12);
+    // Sato's variance of one stratum: (RD·P + Q) / w², w = 1000, P = (2000²·100 − 2000²·180)/4000² = −20,
+    // Q = (180·1900 + 100·1820)/8000 = 65.5 → se = √(0.04·(−20) + 65.5)/1000.
+    expect(t.ciHigh! - t.delta).toBeCloseTo(Z_95 * Math.sqrt(-0.8 + 65.5) / 1000, 12);
+  });
+
+  it('direct standardisation weighs each stratum by the baseline\'s share and skips strata one side lacks', () => {
+    const sums = (n: number, mean: number) => ({ n, sumX: n * mean, sumR: n, sumXX: n * mean * mean, sumRR: n, sumXR: n * mean });
+    const r = standardisedMeanDifference([
+      { baseline: sums(300, 10), candidate: sums(100, 12) },
+      { baseline: sums(100, 50), candidate: sums(900, 50) },
+      { baseline: sums(0, 0), candidate: sums(500, 99) },
+    ])!;
+    expect(r.baseline).toBeCloseTo(0.75 * 10 + 0.25 * 50, 12);
+    expect(r.candidate).toBeCloseTo(0.75 * 12 + 0.25 * 50, 12);
+    expect(r.delta).toBeCloseTo(1.5, 12);
   });
 });
