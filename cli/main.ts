@@ -1,6 +1,7 @@
 // The `verdict` command: one commander program whose question commands are derived from the
-// question declarations (queries/questions.ts), plus serve and sql. Exit codes: 0 answered,
-// 1 a regression with --fail-on-regression, 2 a usage error or an unreachable API.
+// question declarations (queries/questions.ts), plus serve and sql. Exit codes (cli/exit-codes.ts):
+// 0 answered, 1 a regression with --fail-on-regression, 2 a usage error or an unreachable API,
+// 3 too little data to judge with --fail-on-regression.
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { sessionsCommand } from './commands/sessions.js';
 import { sqlCommand } from './commands/sql.js';
 import { traceCommand } from './commands/trace.js';
 import { versionsCommand } from './commands/versions.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 import { questionCommand } from './question-command.js';
 
 const QUESTION_COMMANDS = [versionsCommand, compareCommand, errorsCommand, errorRateCommand, latencyCommand, deploymentsCommand, sessionsCommand, searchCommand, traceCommand];
@@ -31,7 +33,7 @@ function program(setExitCode: (code: number) => void): Command {
     .enablePositionalOptions()
     .showHelpAfterError('(run verdict <command> --help for its flags)')
     .exitOverride()
-    .addHelpText('after', '\nTimes (--from, --to): ISO 8601, epoch ms, now, or an age like 7d / 12h. Exit codes: 0 answered, 1 regression (with --fail-on-regression), 2 usage error or unreachable API.\n');
+    .addHelpText('after', `\nTimes (--from, --to): ISO 8601, epoch ms, now, or an age like 7d / 12h. ${EXIT_CODES_HELP}\n`);
   root.addCommand(serveCommand(setExitCode));
   root.addCommand(sqlCommand(setExitCode));
   root.addCommand(queueCommand(setExitCode));

@@ -1,7 +1,7 @@
 // The statistics behind compare's verdicts, in plain functions so each can be checked by hand:
 // two-proportion tests for error rates, a ratio-estimator z-test for per-request means (tokens,
-// spans), a confidence interval for a difference of quantiles, and the verdict rule. Latency's
-// Mann–Whitney U p-value comes from ClickHouse (mannWhitneyUTest) and only enters the verdict here.
+// spans), an interval and test for a difference of quantiles, and the verdict rule. Latency's
+// Mann–Whitney U p-value comes from ClickHouse (mannWhitneyUTest) and is reported on its own.
 
 export type Verdict = 'better' | 'worse' | 'no_significant_difference' | 'insufficient_data';
 
@@ -163,6 +163,26 @@ export function quantileDifferenceCi(delta: number, baseline: [number, number], 
   return [delta - half, delta + half];
 }
 
+/**
+ * A difference of one quantile, judged on its own: the interval of quantileDifferenceCi and the
+ * two-sided p-value of the same normal approximation (so p < 0.05 exactly when the 95 % interval
+ * excludes 0). The Mann–Whitney U test is about the whole distribution and is reported once,
+ * apart from the quantiles (compare's `latencyDistribution`).
+ */
+export function quantileDifferenceTest(delta: number, baseline: [number, number], candidate: [number, number]): TestResult {
+  const [ciLow, ciHigh] = quantileDifferenceCi(delta, baseline, candidate);
+  const se = (ciHigh - ciLow) / (2 * Z_95);
+  return {
+    delta,
+    pValue: se === 0 ? (delta === 0 ? 1 : 0) : twoSidedP(delta / se),
+    ciLow,
+    ciHigh,
+    test: QUANTILE_TEST,
+  };
+}
+
+export const QUANTILE_TEST = 'quantile difference (order-statistic intervals)';
+
 export interface VerdictInput {
   delta: number;
   pValue: number | null;
@@ -172,11 +192,7 @@ export interface VerdictInput {
   enoughData: boolean;
   /** All of Verdict's metrics are better when lower (errors, latency, tokens, spans). */
   lowerIsBetter?: boolean;
-  /**
-   * The metric's own 95 % interval for the delta, when it has one. The latency quantiles share one
-   * Mann–Whitney p-value (a shift of the whole distribution); a quantile whose own interval still
-   * includes 0 has not been shown to move, whatever that p-value says.
-   */
+  /** The metric's own 95 % interval for the delta, when it has one: a delta whose interval includes 0 has not been shown to move. */
   ciLow?: number | null;
   ciHigh?: number | null;
 }

@@ -1,21 +1,34 @@
 // `verdict compare`: is the candidate better or worse than the baseline? A table of metrics with
 // deltas, intervals, p-values and verdicts, or --json (one document, docs/queries.md). With
-// --fail-on-regression it exits 1 when any metric is `worse`, so a CI job can stop a rollout.
+// --fail-on-regression it exits 1 when any metric is `worse`, so a CI job can stop a rollout, and 3
+// when a side has too little data to judge (an unknown version, an empty side, fewer than
+// minRequests): a gate must not pass on nothing. --allow-insufficient lets such a run pass.
 import { Option } from 'commander';
 import { compareQuestion } from '../../queries/compare/compare.js';
 import type { CompareResult, Metric } from '../../queries/compare/schema.js';
 import { amount, ms, percent, points, pValue, renderBareTable, time, verdict, type Output } from '../format.js';
+import { EXIT_INSUFFICIENT, EXIT_REGRESSION } from '../exit-codes.js';
 import type { CliQuestion } from '../question-command.js';
 
 export const compareCommand: CliQuestion = {
   command: 'compare',
   question: compareQuestion,
-  extraOptions: [new Option('--fail-on-regression', 'exit 1 when any metric is worse (a CI gate)')],
+  extraOptions: [
+    new Option('--fail-on-regression', `exit ${EXIT_REGRESSION} when any metric is worse, ${EXIT_INSUFFICIENT} when a side has too little data to judge (a CI gate)`),
+    new Option('--allow-insufficient', `with --fail-on-regression: let a side with too little data pass (exit 0) instead of exit ${EXIT_INSUFFICIENT}`),
+  ],
   example: 'verdict compare --service chat-api --env production --baseline 1.1.0 --candidate 1.2.0 --fail-on-regression',
   print(answer, ctx) {
     const r = answer as CompareResult;
     process.stdout.write(ctx.json ? `${JSON.stringify(r, null, 2)}\n` : human(r, ctx.out));
-    return ctx.options.failOnRegression && r.regression ? 1 : 0;
+    if (!ctx.options.failOnRegression) return 0;
+    if (r.regression) return EXIT_REGRESSION;
+    if (!r.sufficiency.sufficient && !ctx.options.allowInsufficient) {
+      // On stderr too, so that a CI log shows why the gate stopped even with --json.
+      process.stderr.write(`verdict: cannot gate on this comparison: ${r.sufficiency.missing.join('; ')} (--allow-insufficient to pass anyway)\n`);
+      return EXIT_INSUFFICIENT;
+    }
+    return 0;
   },
   // A side chosen by a filter that selected no request: the filter is what to explain.
   unmatched: (answer, params) => {
@@ -28,7 +41,7 @@ export const compareCommand: CliQuestion = {
 };
 
 /** A metric's value with its unit: "5.00 %", "199.1 ms", "1000.0 tokens". */
-function value(m: Metric, v: number | null): string {
+function value(m: Pick<Metric, 'unit'>, v: number | null): string {
   if (v === null) return '';
   if (m.unit === 'ratio') return percent(v);
   if (m.unit === 'ms') return ms(v);
@@ -36,7 +49,7 @@ function value(m: Metric, v: number | null): string {
 }
 
 /** Differences of rates are in percentage points, not percent. */
-function difference(m: Metric, v: number | null): string {
+function difference(m: Pick<Metric, 'unit'>, v: number | null): string {
   if (v === null) return '';
   return m.unit === 'ratio' ? points(v) : value(m, v);
 }
@@ -58,6 +71,22 @@ function human(r: CompareResult, out: Output): string {
     verdict: verdict(m.verdict, out),
   }));
   lines.push(renderBareTable(Object.keys(rows[0]), rows, out));
+  if (r.latencyDistribution.pValue !== null) {
+    lines.push(`latency distribution (${r.latencyDistribution.test}, whole distribution; each percentile above has its own interval): p-value ${pValue(r.latencyDistribution.pValue)}`);
+  }
+  if (r.mixAdjustment) {
+    const mix = r.mixAdjustment;
+    lines.push('', `mix-adjusted (by ${mix.stratifiedBy.join(', ')}; ${mix.sharedStrata} of ${mix.strata} strata on both sides; the verdict uses the ${mix.verdictBasis} deltas):`);
+    const adjusted = mix.metrics.map((m) => ({
+      metric: m.name,
+      'raw delta': m.rawDelta === null ? '' : `${m.rawDelta >= 0 ? '+' : ''}${difference(m, m.rawDelta)}`,
+      'adjusted delta': m.delta === null ? '' : `${m.delta >= 0 ? '+' : ''}${difference(m, m.delta)}`,
+      '95% CI': m.ciLow === null || m.ciHigh === null ? '' : `[${difference(m, m.ciLow)}, ${difference(m, m.ciHigh)}]`,
+      'p-value': pValue(m.pValue),
+      verdict: verdict(m.verdict, out),
+    }));
+    lines.push(renderBareTable(Object.keys(adjusted[0]), adjusted, out));
+  }
   for (const w of r.warnings) lines.push(out.color.yellow(`warning: ${w}`));
   if (r.breakdown) {
     lines.push('', `by ${r.breakdown.by}:`);
@@ -78,6 +107,8 @@ function human(r: CompareResult, out: Output): string {
   const better = r.metrics.filter((m) => m.verdict === 'better').map((m) => m.name);
   const conclusion = worse.length > 0
     ? out.color.bold(out.color.red(`REGRESSION: ${worse.join(', ')} worse`))
+    : !r.sufficiency.sufficient
+      ? out.color.bold(out.color.yellow(`INSUFFICIENT DATA: ${r.sufficiency.missing.join('; ')}`))
     : better.length > 0
       ? out.color.green(`no regression; better: ${better.join(', ')}`)
       : 'no regression';

@@ -1,11 +1,13 @@
 // compare --by: the same comparison within each group (root operation, model, or any attribute),
-// in one pass over the settled traces: counts, quantiles and each group's Mann–Whitney p-value.
+// in one pass over the settled traces: counts, quantiles with their own intervals and verdicts, and
+// each group's Mann–Whitney p-value of the whole distribution.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { num, queryRows, renderSql, round, type QueryParams } from '../run-query.js';
-import { twoProportionTest, type TestResult } from '../statistics.js';
-import { metric } from './metrics.js';
+import { quantileDifferenceTest, twoProportionTest, type TestResult } from '../statistics.js';
+import { latencyDistribution, metric } from './metrics.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
 import type { BreakdownGroup } from './schema.js';
+import { quantileIntervals } from './sides.js';
 
 const ms = (ns: number) => round(ns / 1e6, 3);
 
@@ -22,6 +24,10 @@ export async function breakdown(client: ClickHouseClient, plan: Plan, conditions
     fragments.group_key = 'attribute_value';
     fragments.group_join = renderSql('compare/breakdown-attribute', pick(conditions.fragments, 'span_scope'));
   }
+  // Each group's p50/p95 intervals: quantile-ci.sql at those two levels.
+  const ci = quantileIntervals();
+  Object.assign(fragments, ci.fragments);
+  Object.assign(params, ci.params, { quantiles: [0.5, 0.95] });
   const rows = await queryRows(client, renderSql('compare/breakdown', fragments), params);
   return { by, groups: rows.map((r) => group(r, plan)) };
 }
@@ -41,16 +47,18 @@ function group(r: Record<string, unknown>, rules: Plan): BreakdownGroup {
   const cs = side('c');
   const enough = bs.requests >= rules.minRequests && cs.requests >= rules.minRequests;
   const errorTest = bs.requests > 0 && cs.requests > 0 ? twoProportionTest(bs.errors, bs.requests, cs.errors, cs.requests) : null;
-  // Only a group with requests on both sides has a test (the SQL gives the others nan).
-  const p = bs.requests > 0 && cs.requests > 0 ? num(r.latency_p_value) : undefined;
+  // Only a group with requests on both sides has tests (the SQL gives the others nan). The p95
+  // is judged on its own interval; the distribution test is reported apart.
+  const both = bs.requests > 0 && cs.requests > 0;
   const b95 = bs.latencyMs?.p95 ?? null;
   const c95 = cs.latencyMs?.p95 ?? null;
-  const latencyTest: TestResult | null =
-    p !== undefined && b95 !== null && c95 !== null ? { delta: c95 - b95, pValue: p, ciLow: null, ciHigh: null, test: 'Mann-Whitney U' } : null;
+  const bounds = (p: 'b' | 'c') => [num((r[`${p}_latency_lo_ns`] as unknown[])[1]) / 1e6, num((r[`${p}_latency_hi_ns`] as unknown[])[1]) / 1e6] as [number, number];
+  const latencyTest: TestResult | null = both && b95 !== null && c95 !== null ? quantileDifferenceTest(c95 - b95, bounds('b'), bounds('c')) : null;
   return {
     key: String(r.group_key),
     baseline: bs,
     candidate: cs,
+    latencyDistribution: latencyDistribution(both ? r : undefined),
     metrics: [
       metric('errorRate', 'ratio', bs.errorRate, cs.errorRate, errorTest, rules.thresholds.minErrorRateDelta, enough, rules.alpha),
       metric('latencyP95', 'ms', b95, c95, latencyTest, b95 !== null ? rules.thresholds.minLatencyChange * b95 : null, enough, rules.alpha),

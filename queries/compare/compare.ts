@@ -9,10 +9,12 @@ import { minuteRange } from '../rollup.js';
 import { isoFromMs, num, round } from '../run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
 import { breakdown } from './breakdown.js';
-import { compareMetrics } from './metrics.js';
+import { compareMetrics, latencyDistribution } from './metrics.js';
+import { mixAdjustment, mixStrata, parseStratify, regressionOf } from './mix-adjustment.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
 import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
+import { sufficiency } from './sufficiency.js';
 
 export type { CompareOptions } from './plan.js';
 
@@ -45,21 +47,21 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
   // Whole minutes, the rollups' resolution, on both sources, so that they give the same answers.
   let range: TimeRange = minuteRange(options.range);
   let overlapMissing = false;
+  let sharedMinutes: number | null = null;
 
   if (options.align) {
+    // Only the minutes both sides served are read (plan.ts, sides.ts); the range is narrowed to
+    // the first and last of them, which the answer's window reports.
     const w = await source.window(client, options, range);
+    sharedMinutes = num(w?.shared_minutes);
     if (num(w?.baseline_requests) === 0 || num(w?.candidate_requests) === 0) {
       overlapMissing = true;
       warnings.push('time alignment: one side has no requests in the range, so there is no common window');
+    } else if (num(w.shared_minutes) === 0) {
+      overlapMissing = true;
+      warnings.push('time alignment: the two sides were never live in the same minute, so there is nothing to compare');
     } else {
-      const from = Math.max(num(w.baseline_first_ms), num(w.candidate_first_ms));
-      const to = Math.min(num(w.baseline_last_ms), num(w.candidate_last_ms)) + 60_000;
-      if (from >= to) {
-        overlapMissing = true;
-        warnings.push('time alignment: the two sides were never live in the same minute, so there is nothing to compare');
-      } else {
-        range = { fromMs: Math.max(range.fromMs, from), toMs: Math.min(range.toMs, to) };
-      }
+      range = { fromMs: Math.max(range.fromMs, num(w.first_ms)), toMs: Math.min(range.toMs, num(w.last_ms) + 60_000) };
     }
   }
 
@@ -85,10 +87,14 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
 
   const baselineRate = b.requests > 0 ? Math.min(1, plan.sampleCap / b.requests) : 1;
   const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;
-  const tests = b.requests > 0 && c.requests > 0
-    ? await testInputs(client, options, range, { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) })
-    : undefined;
+  const cuts = { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) };
+  // Beside the raw deltas, the mix-adjusted ones (mix-adjustment.ts), over the same trace sample.
+  const [tests, strata] = b.requests > 0 && c.requests > 0
+    ? await Promise.all([testInputs(client, options, range, cuts), mixStrata(client, plan, sideConditions(options, range), cuts)])
+    : [undefined, undefined];
   const metrics = compareMetrics(baseline, candidate, tests, plan);
+  const mix = strata ? mixAdjustment(plan, strata, { baseline, candidate }, metrics) : undefined;
+  if (mix) warnings.push(...mix.warnings);
 
   const result: CompareResult = {
     service: options.service ?? null,
@@ -97,12 +103,16 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
       from: range.fromMs > 0 ? new Date(range.fromMs).toISOString() : null,
       to: range.toMs < UNBOUNDED_TO_MS ? new Date(range.toMs).toISOString() : null,
       aligned: Boolean(options.align) && !overlapMissing,
+      sharedMinutes,
     },
     baseline,
     candidate,
     metrics,
+    mixAdjustment: mix?.adjustment ?? null,
+    latencyDistribution: latencyDistribution(tests),
     warnings,
-    regression: metrics.some((m) => m.verdict === 'worse'),
+    regression: regressionOf(metrics, mix?.adjustment),
+    sufficiency: await sufficiency(client, options, { baseline, candidate }, plan.minRequests, overlapMissing),
     sampling: {
       baselineRate,
       candidateRate,
@@ -130,6 +140,8 @@ export const compareQuestion = defineQuestion({
       by: given(p.by),
       byLimit: p.byLimit,
       align: p.align === true,
+      stratify: parseStratify(p.stratify),
+      verdictBasis: p.verdictBasis === 'adjusted' ? 'adjusted' : 'raw',
       alpha: p.alpha,
       minRequests: p.minRequests,
       thresholds: {

@@ -3,7 +3,7 @@
 import { num } from '../run-query.js';
 import {
   meanDifferenceTest,
-  quantileDifferenceCi,
+  quantileDifferenceTest,
   twoProportionTest,
   verdictOf,
   type ClusterSums,
@@ -74,15 +74,15 @@ export function compareMetrics(
   const errorTest = bothServed ? twoProportionTest(baseline.errors, baseline.requests, candidate.errors, candidate.requests) : null;
   metrics.push(metric('errorRate', 'ratio', baseline.errorRate, candidate.errorRate, errorTest, thresholds.minErrorRateDelta, enoughData, alpha));
 
-  const latencyP = tests ? num(tests.latency_p_value) : null;
+  // Each quantile on its own interval; the Mann–Whitney U test of the whole distribution is
+  // reported once, apart (latencyDistribution).
   QUANTILES.forEach((q, i) => {
     const bv = baseline.latencyMs?.[q] ?? null;
     const cv = candidate.latencyMs?.[q] ?? null;
     let result: TestResult | null = null;
     if (tests && bv !== null && cv !== null) {
       const bounds = (k: string) => [num((tests[`${k}_lo_ns`] as unknown[])[i]) / NS_PER_MS, num((tests[`${k}_hi_ns`] as unknown[])[i]) / NS_PER_MS] as [number, number];
-      const [lo, hi] = quantileDifferenceCi(cv - bv, bounds('b_latency'), bounds('c_latency'));
-      result = { delta: cv - bv, pValue: latencyP, ciLow: lo, ciHigh: hi, test: 'Mann-Whitney U' };
+      result = quantileDifferenceTest(cv - bv, bounds('b_latency'), bounds('c_latency'));
     }
     const name = `latency${q.toUpperCase()}` as MetricName;
     metrics.push(metric(name, 'ms', bv, cv, result, bv !== null ? thresholds.minLatencyChange * bv : null, enoughData, alpha));
@@ -100,4 +100,10 @@ export function compareMetrics(
     metrics.push(metric(name, unit, bv, cv, result, bv !== null ? change * bv : null, enoughData, alpha));
   }
   return metrics;
+}
+
+/** The Mann–Whitney U test of the two latency distributions (a shift of the whole distribution), reported once. */
+export function latencyDistribution(tests: Record<string, unknown> | undefined): { test: string; pValue: number | null } {
+  const p = tests ? num(tests.latency_p_value) : NaN;
+  return { test: 'Mann-Whitney U', pValue: Number.isFinite(p) ? p : null };
 }

@@ -3,7 +3,7 @@
 // and the SQL conditions of the scope and of each side.
 import { cohortSql, scopeSql, type CohortSpec, type CohortSql, type ScopeSql } from '../cohort.js';
 import { readsRaw } from '../rollup.js';
-import { QueryInputError, type QueryParams } from '../run-query.js';
+import { QueryInputError, renderSql, type QueryParams } from '../run-query.js';
 import type { TimeRange } from '../time-range.js';
 import { DEFAULT_ALPHA, DEFAULT_BY_LIMIT, DEFAULT_MIN_REQUESTS, DEFAULT_THRESHOLDS, type CompareThresholds } from './schema.js';
 
@@ -19,6 +19,10 @@ export interface CompareOptions {
   by?: string;
   /** Largest number of groups in the breakdown. */
   byLimit?: number;
+  /** Keys the mix adjustment stratifies by (default name, model; [] for none). */
+  stratify?: string[];
+  /** Which deltas decide `regression`: raw (default) or mix-adjusted. */
+  verdictBasis?: 'raw' | 'adjusted';
   /** Significance level. */
   alpha?: number;
   /** Fewer requests than this on either side: no verdict (`insufficient_data`). */
@@ -75,10 +79,18 @@ export interface SideConditions {
   params: QueryParams;
 }
 
-export function sideConditions(options: CompareOptions, range: TimeRange): SideConditions {
+/**
+ * With `options.align`, the scope keeps only the minutes in which both sides served requests
+ * (aligned-minutes.sql); `unaligned` is for the query that finds those minutes.
+ */
+export function sideConditions(options: CompareOptions, range: TimeRange, unaligned = false): SideConditions {
   const scope = scopeSql({ service: options.service, environment: options.environment, range });
   const baseline = cohortSql(options.baseline, scope, 'b_');
   const candidate = cohortSql(options.candidate, scope, 'c_');
+  if (options.align && !unaligned) {
+    const minutes = renderSql('compare/aligned-minutes', { scope: scope.sql, baseline: baseline.sql, candidate: candidate.sql });
+    scope.sql = `${scope.sql} AND (\n${minutes}\n)`;
+  }
   return {
     scope,
     baseline,

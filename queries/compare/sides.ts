@@ -3,7 +3,7 @@
 // come from the rollups for version cohorts and from the settled traces for filters; the tests
 // always read a sample of the settled traces.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { latencyQuantiles, rollupSource } from '../rollup.js';
+import { latencyQuantiles, rollupSource, type RollupSource } from '../rollup.js';
 import { num, queryRows, renderSql, type QueryParams } from '../run-query.js';
 import { QUANTILE_LEVELS, Z_95 } from '../statistics.js';
 import type { TimeRange } from '../time-range.js';
@@ -39,8 +39,8 @@ export interface Cuts {
 
 const SIDE_FRAGMENTS = ['scope', 'baseline', 'candidate'];
 
-/** quantile-ci.sql for both sides, and the parameters it takes. */
-function quantileIntervals(): { fragments: Record<string, string>; params: QueryParams } {
+/** quantile-ci.sql for both sides, and the parameters it takes (the breakdown reads it too). */
+export function quantileIntervals(): { fragments: Record<string, string>; params: QueryParams } {
   const ci = (side: 'b' | 'c') => renderSql('compare/quantile-ci', { sorted: `${side}_sorted`, side });
   return {
     fragments: { baseline_quantile_ci: ci('b'), candidate_quantile_ci: ci('c') },
@@ -51,7 +51,7 @@ function quantileIntervals(): { fragments: Record<string, string>; params: Query
 /** Any cohorts, from the settled traces: cohort conditions compiled to SQL over their rows. */
 const settledTraces: Source = {
   async window(client, options, range) {
-    const s = sideConditions(options, range);
+    const s = sideConditions(options, range, true);
     const [w] = await queryRows(client, renderSql('compare/window', pick(s.fragments, ...SIDE_FRAGMENTS)), s.params);
     return w;
   },
@@ -65,15 +65,26 @@ const settledTraces: Source = {
 const versionParams = (options: CompareOptions): QueryParams => ({ b_version: options.baseline.version ?? '', c_version: options.candidate.version ?? '' });
 const scopeOf = (options: CompareOptions, range: TimeRange) => ({ service: options.service, environment: options.environment, range });
 
+/**
+ * The rollup to read and its scope. Alignment works on minutes, so it reads the minute rollup and
+ * keeps only the minutes both versions served (aligned-minutes-rollup.sql), unless `unaligned`.
+ */
+function rollupScope(options: CompareOptions, range: TimeRange, unaligned = false): RollupSource {
+  if (!options.align) return rollupSource(scopeOf(options, range));
+  const source = rollupSource(scopeOf(options, range), 60);
+  if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
+  return source;
+}
+
 /** Version against version: the rollups' sums, without reading a trace. */
 const rollups: Source = {
   async window(client, options, range) {
-    const source = rollupSource(scopeOf(options, range));
+    const source = rollupScope(options, range, true);
     const [w] = await queryRows(client, renderSql('compare/window-rollup', source.fragments), { ...source.params, ...versionParams(options) });
     return w;
   },
   async sides(client, options, range) {
-    const source = rollupSource(scopeOf(options, range));
+    const source = rollupScope(options, range);
     const fragments = {
       ...source.fragments,
       baseline_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {b_version:String})'),

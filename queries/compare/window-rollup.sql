@@ -1,11 +1,14 @@
--- compare on version cohorts with time alignment: each version's first and last minute with
--- requests, from a rollup table (the same minutes compare-window.sql finds in raw spans).
+-- compare on version cohorts with time alignment: the minutes in which both versions served
+-- requests, from the minute rollup (the same minutes window.sql finds in the settled traces).
 SELECT
-    sumIf(Requests, AppVersion = {b_version:String}) AS baseline_requests,
-    sumIf(Requests, AppVersion = {c_version:String}) AS candidate_requests,
-    toUnixTimestamp(toStartOfMinute(minIf(FirstSeen, AppVersion = {b_version:String} AND Requests > 0))) * 1000 AS baseline_first_ms,
-    toUnixTimestamp(toStartOfMinute(maxIf(LastSeen, AppVersion = {b_version:String} AND Requests > 0))) * 1000 AS baseline_last_ms,
-    toUnixTimestamp(toStartOfMinute(minIf(FirstSeen, AppVersion = {c_version:String} AND Requests > 0))) * 1000 AS candidate_first_ms,
-    toUnixTimestamp(toStartOfMinute(maxIf(LastSeen, AppVersion = {c_version:String} AND Requests > 0))) * 1000 AS candidate_last_ms
-FROM {{rollup}}
-WHERE {{scope}} AND AppVersion IN ({b_version:String}, {c_version:String})
+    sum(b) AS baseline_requests,
+    sum(c) AS candidate_requests,
+    countIf(b > 0 AND c > 0) AS shared_minutes,
+    toUnixTimestamp(minIf(Minute, b > 0 AND c > 0)) * 1000 AS first_ms,
+    toUnixTimestamp(maxIf(Minute, b > 0 AND c > 0)) * 1000 AS last_ms
+FROM (
+    SELECT Minute, sumIf(Requests, AppVersion = {b_version:String}) AS b, sumIf(Requests, AppVersion = {c_version:String}) AS c
+    FROM {{rollup}}
+    WHERE {{scope}} AND AppVersion IN ({b_version:String}, {c_version:String})
+    GROUP BY Minute
+)

@@ -1,14 +1,18 @@
--- compare with time alignment: each side's first and last request, floored to the minute, so that
--- both sides can then be read over only the minutes where both were live.
+-- compare with time alignment: the minutes in which both sides served requests (a canary and the
+-- version it replaces), counted per minute over the settled traces. Each side's total tells "one
+-- side has nothing" apart from "never live in the same minute".
 WITH
     ({{baseline}}) AS in_baseline,
     ({{candidate}}) AS in_candidate
 SELECT
-    sumIf(Requests, in_baseline) AS baseline_requests,
-    sumIf(Requests, in_candidate) AS candidate_requests,
-    toUnixTimestamp(toStartOfMinute(minIf(Start, in_baseline AND Requests > 0))) * 1000 AS baseline_first_ms,
-    toUnixTimestamp(toStartOfMinute(maxIf(Start, in_baseline AND Requests > 0))) * 1000 AS baseline_last_ms,
-    toUnixTimestamp(toStartOfMinute(minIf(Start, in_candidate AND Requests > 0))) * 1000 AS candidate_first_ms,
-    toUnixTimestamp(toStartOfMinute(maxIf(Start, in_candidate AND Requests > 0))) * 1000 AS candidate_last_ms
-FROM verdict_traces_live
-WHERE Requests > 0 AND {{scope}} AND (in_baseline OR in_candidate)
+    sum(b) AS baseline_requests,
+    sum(c) AS candidate_requests,
+    countIf(b > 0 AND c > 0) AS shared_minutes,
+    toUnixTimestamp(minIf(minute, b > 0 AND c > 0)) * 1000 AS first_ms,
+    toUnixTimestamp(maxIf(minute, b > 0 AND c > 0)) * 1000 AS last_ms
+FROM (
+    SELECT toStartOfMinute(Start) AS minute, sumIf(Requests, in_baseline) AS b, sumIf(Requests, in_candidate) AS c
+    FROM verdict_traces_live
+    WHERE Requests > 0 AND {{scope}} AND (in_baseline OR in_candidate)
+    GROUP BY minute
+)

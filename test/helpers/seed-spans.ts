@@ -38,6 +38,11 @@ export interface Population {
   turnsPerSession?: number;
   /** Extra attributes on the request span. */
   attributes?: Record<string, string>;
+  /**
+   * The version only on the request (root) span, as MLflow's `app_version` tag: the resource has no
+   * service.version, so child spans carry none and take their trace's (trace-level attribution).
+   */
+  versionOnRootOnly?: boolean;
   /** Makes trace ids unique across populations (default: service/environment/version/startMs). */
   seed?: string;
 }
@@ -64,7 +69,7 @@ SELECT
     if(i = 0, {names:Array(String)}[1 + n % length({names:Array(String)})], if(i = 1, concat('chat ', {model:String}), concat('step ', toString(i)))) AS SpanName,
     if(i = 0, 'Server', if(i = 1, 'Client', 'Internal')) AS SpanKind,
     {service:String} AS ServiceName,
-    map('service.name', {service:String}, 'service.version', {version:String},
+    map('service.name', {service:String}, 'service.version', {resource_version:String},
         'deployment.environment.name', {environment:String}, 'vcs.ref.head.revision', {commit:String}) AS ResourceAttributes,
     'seed' AS ScopeName,
     '' AS ScopeVersion,
@@ -111,6 +116,7 @@ export async function seed(client: ClickHouseClient, p: Population, token?: stri
       model: p.model ?? 'gpt-4o',
       service: p.service,
       version: p.version,
+      resource_version: p.versionOnRootOnly ? '' : p.version,
       environment: p.environment,
       commit: p.commit ?? '',
       attributes: { 'app.version': p.version, ...(p.attributes ?? {}) },

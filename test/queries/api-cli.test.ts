@@ -187,6 +187,35 @@ describe('verdict commands', () => {
     expect(control.stdout).toMatch(/no regression/);
   });
 
+  it('compare --fail-on-regression exits 3 instead of passing on an unknown version or too few requests, unless --allow-insufficient', async () => {
+    const unknown = await runCli(['compare', '--api', c.apiUrl, ...scope, '--baseline', '1.0.0', '--candidate', '3.0.0', '--fail-on-regression']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toBe(
+      'verdict: cannot gate on this comparison: candidate version 3.0.0 is unknown: it has no requests in service shop-api, environment production at any time (--allow-insufficient to pass anyway)\n',
+    );
+    expect(unknown.stdout).toMatch(/INSUFFICIENT DATA: candidate version 3\.0\.0 is unknown/);
+    expect(unknown.stdout).not.toMatch(/no regression/);
+
+    const small = await runCli(['compare', '--api', c.apiUrl, ...scope, '--baseline', '1.0.0', '--candidate', '1.0.1', '--min-requests', '500', '--fail-on-regression', '--json']);
+    expect(small.code).toBe(3);
+    expect(JSON.parse(small.stdout).sufficiency).toMatchObject({
+      sufficient: false,
+      missing: ['baseline has 400 requests, fewer than the 500 a verdict needs (minRequests)', 'candidate has 400 requests, fewer than the 500 a verdict needs (minRequests)'],
+    });
+
+    const allowed = await runCli(['compare', '--api', c.apiUrl, ...scope, '--baseline', '1.0.0', '--candidate', '3.0.0', '--fail-on-regression', '--allow-insufficient']);
+    expect([allowed.code, allowed.stderr]).toEqual([0, '']);
+    // Without the gate the question is answered as before.
+    expect((await runCli(['compare', '--api', c.apiUrl, ...scope, '--baseline', '1.0.0', '--candidate', '3.0.0'])).code).toBe(0);
+  });
+
+  it('documents the exit codes in --help', async () => {
+    const help = await runCli(['--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/Exit codes: 0 answered, 1 regression \(with --fail-on-regression\), 2 usage error or unreachable API, 3 not enough data to judge/);
+    const compareHelp = await runCli(['compare', '--help']);
+    expect(compareHelp.stdout).toMatch(/--allow-insufficient/);
+  });
+
   it('compare --json prints one document with the documented contract', async () => {
     const r = await runCli(['compare', '--api', c.apiUrl, ...scope, '--baseline', '1.0.0', '--candidate', '1.1.0', '--json']);
     expect(r.code).toBe(0);

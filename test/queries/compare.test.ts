@@ -54,7 +54,10 @@ describe('compare 1.1.0 → 1.2.0 in production', () => {
   it('counts exactly the production chat-api requests and errors of each version', () => {
     expect(r.baseline).toMatchObject({ requests: 2000, errors: 100, errorRate: 0.05 });
     expect(r.candidate).toMatchObject({ requests: 2000, errors: 180, errorRate: 0.09 });
-    expect(r.warnings).toEqual([]);
+    // 1.2.0's POST /chat moved to another model: by name and model, half of each side has no counterpart.
+    expect(r.warnings).toEqual([
+      "mix adjustment: the strata (by name, model) barely overlap: only 50 % of the baseline's and 50 % of the candidate's requests are in strata both served; the adjusted deltas describe those strata only (a new model or route has no counterpart: --stratify with fewer keys compares across it)",
+    ]);
   });
 
   it('tests the error rate with the pooled two-proportion z-test (hand computation: z = 4.958, p = 7.14e-7)', () => {
@@ -80,17 +83,24 @@ describe('compare 1.1.0 → 1.2.0 in production', () => {
     expect(e.ciHigh).toBeCloseTo(t.confidence_interval_high, 9);
   });
 
-  it('finds the latency shift with Mann–Whitney U and reports quantiles in ms', () => {
+  it('reports the Mann–Whitney U test of the distribution once, and each quantile on its own interval', () => {
     // 1.1.0: 100…298 ms; 1.2.0: half of it 130…387 ms, half like 1.1.0.
     expect(r.baseline.latencyMs!.p50).toBeGreaterThan(190);
     expect(r.baseline.latencyMs!.p50).toBeLessThan(210);
+    expect(r.latencyDistribution.test).toBe('Mann-Whitney U');
+    expect(r.latencyDistribution.pValue).toBeLessThan(1e-6);
     const p95 = m(r, 'latencyP95');
-    expect(p95.pValue).toBeLessThan(1e-6);
     expect(p95.delta!).toBeGreaterThan(0.1 * p95.baseline!);
     expect(p95.ciLow!).toBeLessThan(p95.delta!);
     expect(p95.ciHigh!).toBeGreaterThan(p95.delta!);
     expect(p95.verdict).toBe('worse');
-    expect(p95.test).toBe('Mann-Whitney U');
+    const quantiles = r.metrics.filter((x) => x.unit === 'ms');
+    expect(quantiles.map((x) => x.test)).toEqual(Array(4).fill('quantile difference (order-statistic intervals)'));
+    // Four p-values, no longer one shared one, each agreeing with its own interval.
+    expect(new Set(quantiles.map((x) => x.pValue)).size).toBe(4);
+    for (const q of quantiles) {
+      expect(q.pValue! < 0.05).toBe(q.ciLow! > 0 || q.ciHigh! < 0);
+    }
   });
 
   it('computes tokens and spans per request over each trace', () => {
@@ -121,10 +131,13 @@ describe('compare 1.1.0 → 1.2.0 in production', () => {
       // Exact quantiles (raw) vs merged t-digests (rollup): within 1 %.
       expect(Math.abs(f[side].latencyMs!.p95 / r[side].latencyMs!.p95 - 1)).toBeLessThan(0.01);
     }
-    for (const name of ['errorRate', 'latencyP95', 'inputTokensPerRequest', 'spansPerRequest'] as const) {
+    for (const name of ['errorRate', 'inputTokensPerRequest', 'spansPerRequest'] as const) {
       expect(m(f, name).pValue).toBeCloseTo(m(r, name).pValue!, 12);
       expect(m(f, name).verdict).toBe(m(r, name).verdict);
     }
+    // The quantiles' deltas are exact (raw) or t-digest (rollup) values; the test of the distribution is the same.
+    expect(f.latencyDistribution.pValue).toBeCloseTo(r.latencyDistribution.pValue!, 12);
+    expect(m(f, 'latencyP95').verdict).toBe(m(r, 'latencyP95').verdict);
   });
 });
 
@@ -161,9 +174,16 @@ describe('verdict rules', () => {
   it('warns and refuses a verdict when a side is too small', async () => {
     const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.3.0-rc' } });
     expect(r.candidate).toMatchObject({ requests: 40, errors: 2 });
-    expect(r.warnings).toEqual(['candidate has 40 requests: at least 100 per side are needed to conclude (minRequests)']);
+    expect(r.warnings[0]).toBe('candidate has 40 requests: at least 100 per side are needed to conclude (minRequests)');
     expect(new Set(r.metrics.map((x) => x.verdict))).toEqual(new Set(['insufficient_data']));
     expect(r.regression).toBe(false);
+    expect(r.sufficiency).toEqual({
+      sufficient: false,
+      minRequests: 100,
+      baseline: { requests: 2000, enough: true, versionKnown: true },
+      candidate: { requests: 40, enough: false, versionKnown: true },
+      missing: ['candidate has 40 requests, fewer than the 100 a verdict needs (minRequests)'],
+    });
   });
 
   it('answers insufficient_data for a version that does not exist', async () => {
@@ -171,6 +191,23 @@ describe('verdict rules', () => {
     expect(r.candidate.requests).toBe(0);
     expect(r.candidate.latencyMs).toBeNull();
     expect(m(r, 'errorRate').verdict).toBe('insufficient_data');
+    expect(r.sufficiency).toMatchObject({
+      sufficient: false,
+      candidate: { requests: 0, enough: false, versionKnown: false },
+      missing: ['candidate version 9.9.9 is unknown: it has no requests in service chat-api, environment production at any time'],
+    });
+  });
+
+  it('tells a known version with no traffic in the window from an unknown one, and a filter that selected nothing', async () => {
+    const before = { fromMs: T0 - 60 * MINUTE, toMs: T0 };
+    const r = await compare(store.client, { ...prod, range: before, baseline: { version: '1.1.0' }, candidate: { filter: "version = '1.2.0'" } });
+    expect(r.sufficiency).toEqual({
+      sufficient: false,
+      minRequests: 100,
+      baseline: { requests: 0, enough: false, versionKnown: true },
+      candidate: { requests: 0, enough: false, versionKnown: null },
+      missing: ['baseline version 1.1.0 has no requests in the window', `candidate "version = '1.2.0'" has no requests in the window`],
+    });
   });
 
   it('compares an A/B test inside one version by a feature-flag filter', async () => {
@@ -190,11 +227,34 @@ describe('compare options', () => {
   it('aligns both sides to the minutes where both were live', async () => {
     const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, align: true });
     // 1.1.0 runs minutes 0–33, 1.2.0 minutes 20–53: the common window is [20, 34).
-    expect(r.window).toEqual({ from: new Date(T0 + 20 * MINUTE).toISOString(), to: new Date(T0 + 34 * MINUTE).toISOString(), aligned: true });
+    expect(r.window).toEqual({ from: new Date(T0 + 20 * MINUTE).toISOString(), to: new Date(T0 + 34 * MINUTE).toISOString(), aligned: true, sharedMinutes: 14 });
     // 1.1.0 request i of each name starts at 2 s · i (+1 s for the second name): i = 600…999 → 400 each.
     expect(r.baseline.requests).toBe(800);
     // 1.2.0 request i starts at 20 min + 2 s · i: i = 0…419 → 420 each.
     expect(r.candidate.requests).toBe(840);
+  });
+
+  it('adjusts for the mix by root operation when the model changed, and keeps the raw basis for a gate where strata barely overlap', async () => {
+    const byName = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, stratify: ['name'] });
+    expect(byName.mixAdjustment).toMatchObject({ stratifiedBy: ['name'], strata: 2, sharedStrata: 2, coverage: { baseline: 1, candidate: 1 } });
+    // Same 50/50 mix on both sides: the CMH risk difference is the raw one, (0.13 − 0.05 + 0) / 2 = 0.04.
+    const e = byName.mixAdjustment!.metrics.find((x) => x.name === 'errorRate')!;
+    expect(e.delta).toBeCloseTo(0.04, 12);
+    expect(e.verdict).toBe('worse');
+    const asked = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, verdictBasis: 'adjusted' });
+    expect(asked.mixAdjustment!.verdictBasis).toBe('raw');
+    expect(asked.regression).toBe(true);
+  });
+
+  it('reports a sufficient comparison as such', async () => {
+    const r = await compare(store.client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' } });
+    expect(r.sufficiency).toEqual({
+      sufficient: true,
+      minRequests: 100,
+      baseline: { requests: 2000, enough: true, versionKnown: true },
+      candidate: { requests: 2000, enough: true, versionKnown: true },
+      missing: [],
+    });
   });
 
   it('breaks the comparison down by request name to locate the regression', async () => {
@@ -205,14 +265,16 @@ describe('compare options', () => {
     expect(groups['POST /chat'].candidate).toMatchObject({ requests: 1000, errors: 130 });
     expect(groups['POST /chat'].metrics.map((x) => x.verdict)).toEqual(['worse', 'worse']);
     expect(groups['GET /history'].metrics.map((x) => x.verdict)).toEqual(['no_significant_difference', 'no_significant_difference']);
-    // The breakdown's latency test is ClickHouse's Mann–Whitney U over that group's requests.
+    // The group's p95 has its own interval; its distribution test is ClickHouse's Mann–Whitney U over the group's requests.
     const direct = await store.client.query({
       query: `SELECT mannWhitneyUTest('two-sided')(Duration, toUInt8(AppVersion = '1.2.0')).2 AS p FROM otel_traces
               WHERE IsRequest = 1 AND ServiceName = 'chat-api' AND Environment = 'production' AND SpanName = 'POST /chat' AND AppVersion IN ('1.1.0', '1.2.0')`,
       format: 'JSONEachRow',
     });
     const [{ p }] = await direct.json<{ p: number }>();
-    expect(groups['POST /chat'].metrics[1].pValue).toBeCloseTo(p, 12);
+    expect(groups['POST /chat'].latencyDistribution).toEqual({ test: 'Mann-Whitney U', pValue: expect.closeTo(p, 12) });
+    expect(groups['POST /chat'].metrics[1].test).toBe('quantile difference (order-statistic intervals)');
+    expect(groups['POST /chat'].metrics[1].pValue! < 0.05).toBe(groups['POST /chat'].metrics[1].ciLow! > 0);
   });
 
   it('breaks down by model even though the model is on the LLM child span', async () => {
@@ -225,6 +287,7 @@ describe('compare options', () => {
     expect(groups['gpt-4o-mini'].metrics[0].verdict).toBe('insufficient_data');
     // One side only: no latency test, rather than an error or a NaN.
     expect(groups['gpt-4o-mini'].metrics[1].pValue).toBeNull();
+    expect(groups['gpt-4o-mini'].latencyDistribution.pValue).toBeNull();
   });
 
   it('breaks down with a one-sided group even where if() evaluates both branches (a server profile may set that)', async () => {

@@ -1,6 +1,7 @@
 // The rollups (verdict_rollup_1m / _1h) and the per-trace table (verdict_traces) give the same
 // answers as the raw spans, also after a batch is replayed with its deduplication token, and two
-// different batches that happen to roll up to identical blocks are both counted.
+// different batches that happen to roll up to identical blocks are both counted; also where the
+// version is on the root span only (each span counted in its trace's version).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Store } from '../../store/store.js';
@@ -14,6 +15,8 @@ const pops: Population[] = [
   { service: 'chat-api', environment: 'production', version: '1.2.0', commit: 'bbb', requests: 700, errors: 63, startMs: T0 + 95 * MINUTE, spacingMs: 7_000, latencyMs: 260, children: 1, inputTokens: 650, outputTokens: 90 },
   { service: 'chat-api', environment: 'staging', version: '1.2.0', commit: 'bbb', requests: 300, errors: 3, startMs: T0 + 13 * MINUTE, spacingMs: 29_000, latencyMs: 90 },
   { service: 'search-api', environment: 'production', version: '7.0.0', requests: 400, errors: 40, startMs: T0 + 61 * MINUTE, spacingMs: 13_000, latencyMs: 40, children: 3 },
+  // MLflow-style: the version on the root span only; the LLM child spans (tokens) carry none.
+  { service: 'mlflow-app', environment: 'production', version: 'v9', requests: 300, errors: 12, startMs: T0 + 31 * MINUTE, spacingMs: 17_000, latencyMs: 120, children: 2, inputTokens: 102, outputTokens: 50, versionOnRootOnly: true },
 ];
 
 async function count(client: ClickHouseClient, sql: string): Promise<number> {
@@ -58,11 +61,16 @@ async function expectRollupsEqualRaw(client: ClickHouseClient): Promise<void> {
             GROUP BY ALL ORDER BY ALL`,
     format: 'JSONEachRow',
   });
+  // The raw spans, each counted in its trace's version (the root span's, else any span's): a child
+  // span without a version of its own belongs to its trace's.
   const raw = await client.query({
-    query: `SELECT ServiceName, Environment, AppVersion, uniqExact(TraceId) AS traces, count() AS spans, countIf(IsRequest = 1) AS requests,
+    query: `SELECT ServiceName, Environment, trace_version AS AppVersion, uniqExact(TraceId) AS traces, count() AS spans, countIf(IsRequest = 1) AS requests,
                    countIf(IsRequest = 1 AND StatusCode = 'Error') AS errors, sum(InputTokens) AS input_tokens, sum(OutputTokens) AS output_tokens,
                    arraySort(groupArrayIf(Duration, IsRequest = 1)) AS durations
-            FROM otel_traces GROUP BY ALL ORDER BY ALL`,
+            FROM otel_traces
+            INNER JOIN (SELECT TraceId, ServiceName, if(anyIf(AppVersion, ParentSpanId = '') != '', anyIf(AppVersion, ParentSpanId = ''), anyIf(AppVersion, AppVersion != '')) AS trace_version
+                        FROM otel_traces GROUP BY TraceId, ServiceName) AS t USING (TraceId, ServiceName)
+            GROUP BY ALL ORDER BY ALL`,
     format: 'JSONEachRow',
   });
   expect(await traces.json()).toEqual(await raw.json());
@@ -79,7 +87,10 @@ afterAll(async () => {
 
 describe('rollups = raw spans', () => {
   it('on the seeded data', async () => {
-    expect(await count(store.client, 'SELECT count() FROM otel_traces')).toBe(900 * 3 + 700 * 2 + 300 + 400 * 4);
+    expect(await count(store.client, 'SELECT count() FROM otel_traces')).toBe(900 * 3 + 700 * 2 + 300 + 400 * 4 + 300 * 3);
+    // The root-only version: one version row, no '' one, 3 spans and the children's tokens per request.
+    const mlflow = (await versions(store.client, { service: 'mlflow-app' })).versions;
+    expect(mlflow.map((v) => [v.version, v.requests, v.errors, v.spansPerRequest, v.inputTokensPerRequest, v.outputTokensPerRequest])).toEqual([['v9', 300, 12, 3, 102, 50]]);
     await expectRollupsEqualRaw(store.client);
   });
 
@@ -88,6 +99,7 @@ describe('rollups = raw spans', () => {
     const rollupBefore = await count(store.client, 'SELECT sum(Spans) FROM verdict_rollup_1m');
     await seed(store.client, pops[1], 'batch-1');
     await seed(store.client, pops[3], 'batch-3');
+    await seed(store.client, pops[4], 'batch-4');
     expect(await count(store.client, 'SELECT count() FROM otel_traces')).toBe(before);
     expect(await count(store.client, 'SELECT sum(Spans) FROM verdict_rollup_1m')).toBe(rollupBefore);
     expect(await count(store.client, 'SELECT sum(Spans) FROM verdict_rollup_1h')).toBe(rollupBefore);

@@ -4,11 +4,13 @@ import {
   fisherExactP,
   meanDifferenceTest,
   quantileDifferenceCi,
+  quantileDifferenceTest,
   twoProportionTest,
   twoSidedP,
   verdictOf,
   Z_95,
 } from '../../queries/statistics.js';
+import { cmhRiskDifference, standardisedMeanDifference } from '../../queries/stratified-statistics.js';
 
 describe('normal distribution', () => {
   it('gives the familiar two-sided p-values', () => {
@@ -73,5 +75,42 @@ describe('verdicts', () => {
     expect(verdictOf({ ...base, delta: 6.8, pValue: 1e-16, minChange: 4.7, ciLow: 1.2, ciHigh: 20 })).toBe('worse');
     expect(verdictOf({ ...base, delta: 0.04, pValue: 1e-6, enoughData: false })).toBe('insufficient_data');
     expect(verdictOf({ ...base, delta: 0.04, pValue: null })).toBe('insufficient_data');
+  });
+});
+
+describe('quantile difference', () => {
+  it('has its own p-value, from the same normal approximation as its interval', () => {
+    // Baseline interval [90, 110] (se = 10/1.96), candidate [100, 130] (se = 15/1.96): se = sqrt(100 + 225)/1.96.
+    const t = quantileDifferenceTest(15, [90, 110], [100, 130]);
+    const se = Math.sqrt(325) / Z_95;
+    expect(t.ciLow).toBeCloseTo(15 - Math.sqrt(325), 12);
+    expect(t.pValue).toBeCloseTo(twoSidedP(15 / se), 12);
+    // The interval [-3.03, 33.03] crosses 0, so p > 0.05, whatever a distribution test says.
+    expect(t.pValue!).toBeGreaterThan(0.05);
+    expect(verdictOf({ delta: 15, pValue: t.pValue, minChange: 10, alpha: 0.05, enoughData: true, ciLow: t.ciLow, ciHigh: t.ciHigh })).toBe('no_significant_difference');
+  });
+});
+
+describe('stratified comparisons', () => {
+  it('CMH with one stratum: the raw risk difference, and χ² = (T − 1)/T × the pooled z²', () => {
+    const t = cmhRiskDifference([{ baselineEvents: 100, baselineN: 2000, candidateEvents: 180, candidateN: 2000 }]);
+    expect(t.delta).toBeCloseTo(0.04, 12);
+    const z = 0.04 / Math.sqrt(0.07 * 0.93 * (1 / 2000 + 1 / 2000));
+    expect(t.pValue).toBeCloseTo(twoSidedP(z * Math.sqrt(3999 / 4000)), 12);
+    // Sato's variance of one stratum: (RD·P + Q) / w², w = 1000, P = (2000²·100 − 2000²·180)/4000² = −20,
+    // Q = (180·1900 + 100·1820)/8000 = 65.5 → se = √(0.04·(−20) + 65.5)/1000.
+    expect(t.ciHigh! - t.delta).toBeCloseTo(Z_95 * Math.sqrt(-0.8 + 65.5) / 1000, 12);
+  });
+
+  it('direct standardisation weighs each stratum by the baseline\'s share and skips strata one side lacks', () => {
+    const sums = (n: number, mean: number) => ({ n, sumX: n * mean, sumR: n, sumXX: n * mean * mean, sumRR: n, sumXR: n * mean });
+    const r = standardisedMeanDifference([
+      { baseline: sums(300, 10), candidate: sums(100, 12) },
+      { baseline: sums(100, 50), candidate: sums(900, 50) },
+      { baseline: sums(0, 0), candidate: sums(500, 99) },
+    ])!;
+    expect(r.baseline).toBeCloseTo(0.75 * 10 + 0.25 * 50, 12);
+    expect(r.candidate).toBeCloseTo(0.75 * 12 + 0.25 * 50, 12);
+    expect(r.delta).toBeCloseTo(1.5, 12);
   });
 });
