@@ -63,7 +63,7 @@ async function generate(client: ClickHouseClient): Promise<Marker> {
   const bar = startProgress('  generating', TRACES, { unit: 'traces' });
   // Questions read settled traces and their rollups: each chunk is settled as the collector would
   // after an insert, so the timings below are over the derived tables a real store has.
-  const settler = createSettler(client, { overlapMs: 1 });
+  const settler = createSettler(client, { overlapMs: 1, minGapMs: 0 });
   for (let first = 0; first < TRACES; first += CHUNK) {
     await client.command({
       query: sql,

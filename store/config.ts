@@ -28,6 +28,7 @@ export interface VerdictConfig {
   shutdownTimeoutMs: number;
   /** How often traces whose spans other writers inserted (the upstream exporter) are settled. */
   settleIntervalMs: number;
+  settleGapMs: number;
   maxAttributesPerSpan: number;
   maxAttributeValueLength: number;
   /** AnyValue arrays/maps nested deeper than this are stored as a marker string. */
@@ -92,6 +93,7 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   queueMaxBytes: 2 * 1024 * 1024 * 1024,
   shutdownTimeoutMs: 10_000,
   settleIntervalMs: 5_000,
+  settleGapMs: 1_000,
   maxAttributesPerSpan: 1024,
   maxAttributeValueLength: 64 * 1024,
   maxValueDepth: 32,
@@ -148,6 +150,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'queueMaxBytes', flag: 'queue-max-bytes', env: 'VERDICT_QUEUE_MAX_BYTES', kind: 'int', description: 'bytes of spans waiting on disk before ingest answers 503' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'VERDICT_SHUTDOWN_TIMEOUT_MS', kind: 'int', description: 'on SIGTERM, ms to keep inserting before exit (the rest stays queued)' },
   { key: 'settleIntervalMs', flag: 'settle-interval-ms', env: 'VERDICT_SETTLE_INTERVAL_MS', kind: 'int', description: 'ms between settling traces that other writers (the upstream exporter) inserted' },
+  { key: 'settleGapMs', flag: 'settle-gap-ms', env: 'VERDICT_SETTLE_GAP_MS', kind: 'int', description: 'least ms between settling runs after inserts: stored spans reach the questions within it (flush settles at once)' },
   { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int', description: 'attributes kept per span, event, link or resource (the rest dropped and counted)' },
   { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int', description: 'characters kept per attribute value (longer ones truncated and counted)' },
   { key: 'maxValueDepth', flag: 'max-value-depth', env: 'VERDICT_MAX_VALUE_DEPTH', kind: 'int', description: 'nesting kept in array/map values (deeper is cut to a marker)' },
@@ -212,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
   if (config.batchMaxRows < 1) throw new ConfigError('--batch-max-rows must be at least 1');
   if (config.maxBodyBytes < 1024) throw new ConfigError('--max-body-bytes must be at least 1024');
   if (config.settleIntervalMs < 100) throw new ConfigError('--settle-interval-ms must be at least 100');
+  if (config.settleGapMs < 0) throw new ConfigError('--settle-gap-ms must be 0 or more');
   const atLeastOne = [['sql-timeout-ms', config.sqlTimeoutMs], ['sql-max-threads', config.sqlMaxThreads], ['sql-max-concurrent', config.sqlMaxConcurrent]] as const;
   for (const [flag, value] of atLeastOne) if (value < 1) throw new ConfigError(`--${flag} must be at least 1`);
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together: set both, or neither');

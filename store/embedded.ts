@@ -47,7 +47,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   const insert = renderSqlFile('schema/inserts/span-rows-from-file.sql', { columns: insertColumnList() });
   const structure = rowStructure();
   // One sequential inserter writes here: no part can commit behind an arrival already settled.
-  const settler = createSettler(client, { overlapMs: 1 });
+  const settler = createSettler(client, { overlapMs: 1, minGapMs: config.settleGapMs });
   return {
     client,
     readOnlyClient,
@@ -64,6 +64,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
     },
     settle: () => settler.settle(),
     async close() {
+      await settler.close();
       await userSql.close();
       await Promise.all([readOnlyClient.close(), client.close()]);
       engine.close();

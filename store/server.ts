@@ -22,7 +22,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
   // Other writers (collectors, the upstream exporter) may insert concurrently: look 2 s back again.
-  const settler = createSettler(client, { overlapMs: 2_000 });
+  const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs });
   return {
     client,
     readOnlyClient,
@@ -46,6 +46,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
     },
     settle: () => settler.settle(),
     async close() {
+      await settler.close();
       await userSql.close();
       await Promise.all([client.close(), readOnlyClient.close()]);
     },

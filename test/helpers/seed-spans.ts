@@ -93,7 +93,7 @@ const settlers = new WeakMap<ClickHouseClient, Settler>();
 /** Settles what was inserted straight into otel_traces, as the collector does after each batch. */
 export async function settle(client: ClickHouseClient): Promise<void> {
   let settler = settlers.get(client);
-  if (!settler) settlers.set(client, (settler = createSettler(client, { overlapMs: 1 })));
+  if (!settler) settlers.set(client, (settler = createSettler(client, { overlapMs: 1, minGapMs: 0 })));
   await settler.settle();
 }
 
