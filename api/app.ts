@@ -11,6 +11,7 @@ import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
 import { openApiRoute } from './openapi.js';
 import { questionRoutes } from './questions.js';
+import { registryRoutes } from './registry.js';
 import { rejectedRoutes, type RejectedOptions } from './rejected.js';
 import { sqlRoutes } from './sql.js';
 import { WEB_PAGE_PATHS, webPage } from './web.js';
@@ -45,6 +46,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(health, options.health);
   app.register(sqlRoutes, { userSql: options.userSql });
   app.register(questionRoutes, { client: options.client });
+  app.register(registryRoutes, { client: options.client, keys: options.keys });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
   app.register(webPage);

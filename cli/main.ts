@@ -17,6 +17,7 @@ import { sessionsCommand } from './commands/sessions.js';
 import { sqlCommand } from './commands/sql.js';
 import { traceCommand } from './commands/trace.js';
 import { versionsCommand } from './commands/versions.js';
+import { versionCommand } from './commands/version.js';
 import { questionCommand } from './question-command.js';
 
 const QUESTION_COMMANDS = [versionsCommand, compareCommand, errorsCommand, errorRateCommand, latencyCommand, deploymentsCommand, sessionsCommand, searchCommand, traceCommand];
@@ -35,6 +36,7 @@ function program(setExitCode: (code: number) => void): Command {
   root.addCommand(serveCommand(setExitCode));
   root.addCommand(sqlCommand(setExitCode));
   root.addCommand(queueCommand(setExitCode));
+  root.addCommand(versionCommand(setExitCode));
   for (const spec of QUESTION_COMMANDS) root.addCommand(questionCommand(spec, setExitCode));
   for (const command of root.commands) command.exitOverride().showHelpAfterError(`(run verdict ${command.name()} --help for its flags)`);
   return root;
