@@ -116,5 +116,8 @@ describe('version registry', () => {
     expect(r.baselineChoice).toMatchObject({ version: '1.1.0', rule: 'golden' });
     expect(r.comparison.baseline.version).toBe('1.1.0');
     expect(r.changes.params).toHaveLength(1);
+    const shown = await cli('compare', '--service', 'chat', '--env', 'production', '--candidate', '1.2.0', '--no-color');
+    expect(shown.out).toMatch(/^baseline: 1\.1\.0 \(1\.1\.0 is the golden version of chat\)/);
+    expect(shown.out).toMatch(/what changed \(1\.1\.0 → 1\.2\.0\):\n {2}commit: aaaa111 → bbbb222\n {2}param model: gpt-4o → gpt-4\.1/);
   });
 });
