@@ -6,6 +6,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
 import { httpsServerOptions, type TlsMaterial } from '../auth/tls.js';
+import type { Outbox } from '../alerts/outbox.js';
+import type { Watcher } from '../alerts/watcher.js';
+import { alertRoutes } from './alerts.js';
 import { readKeyAuth } from './auth.js';
 import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
@@ -32,6 +35,8 @@ export interface ApiOptions {
   logLevel: string;
   /** Serve HTTPS (and require client certificates when the material has a client CA). */
   tls?: TlsMaterial;
+  /** The alert watcher and its outbox (/api/alerts/check). */
+  alerts?: { watcher: Watcher; outbox: Outbox };
 }
 
 export function createApi(options: ApiOptions): FastifyInstance {
@@ -47,6 +52,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(sqlRoutes, { userSql: options.userSql });
   app.register(questionRoutes, { client: options.client });
   app.register(registryRoutes, { client: options.client, keys: options.keys });
+  app.register(alertRoutes, { client: options.client, ...options.alerts });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
   app.register(webPage);

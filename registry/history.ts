@@ -16,6 +16,9 @@ function describe(e: RegistryEvent): string {
   }
 }
 
+/** A version silent this long before the environment's latest span has stopped serving (the watcher's default too). */
+export const STOPPED_AFTER_MS = 5 * 60_000;
+
 export function historyOf(view: ServiceView, version: string): HistoryEntry[] {
   const entries: HistoryEntry[] = view.events
     .filter((e) => e.version === version)
@@ -35,8 +38,10 @@ export function historyOf(view: ServiceView, version: string): HistoryEntry[] {
     }
     // A canary that never led the traffic and stopped while an older version still serves: withdrawn.
     const led = d.eras.some((e) => e.version === version);
-    const olderLive = d.versions.filter((v) => v.live && v.version !== version && (v.firstSeen ?? '') < (seen.firstSeen ?? ''));
-    if (!led && !seen.live && olderLive.length > 0 && seen.lastSeen) {
+    const asOf = d.asOf ? Date.parse(d.asOf) : 0;
+    const serving = (v: { lastSeen: string | null }) => v.lastSeen !== null && Date.parse(v.lastSeen) >= asOf - STOPPED_AFTER_MS;
+    const olderLive = d.versions.filter((v) => serving(v) && v.version !== version && (v.firstSeen ?? '') < (seen.firstSeen ?? ''));
+    if (!led && !serving(seen) && olderLive.length > 0 && seen.lastSeen) {
       entries.push({ at: seen.lastSeen, source: 'traffic', kind: 'rollback', environment: env, text: `canary withdrawn in ${env}: traffic went back to ${olderLive.map((v) => v.version).join(', ')}`, actor: null });
     }
   }

@@ -28,7 +28,8 @@ export interface ServiceView {
   branches: Map<string, string>;
 }
 
-export async function serviceViews(client: ClickHouseClient, service?: string): Promise<ServiceView[]> {
+/** `branches: false` skips the one read of raw spans (the alert watcher has no use for branches). */
+export async function serviceViews(client: ClickHouseClient, service?: string, options: { branches?: boolean } = {}): Promise<ServiceView[]> {
   const [events, seen, deployed] = await Promise.all([
     readEvents(client, { service }),
     versions(client, { service }),
@@ -39,7 +40,7 @@ export async function serviceViews(client: ClickHouseClient, service?: string): 
   if (service) services.add(service);
   const views: ServiceView[] = [];
   for (const name of [...services].sort()) {
-    const branchRows = await (await client.query({ query: readSqlFile('registry/branch.sql'), format: 'JSONEachRow', query_params: { service: name } })).json<{ version: string; branch: string }>();
+    const branchRows = options.branches === false ? [] : await (await client.query({ query: readSqlFile('registry/branch.sql'), format: 'JSONEachRow', query_params: { service: name } })).json<{ version: string; branch: string }>();
     const serviceEvents = grouped.get(name) ?? [];
     views.push({
       service: name,
