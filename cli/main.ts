@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../schema/sql-files.js';
+import { alertsCommand } from './commands/alerts.js';
 import { compareCommand } from './commands/compare.js';
 import { deploymentsCommand } from './commands/deployments.js';
 import { errorRateCommand } from './commands/error-rate.js';
@@ -37,6 +38,7 @@ function program(setExitCode: (code: number) => void): Command {
   root.addCommand(sqlCommand(setExitCode));
   root.addCommand(queueCommand(setExitCode));
   root.addCommand(versionCommand(setExitCode));
+  root.addCommand(alertsCommand(setExitCode));
   for (const spec of QUESTION_COMMANDS) root.addCommand(questionCommand(spec, setExitCode));
   for (const command of root.commands) command.exitOverride().showHelpAfterError(`(run verdict ${command.name()} --help for its flags)`);
   return root;

@@ -3,7 +3,8 @@
 // POST /api/alerts/check) detects it once and both webhooks (real local HTTP receivers, generic
 // JSON and Slack) receive the alert once; 1.3.0 is rolled back; the alert resolves and both
 // receivers hear it; the registry's history of 1.3.0 shows the rollback.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../cli/main.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -79,6 +80,17 @@ async function traffic(from: number, to: number, canary: boolean): Promise<void>
 
 const check = async () => (await (await fetch(`${c.apiUrl}/api/alerts/check`, { method: 'POST' })).json()) as { opened: unknown[]; resolved: unknown[]; delivered: number; pending: number };
 const post = (path: string, body: unknown) => fetch(`${c.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function cliOut(...args: string[]): Promise<string> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  try {
+    expect(await main(args)).toBe(0);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
 const kinds = (r: Receiver) => r.bodies.map((b) => (typeof b.kind === 'string' ? b.kind : String(b.text).split(':')[0]));
 
 beforeAll(async () => {
@@ -142,6 +154,8 @@ describe('a canary, end to end', () => {
 
     const { alerts } = (await (await fetch(`${c.apiUrl}/api/alerts`)).json()) as { alerts: Array<{ state: string }> };
     expect(alerts.map((a) => a.state)).toEqual(['resolved']);
+    const listed = await cliOut('alerts', '--api', c.apiUrl, '--no-color');
+    expect(listed).toMatch(/resolved +\S+ +chat +production +1\.3\.0 +errorRate +25\.00 % +2\.\d\d % \(1\.2\.0\) +1\.2\.0 @bbbb2222 +\S+ \(stopped serving\)/);
     expect(await (await fetch(`${c.apiUrl}/metrics`)).text()).toContain('verdict_regression{service="chat",environment="production",version="1.3.0",metric="errorRate"} 0');
 
     const { history } = (await (await fetch(`${c.apiUrl}/api/registry/versions/chat/1.3.0/history`)).json()) as { history: Array<{ kind: string; text: string }> };
