@@ -4,7 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { deployments, type Deployment } from '../queries/deployments.js';
 import { versions, type VersionRow } from '../queries/versions.js';
-import { readSqlFile } from '../schema/sql-files.js';
+import { renderSqlFile } from '../schema/sql-files.js';
 import { readEvents } from './events.js';
 import { byService, foldService, type RegisteredState, type ServiceState } from './fold.js';
 import { DEFAULT_PRODUCTION_ENVIRONMENT } from './changes.js';
@@ -40,18 +40,34 @@ export async function serviceViews(client: ClickHouseClient, service?: string, o
   if (service) services.add(service);
   const views: ServiceView[] = [];
   for (const name of [...services].sort()) {
-    const branchRows = options.branches === false ? [] : await (await client.query({ query: readSqlFile('registry/branch.sql'), format: 'JSONEachRow', query_params: { service: name } })).json<{ version: string; branch: string }>();
+    const traffic = seen.versions.filter((v) => v.service === name);
+    const branchRows = options.branches === false ? [] : await branches(client, name, traffic);
     const serviceEvents = grouped.get(name) ?? [];
     views.push({
       service: name,
       events: serviceEvents,
       state: foldService(serviceEvents),
-      traffic: seen.versions.filter((v) => v.service === name),
+      traffic,
       deployments: deployed.deployments.filter((d) => d.service === name),
       branches: new Map(branchRows.map((r) => [r.version, r.branch])),
     });
   }
   return views;
+}
+
+/** Each version's branch from its spans of its first 5 minutes (only those minutes are read). */
+async function branches(client: ClickHouseClient, service: string, traffic: VersionRow[]): Promise<Array<{ version: string; branch: string }>> {
+  const firsts = new Map<string, number>();
+  for (const t of traffic) if (t.firstSeen) firsts.set(t.version, Math.min(firsts.get(t.version) ?? Infinity, Date.parse(t.firstSeen)));
+  if (firsts.size === 0) return [];
+  const params: Record<string, unknown> = { service };
+  const windows = [...firsts].map(([version, first], i) => {
+    params[`v${i}`] = version;
+    params[`f${i}`] = first / 1000;
+    return `(AppVersion = {v${i}:String} AND Timestamp >= toDateTime64({f${i}:Float64}, 3) AND Timestamp < toDateTime64({f${i}:Float64} + 300, 3))`;
+  });
+  const result = await client.query({ query: renderSqlFile('registry/branch.sql', { windows: windows.join(' OR ') }), format: 'JSONEachRow', query_params: params });
+  return result.json<{ version: string; branch: string }>();
 }
 
 export function recordsOf(view: ServiceView, options: RecordsOptions = {}): VersionRecord[] {

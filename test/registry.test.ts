@@ -34,7 +34,7 @@ beforeAll(async () => {
   const base = { service: 'chat', environment: 'production', errors: 0, latencyMs: 100, spacingMs: 600 };
   // 1.1.0 for 30 min, then 1.2.0; a 1.3.0 canary at ~10 % for minutes 40–50, then withdrawn.
   await seed(c.store.client, { ...base, version: '1.1.0', commit: 'aaaa111', requests: 3000, startMs: T0 - 0 });
-  await seed(c.store.client, { ...base, version: '1.2.0', commit: 'bbbb222', requests: 6000, startMs: T0 + 30 * MINUTE });
+  await seed(c.store.client, { ...base, version: '1.2.0', commit: 'bbbb222', requests: 6000, startMs: T0 + 30 * MINUTE, attributes: { 'vcs.ref.head.name': 'release/1.2' } });
   await seed(c.store.client, { ...base, version: '1.3.0', commit: 'cccc333', requests: 100, spacingMs: 6000, startMs: T0 + 40 * MINUTE });
 });
 afterAll(async () => c?.close());
@@ -69,7 +69,7 @@ describe('version registry', () => {
     expect(noReason.status).toBe(400);
     expect((await cli('version', 'note', 'chat', '1.2.0', 'p95', 'looks', 'fine')).code).toBe(0);
     const show = await api('/api/registry/versions/chat/1.2.0');
-    expect(show).toMatchObject({ stage: 'production', productionEnvironments: ['production'], params: { model: 'gpt-4.1' }, prompts: { system: '4' } });
+    expect(show).toMatchObject({ branch: 'release/1.2', stage: 'production', productionEnvironments: ['production'], params: { model: 'gpt-4.1' }, prompts: { system: '4' } });
     expect((show.notes as Array<{ text: string }>).map((n) => n.text)).toEqual(['bigger k', 'p95 looks fine']);
   });
 
