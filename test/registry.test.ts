@@ -105,6 +105,8 @@ describe('version registry', () => {
     expect((await cli('version', 'archive', 'chat', '1.2.0', '--reason', 'rolled back by hand')).code).toBe(0);
     const after = (await api('/api/registry/versions?service=chat')) as { versions: Array<{ version: string; drift: Array<{ kind: string }> }> };
     expect(after.versions.find((v) => v.version === '1.2.0')!.drift.map((d) => d.kind)).toEqual(['archived_in_production']);
+    // `verdict versions` says so under its table.
+    expect((await cli('versions', '--service', 'chat', '--no-color')).out).toMatch(/\ndrift: chat 1\.2\.0: 1\.2\.0 is archived but serves production/);
   });
 
   it('compare without a baseline uses the golden version and says so, with what changed', async () => {

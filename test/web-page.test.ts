@@ -348,7 +348,8 @@ describe('with known traffic', () => {
     const page = await open(`/?${story}`);
     const stage = page.locator(`[data-service="${STORY.service}"] tr[data-version=v1] [data-testid=stage]`);
     await stage.waitFor();
-    await page.waitForFunction(() => document.querySelector('tr[data-version=v1] [data-testid=stage]')?.textContent?.startsWith('production'));
+    // The registry's answer may come after the versions table: wait for the stage to show.
+    await page.waitForFunction("document.querySelector('tr[data-version=v1] [data-testid=stage]')?.textContent?.startsWith('production')");
     expect(await stage.textContent()).toBe('production (production)');
     await stage.getByRole('link').click();
     await page.waitForURL(/view=version/);
