@@ -28,12 +28,15 @@ export interface RegistryRoutesOptions {
 /** The header the CLI names its user in (CI actor or $USER); with keys, the key names the writer. */
 export const ACTOR_HEADER = 'x-verdict-actor';
 
-/** Who made a change: the key's fingerprint when keys are on (never the key), else who the client says. */
+/**
+ * Who made a change: with keys, the key's name from the keys file or else its fingerprint (never the
+ * key), followed by who the client says it is; without keys, who the client says.
+ */
 export function actorOf(request: FastifyRequest, keys: ApiKeys): string {
   const said = headerOf(request.headers)(ACTOR_HEADER)?.trim().slice(0, 200) || undefined;
   const key = presentedKey(headerOf(request.headers));
   if (keys.enabled && key) {
-    const who = `key:${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 12)}`;
+    const who = keys.nameOf?.(key) ?? `key:${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 12)}`;
     return said ? `${who} (${said})` : who;
   }
   return said ?? 'anonymous';
