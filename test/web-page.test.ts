@@ -347,9 +347,8 @@ describe('with known traffic', () => {
     expect((await change({ action: 'promote', service: STORY.service, version: 'v1', to: 'production' })).status).toBe(200);
     const page = await open(`/?${story}`);
     const stage = page.locator(`[data-service="${STORY.service}"] tr[data-version=v1] [data-testid=stage]`);
-    await stage.waitFor();
     // The registry's answer may come after the versions table: wait for the stage to show.
-    await page.waitForFunction("document.querySelector('tr[data-version=v1] [data-testid=stage]')?.textContent?.startsWith('production')");
+    await stage.filter({ hasText: 'production' }).waitFor();
     expect(await stage.textContent()).toBe('production (production)');
     await stage.getByRole('link').click();
     await page.waitForURL(/view=version/);
