@@ -69,11 +69,11 @@ async function send(version: string, commit: string, spans: unknown[]): Promise<
   expect(res.status).toBe(200);
 }
 
-/** Minutes [from, to) of traffic: 1.2.0 always (2 % errors), 1.3.0 at 10 % (25 % errors) while `canary`. */
-async function traffic(from: number, to: number, canary: boolean): Promise<void> {
+/** Minutes [from, to) of traffic: 1.2.0 always (2 % errors), the canary version at 10 % (25 % errors) while `canary`. */
+async function traffic(from: number, to: number, canary: boolean, version = '1.3.0'): Promise<void> {
   for (let m = from; m < to; m++) {
-    await send('1.2.0', 'bbbb2222', minuteOf('1.2.0', m, canary ? 180 : 200, canary ? 4 : 4));
-    if (canary) await send('1.3.0', 'cccc3333', minuteOf('1.3.0', m, 20, 5));
+    await send('1.2.0', 'bbbb2222', minuteOf('1.2.0', m, canary ? 180 : 200, 4));
+    if (canary) await send(version, 'cccc3333', minuteOf(version, m, 20, 5));
   }
   await c.flush();
 }
@@ -160,5 +160,13 @@ describe('a canary, end to end', () => {
 
     const { history } = (await (await fetch(`${c.apiUrl}/api/registry/versions/chat/1.3.0/history`)).json()) as { history: Array<{ kind: string; text: string }> };
     expect(history.find((h) => h.kind === 'rollback')?.text).toMatch(/canary withdrawn in production: traffic went back to 1\.2\.0/);
+  });
+
+  it('an episode also resolves when its version is archived in the registry', async () => {
+    await traffic(30, 40, true, '1.4.0');
+    expect((await check()).opened).toMatchObject([{ version: '1.4.0', metric: 'errorRate' }]);
+    expect((await post('/api/registry/changes', { action: 'archive', service: 'chat', version: '1.4.0', reason: 'error rate' })).status).toBe(200);
+    expect((await check()).resolved).toMatchObject([{ version: '1.4.0', resolvedBecause: 'archived' }]);
+    expect(kinds(json)).toEqual(['regression', 'resolved', 'regression', 'resolved']);
   });
 });
