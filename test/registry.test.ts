@@ -91,6 +91,12 @@ describe('version registry', () => {
     expect(old.history.some((e) => e.kind === 'replaced')).toBe(true);
   });
 
+  it('the OpenAPI document describes the registry and alert routes from their declarations', async () => {
+    const doc = (await api('/api/openapi.json')) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/registry/compare', '/api/registry/versions/{service}/{version}/history', '/api/registry/changes', '/api/alerts', '/api/alerts/check']));
+    expect(Object.keys(doc.paths['/api/registry/changes'])).toEqual(['post']);
+  });
+
   it('exports the events as JSON lines, and no route edits or deletes one', async () => {
     const res = await fetch(`${c.apiUrl}/api/registry/events?service=chat&format=jsonl`);
     const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { kind: string });
