@@ -15,7 +15,7 @@ export const WATCHABLE: Record<MetricName, { worse: 'higher' | 'lower' }> = Obje
 const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, UTC' });
 
 export const AlertRulesSchema = Type.Object({
-  metrics: Type.Optional(Type.Array(Type.Union(METRIC_NAMES.map((m) => Type.Literal(m))), { minItems: 1, description: 'Metrics to watch (default errorRate, latencyP95).' })),
+  metrics: Type.Optional(Type.Array(Type.Union(METRIC_NAMES.map((m) => Type.Literal(m))), { minItems: 1, description: 'Metrics to watch (default errorRate, latencyP95, inputTokensPerRequest, outputTokensPerRequest).' })),
   alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'False-alarm rate per canary, split over the metrics (default 0.05).' })),
   thresholds: Type.Optional(Type.Object({
     minErrorRateDelta: Type.Optional(Type.Number({ minimum: 0 })),
@@ -49,6 +49,8 @@ export interface AlertRules {
   checkIntervalSeconds: number;
 }
 
+export const DEFAULT_WATCHED: MetricName[] = ['errorRate', 'latencyP95', 'inputTokensPerRequest', 'outputTokensPerRequest'];
+
 export class AlertRulesError extends Error {
   readonly code = 'ALERT_RULES';
   constructor(message: string) {
@@ -63,7 +65,9 @@ export function alertRules(file: AlertRulesFile = {}, where = 'alert rules'): Al
     throw new AlertRulesError(`${where}: ${first.path || '(root)'} ${first.message}`);
   }
   return {
-    metrics: file.metrics ?? ['errorRate', 'latencyP95'],
+    // Errors, latency and tokens by default; one latency quantile, since they move together and
+    // each watched metric takes a share of α.
+    metrics: file.metrics ?? DEFAULT_WATCHED,
     alpha: file.alpha ?? 0.05,
     thresholds: { ...DEFAULT_THRESHOLDS, ...file.thresholds },
     minRequests: file.minRequests ?? 100,

@@ -85,7 +85,7 @@ describe('alert outbox', () => {
   });
 
   it('rules: defaults, a bad field named, quiet hours across midnight', () => {
-    expect(alertRules().metrics).toEqual(['errorRate', 'latencyP95']);
+    expect(alertRules().metrics).toEqual(['errorRate', 'latencyP95', 'inputTokensPerRequest', 'outputTokensPerRequest']);
     expect(() => alertRules({ metrics: ['errorRate', 'nope' as 'errorRate'] })).toThrow(AlertRulesError);
     expect(() => alertRules({ minRequests: 0 })).toThrow(/\/minRequests/);
     const rules = alertRules({ quietHours: { from: '22:00', to: '07:00' } });
