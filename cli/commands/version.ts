@@ -109,6 +109,11 @@ export function printDiff(d: VersionDiff, commits: string[] | undefined): string
 export function versionCommand(setExitCode: (code: number) => void): Command {
   const root = new Command('version').description('The version registry: records, stages, notes, history and what changed');
   const sub = (name: string, description: string) => subcommand(root, name, description);
+  root.addHelpText(
+    'after',
+    '\nExamples:\n  verdict version register --service chat-api --version 1.3.0 --commit $GIT_SHA --param model=gpt-4.1 --prompt system@4 --config config.json\n' +
+      '  verdict version promote chat-api 1.3.0 --to production\n  verdict version archive chat-api 1.1.0 --reason "superseded; p95 regression"\n  verdict version diff chat-api 1.2.0 1.3.0\n',
+  );
 
   const change = (c: Command, make: (args: string[], o: Record<string, unknown>) => Change) =>
     c.action(async (...args: unknown[]) => {
