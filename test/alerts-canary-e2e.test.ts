@@ -52,7 +52,8 @@ function minuteOf(version: string, minute: number, requests: number, errors: num
       name: 'POST /chat',
       kind: 2,
       startTimeUnixNano: String(start),
-      endTimeUnixNano: String(start + BigInt(80 + (i % 40)) * 1_000_000n),
+      // Latency uniform over 80–120 ms whatever the count, so versions differ only in errors.
+      endTimeUnixNano: String(start + BigInt(80 + Math.floor((i * 40) / requests)) * 1_000_000n),
       status: { code: i < errors ? 2 : 1 },
     };
   });
@@ -168,5 +169,15 @@ describe('a canary, end to end', () => {
     expect((await post('/api/registry/changes', { action: 'archive', service: 'chat', version: '1.4.0', reason: 'error rate' })).status).toBe(200);
     expect((await check()).resolved).toMatchObject([{ version: '1.4.0', resolvedBecause: 'archived' }]);
     expect(kinds(json)).toEqual(['regression', 'resolved', 'regression', 'resolved']);
+  });
+
+  it('and when its version is promoted to production, so it is the baseline now', async () => {
+    await traffic(45, 55, true, '1.5.0');
+    expect((await check()).opened).toMatchObject([{ version: '1.5.0', metric: 'errorRate' }]);
+    expect((await post('/api/registry/changes', { action: 'promote', service: 'chat', version: '1.5.0', to: 'production', reason: 'accepted' })).status).toBe(200);
+    const after = await check();
+    expect(after.resolved).toMatchObject([{ version: '1.5.0', resolvedBecause: 'became_baseline' }]);
+    // 1.2.0, now the other version serving, is better than its new baseline: no alert.
+    expect(after.opened).toEqual([]);
   });
 });
