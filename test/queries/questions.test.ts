@@ -196,7 +196,11 @@ describe('search', () => {
   });
 
   it.each([
-    ["tags.environment = 'production'", 600],
+    // The environment is a resource attribute (deployment.environment.name) on most of these traces
+    // and the MLflow-style `environment` tag on 1.0.0's: the well-known tag reads the fact either way.
+    ["tags.environment = 'production'", 3060],
+    ["tags.environment != 'staging'", 3060],
+    ["tags.nonexistent != 'x'", 0],
     ["attributes.execution_time_ms > 290 AND version = '1.0.0'", 24],
     ["span.attributes.gen_ai.request.model = 'gpt-4o-mini'", 150],
     ["span.name = 'step 2' AND status = 'OK'", 140],
