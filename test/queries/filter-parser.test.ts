@@ -66,7 +66,7 @@ describe('beyond MLflow', () => {
 
   it('compiles every operator to structure with the values as parameters', () => {
     // Facts are columns of the settled trace; attributes are read from its request span.
-    const onRequest = '((TraceId, ServiceName) IN (SELECT TraceId, ServiceName FROM otel_traces WHERE IsRequest = 1 AND ';
+    const onRequest = '((identity(TraceHash), ServiceName) IN (SELECT cityHash64(TraceId), ServiceName FROM otel_traces WHERE IsRequest = 1 AND ';
     const cases: Array<[string, string, Record<string, unknown>]> = [
       ["version = '1.2.0'", '(AppVersion = {f0:String})', { f0: '1.2.0' }],
       // A trace without a version matches no comparison on it, != included (as MLflow's tags).
@@ -101,7 +101,7 @@ describe('beyond MLflow', () => {
       ["metadata.`mlflow.trace.user` = 'alice'", '(UserId = {f0:String})', { f0: 'alice' }],
       [
         "span.attributes.gen_ai.request.model = 'gpt-4o'",
-        '(TraceId IN (SELECT TraceId FROM otel_traces WHERE (SpanAttributes[{f0:String}] = {f1:String})))',
+        '(identity(TraceHash) IN (SELECT cityHash64(TraceId) FROM otel_traces WHERE (SpanAttributes[{f0:String}] = {f1:String})))',
         { f0: 'gen_ai.request.model', f1: 'gpt-4o' },
       ],
     ];
@@ -110,7 +110,7 @@ describe('beyond MLflow', () => {
 
   it('prefixes parameter names and scopes span sub-queries when asked', () => {
     expect(compileFilter("span.name = 'x'", { paramPrefix: 'b_', spanScope: 'ServiceName = {service:String}' })).toEqual({
-      sql: '(TraceId IN (SELECT TraceId FROM otel_traces WHERE ServiceName = {service:String} AND (SpanName = {b_f0:String})))',
+      sql: '(identity(TraceHash) IN (SELECT cityHash64(TraceId) FROM otel_traces WHERE ServiceName = {service:String} AND (SpanName = {b_f0:String})))',
       params: { b_f0: 'x' },
     });
   });

@@ -204,6 +204,12 @@ describe('search', () => {
     ["attributes.execution_time_ms > 290 AND version = '1.0.0'", 24],
     ["span.attributes.gen_ai.request.model = 'gpt-4o-mini'", 150],
     ["span.name = 'step 2' AND status = 'OK'", 140],
+    // With a version, the span sub-queries read only the hours that version served.
+    ["version = '1.2.0' AND span.attributes.gen_ai.request.model = 'gpt-4o-mini'", 150],
+    ["version IN ('1.0.0', '1.2.0') AND span.name = 'step 2'", 150],
+    ["version = '1.2.0' AND attributes.environment = 'production'", 0],
+    ["version = '1.0.0' AND attributes.environment = 'production'", 600],
+    ["version = '9.9.9' AND span.name = 'step 2'", 0],
     ["(version = '1.0.0' OR version = '1.3.0') AND status = 'ERROR'", 9],
     ["version IN ('1.2.0', '1.3.0') AND environment = 'production'", 660],
     ["version NOT IN ('1.1.0') AND environment != 'staging'", 1260],
