@@ -111,11 +111,17 @@ export async function search(client: ClickHouseClient, options: SearchOptions = 
     let edge = descending
       ? Math.min(range.toMs, data.toMs + 1, cursorMs === undefined ? Infinity : cursorMs + 1)
       : Math.max(range.fromMs, data.fromMs, cursorMs ?? -Infinity);
-    for (const width of WINDOWS_MS) {
+    let sparse = false;
+    for (const step of WINDOWS_MS) {
       if (descending ? edge <= range.fromMs : edge >= range.toMs) break;
+      // A window without a single match says matches are rare: the rest is read in one go rather
+      // than in five more growing steps (a search that matches nothing then costs two reads).
+      const width = sparse ? Infinity : step;
       const window = descending ? { fromMs: Math.max(range.fromMs, edge - width), toMs: edge } : { fromMs: edge, toMs: Math.min(range.toMs, edge + width) };
-      take(await page(window, limit - traces.length));
+      const rows = await page(window, limit - traces.length);
+      take(rows);
       if (traces.length >= limit) break;
+      sparse = rows.length === 0;
       edge = descending ? window.fromMs : window.toMs;
     }
   }
