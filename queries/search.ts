@@ -111,18 +111,21 @@ export async function search(client: ClickHouseClient, options: SearchOptions = 
     let edge = descending
       ? Math.min(range.toMs, data.toMs + 1, cursorMs === undefined ? Infinity : cursorMs + 1)
       : Math.max(range.fromMs, data.fromMs, cursorMs ?? -Infinity);
-    let sparse = false;
-    for (const step of WINDOWS_MS) {
+    // Each window after the first is the next of WINDOWS_MS or, when the matches so far are sparse,
+    // wider: as wide as the rate seen so far says the rest of the page needs, twice over. A window
+    // without a single match reads everything left at once (a search matching nothing: two reads).
+    let width = WINDOWS_MS[0];
+    let covered = 0;
+    for (let step = 0; step < WINDOWS_MS.length; step++) {
       if (descending ? edge <= range.fromMs : edge >= range.toMs) break;
-      // A window without a single match says matches are rare: the rest is read in one go rather
-      // than in five more growing steps (a search that matches nothing then costs two reads).
-      const width = sparse ? Infinity : step;
       const window = descending ? { fromMs: Math.max(range.fromMs, edge - width), toMs: edge } : { fromMs: edge, toMs: Math.min(range.toMs, edge + width) };
       const rows = await page(window, limit - traces.length);
       take(rows);
       if (traces.length >= limit) break;
-      sparse = rows.length === 0;
+      covered += window.toMs - window.fromMs;
       edge = descending ? window.fromMs : window.toMs;
+      const needed = traces.length === 0 ? Infinity : Math.ceil((2 * (limit - traces.length) * covered) / traces.length);
+      width = Math.max(WINDOWS_MS[step + 1] ?? Infinity, needed);
     }
   }
   return { traces, nextCursor: traces.length === limit && last ? encodeCursor(keys, cursorValues(keys, last)) : null };
