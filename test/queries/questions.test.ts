@@ -195,6 +195,22 @@ describe('search', () => {
     expect(all.every((t) => t.status === 'Error' && t.version === '1.2.0')).toBe(true);
   });
 
+  it('pages oldest first and by duration with MLflow order_by, every match once', async () => {
+    for (const orderBy of ['timestamp_ms ASC', 'execution_time_ms DESC']) {
+      const all: Array<{ traceId: string; startUnixNano: string; durationMs: number }> = [];
+      let cursor: string | undefined;
+      do {
+        const page = await search(store.client, { filter: "version = '1.1.0' AND commit = 'c110'", orderBy, limit: 400, cursor });
+        all.push(...page.traces);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(all, orderBy).toHaveLength(1800);
+      expect(new Set(all.map((t) => t.traceId)).size).toBe(1800);
+      const keys = all.map((t) => (orderBy.startsWith('timestamp') ? Number(BigInt(t.startUnixNano) / 1000n) : -t.durationMs));
+      expect(keys.every((k, i) => i === 0 || k >= keys[i - 1]), orderBy).toBe(true);
+    }
+  });
+
   it.each([
     // The environment is a resource attribute (deployment.environment.name) on most of these traces
     // and the MLflow-style `environment` tag on 1.0.0's: the well-known tag reads the fact either way.
