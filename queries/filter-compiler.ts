@@ -188,7 +188,12 @@ class Compiler {
       case 'string':
         return this.strings(node, target.expr);
       case 'caseless':
-        return this.strings(node, target.expr, target.fold);
+        return this.strings(node, target.expr, (v) => {
+          const folded = target.fold(v);
+          const instead = target.refuse?.(folded);
+          if (instead) throw new FilterSyntaxError(node.field.position, instead, `'${v}'`, `filter error at position ${node.field.position}: ${node.field.text} = '${v}' matches no span; did you mean ${instead}?`);
+          return folded;
+        });
       case 'attribute': {
         const lookup = attributeLookup(target.maps, this.param(target.key, 'String'));
         // An attribute compared with a number is compared as a number (attributes are stored as text).

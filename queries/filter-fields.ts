@@ -6,7 +6,7 @@
 export type Target =
   | { kind: 'string'; expr: string }
   /** Compared without regard to case: `expr` is already folded, values go through `fold`. */
-  | { kind: 'caseless'; expr: string; fold: (value: string) => string }
+  | { kind: 'caseless'; expr: string; fold: (value: string) => string; refuse?: (folded: string) => string | undefined }
   | { kind: 'number'; expr: string }
   | { kind: 'status'; expr: string }
   | { kind: 'traceId' }
@@ -87,12 +87,20 @@ const spanTypeExpr = [
   ` [${Object.values(GEN_AI_SPAN_TYPES).map((v) => `'${v}'`).join(', ')}], 'UNKNOWN')))`,
 ].join(' ');
 
+const OTEL_KINDS = new Set(['SERVER', 'CLIENT', 'INTERNAL', 'PRODUCER', 'CONSUMER']);
+
 /** `span.*`: true when any span of the trace matches. */
 export const SPAN_FIELDS: Record<string, Target> = {
   name: { kind: 'string', expr: 'SpanName' },
   status: { kind: 'status', expr: 'StatusCode' },
   duration_ms: { kind: 'number', expr: 'Duration / 1e6' },
-  type: { kind: 'caseless', expr: spanTypeExpr, fold: (v) => v.toUpperCase() },
+  type: {
+    kind: 'caseless',
+    expr: spanTypeExpr,
+    fold: (v) => v.toUpperCase(),
+    // An OTel kind is not a type (untyped spans are UNKNOWN): say so rather than match nothing.
+    refuse: (v) => (OTEL_KINDS.has(v.replace(/^SPAN_KIND_/, '')) ? `span.kind = '${v.replace(/^SPAN_KIND_/, '')}' (span.type is MLflow's type: LLM, CHAT_MODEL, TOOL, RETRIEVER, EMBEDDING, AGENT, …; ${v} is an OTel span kind)` : undefined),
+  },
   // OTel's kind as stored (Server, Client, …); 'CLIENT' and OTLP's 'SPAN_KIND_CLIENT' mean the same.
   kind: { kind: 'caseless', expr: 'lower(SpanKind)', fold: (v) => v.toLowerCase().replace(/^span_kind_/, '') },
 };

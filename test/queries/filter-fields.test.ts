@@ -197,6 +197,8 @@ describe('MLflow semantics', () => {
     ["span.typ = 'LLM'", 'did you mean span.type?'],
     ["tgas.environment = 'production'", 'did you mean tags.environment?'],
     ["enviroment = 'production'", 'did you mean environment?'],
+    ["span.type = 'CLIENT'", "did you mean span.kind = 'CLIENT'"],
+    ["span.type IN ('LLM', 'span_kind_server')", "did you mean span.kind = 'SERVER'"],
   ])('refuses %s, naming the field', (filter, message) => {
     expect(() => compileFilter(filter)).toThrow(message);
   });
