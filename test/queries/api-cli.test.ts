@@ -99,6 +99,8 @@ describe('HTTP API', () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths as object).sort()).toEqual([
+      '/api/alerts',
+      '/api/alerts/check',
       '/api/compare',
       '/api/deployments',
       '/api/error-rate',
@@ -108,6 +110,14 @@ describe('HTTP API', () => {
       '/api/queue/rejected',
       '/api/queue/rejected/discard',
       '/api/queue/rejected/retry',
+      '/api/registry/changes',
+      '/api/registry/compare',
+      '/api/registry/diff',
+      '/api/registry/events',
+      '/api/registry/policy/archive-behind',
+      '/api/registry/versions',
+      '/api/registry/versions/{service}/{version}',
+      '/api/registry/versions/{service}/{version}/history',
       '/api/sessions',
       '/api/sessions/{id}',
       '/api/sql',
