@@ -6,11 +6,15 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
 import { httpsServerOptions, type TlsMaterial } from '../auth/tls.js';
+import type { Outbox } from '../alerts/outbox.js';
+import type { Watcher } from '../alerts/watcher.js';
+import { alertRoutes } from './alerts.js';
 import { readKeyAuth } from './auth.js';
 import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
 import { openApiRoute } from './openapi.js';
 import { questionRoutes } from './questions.js';
+import { registryRoutes } from './registry.js';
 import { rejectedRoutes, type RejectedOptions } from './rejected.js';
 import { sqlRoutes } from './sql.js';
 import { WEB_PAGE_PATHS, webPage } from './web.js';
@@ -31,6 +35,8 @@ export interface ApiOptions {
   logLevel: string;
   /** Serve HTTPS (and require client certificates when the material has a client CA). */
   tls?: TlsMaterial;
+  /** The alert watcher and its outbox (/api/alerts/check). */
+  alerts?: { watcher: Watcher; outbox: Outbox };
 }
 
 export function createApi(options: ApiOptions): FastifyInstance {
@@ -45,6 +51,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(health, options.health);
   app.register(sqlRoutes, { userSql: options.userSql });
   app.register(questionRoutes, { client: options.client });
+  app.register(registryRoutes, { client: options.client, keys: options.keys });
+  app.register(alertRoutes, { client: options.client, ...options.alerts });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
   app.register(webPage);

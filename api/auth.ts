@@ -3,7 +3,7 @@
 // often cannot send headers). Checked on the request, before any route runs or reads a body.
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { decideRequest, headerOf, type ApiKeys } from '../auth/api-keys.js';
+import { decideRequest, headerOf, type ApiKeys, type KeyRole } from '../auth/api-keys.js';
 
 export interface ReadKeyOptions {
   keys: ApiKeys;
@@ -20,7 +20,9 @@ const readKeyPlugin: FastifyPluginAsync<ReadKeyOptions> = async (app, options) =
     if (!options.keys.enabled) return;
     const path = request.url.split('?', 1)[0];
     if (options.openPaths.has(path) || (options.loopback && options.loopbackOpenPaths.has(path))) return;
-    const decision = decideRequest(options.keys, headerOf(request.headers), 'read');
+    // A route that writes (the registry's changes) says so in its config and needs an ingest key.
+    const role = (request.routeOptions.config as { keyRole?: KeyRole } | undefined)?.keyRole ?? 'read';
+    const decision = decideRequest(options.keys, headerOf(request.headers), role);
     if (decision.allowed) return;
     if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="verdict"');
     return reply.code(decision.status).send({ error: decision.message, statusCode: decision.status });

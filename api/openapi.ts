@@ -4,7 +4,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { QUESTION_LIST } from '../queries/questions.js';
+import { registryCompareQuestion } from '../registry/compare-default.js';
 import { RejectedActionSchema, RejectedListSchema } from './rejected.js';
+import { ALERT_ROUTES, REGISTRY_ROUTES, type RouteSpec } from './route-specs.js';
 
 export const ErrorSchema = {
   type: 'object',
@@ -28,7 +30,7 @@ function parameters(schema: TSchema | undefined, where: 'path' | 'query') {
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   const json = (schema: unknown) => ({ 'application/json': { schema } });
-  for (const q of QUESTION_LIST) {
+  for (const q of [...QUESTION_LIST, registryCompareQuestion]) {
     const responses: Record<string, unknown> = {
       200: { description: 'The answer.', content: json(q.response) },
       400: { description: 'A parameter or filter is invalid; the message names it.', content: json(ErrorSchema) },
@@ -65,6 +67,20 @@ export function openApiDocument(): Record<string, unknown> {
           404: { description: 'No such segment.', content: json(ErrorSchema) },
           409: { description: 'A segment that cannot be retried (records damaged on disk).', content: json(ErrorSchema) },
         },
+      },
+    };
+  }
+  // The registry's and the alerts' routes, from the same declarations their plugins register.
+  for (const r of [...Object.values(REGISTRY_ROUTES), ...Object.values(ALERT_ROUTES)] as RouteSpec[]) {
+    const path = openApiPath(r.url);
+    paths[path] = {
+      ...(paths[path] as object | undefined),
+      [r.method.toLowerCase()]: {
+        summary: r.summary,
+        ...(r.ingestKey ? { description: 'Needs an ingest key when keys are configured.' } : {}),
+        parameters: [...parameters(r.params, 'path'), ...parameters(r.querystring, 'query')],
+        ...(r.body ? { requestBody: { required: true, content: json(r.body) } } : {}),
+        responses: { 200: { description: 'The answer.', content: json(r.response) }, '4XX': { description: 'Refused; the message says why.', content: json(ErrorSchema) } },
       },
     };
   }

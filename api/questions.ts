@@ -3,7 +3,7 @@
 // the declared answer is the response schema, so a field the declaration lacks cannot leak out and
 // a missing one fails the request instead of passing silently.
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { FilterSyntaxError } from '../queries/filter-parser.js';
 import type { Question } from '../queries/question.js';
 import { QUESTION_LIST } from '../queries/questions.js';
@@ -18,20 +18,29 @@ export interface QuestionRoutesOptions {
 
 export const questionRoutes: FastifyPluginAsync<QuestionRoutesOptions> = async (app, options) => {
   // Encapsulated in this plugin: the answers of these routes only.
-  app.setErrorHandler(async (err: Error & { statusCode?: number }, request, reply) => {
-    if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message, statusCode: err.statusCode });
-    if (err instanceof FilterSyntaxError) {
-      return reply.code(400).send({ error: err.message, statusCode: 400, code: err.code, position: err.position, expected: err.expected });
-    }
-    if (err instanceof QueryInputError) return reply.code(400).send({ error: err.message, statusCode: 400, code: err.code });
-    const status = err.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err }, 'question failed');
-    return reply.code(status).send({ error: err.message, statusCode: status });
-  });
-  for (const question of QUESTION_LIST) route(app, question, options.client);
+  app.setErrorHandler(questionErrorHandler);
+  for (const question of QUESTION_LIST) questionRoute(app, question, options.client);
 };
 
-function route(app: Parameters<FastifyPluginAsync>[0], question: Question, client: ClickHouseClient): void {
+/** How a question route answers an error (also used by the registry's question route). */
+export async function questionErrorHandler(
+  this: unknown,
+  err: Error & { statusCode?: number },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  if (err instanceof HttpError) return reply.code(err.statusCode).send({ error: err.message, statusCode: err.statusCode });
+  if (err instanceof FilterSyntaxError) {
+    return reply.code(400).send({ error: err.message, statusCode: 400, code: err.code, position: err.position, expected: err.expected });
+  }
+  if (err instanceof QueryInputError) return reply.code(400).send({ error: err.message, statusCode: 400, code: err.code });
+  const status = err.statusCode ?? 500;
+  if (status >= 500) request.log.error({ err }, 'question failed');
+  return reply.code(status).send({ error: err.message, statusCode: status });
+}
+
+/** One question's GET route, its parameters and answer from the declaration. */
+export function questionRoute(app: Parameters<FastifyPluginAsync>[0], question: Question, client: ClickHouseClient): void {
   const known = new Set(Object.keys(question.params.properties));
   app.get(
     question.path,

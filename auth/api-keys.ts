@@ -12,6 +12,8 @@ export interface ApiKeys {
   readonly counts: Readonly<Record<KeyRole, number>>;
   /** What a request presenting `key` may do (empty for a missing or unknown key). */
   roles(key: string | undefined): ReadonlySet<KeyRole>;
+  /** The name the keys file gives `key` (`{ "key": "…", "name": "ci" }`), if any: who made a registry change. */
+  nameOf?(key: string | undefined): string | undefined;
 }
 
 /** The outcome of checking a request: allowed, or the status to answer and why. */
@@ -59,8 +61,9 @@ const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8')
 export function loadApiKeys(sources: KeySources): ApiKeys {
   const ingest = [...sources.ingestKeys];
   const read = [...sources.readKeys];
+  const names = new Map<string, string>();
   if (sources.keysFile) {
-    const file = readKeysFile(sources.keysFile);
+    const file = readKeysFile(sources.keysFile, names);
     ingest.push(...file.ingest);
     read.push(...file.read);
   }
@@ -68,12 +71,15 @@ export function loadApiKeys(sources: KeySources): ApiKeys {
     // The message names the length only: a key must never reach a log or a terminal.
     if (key.length < MIN_KEY_LENGTH) throw new ApiKeyConfigError(`an API key has ${key.length} characters; keys need at least ${MIN_KEY_LENGTH}`);
   }
-  return createApiKeys({ ingest, read });
+  return createApiKeys({ ingest, read }, names);
 }
 
-export function createApiKeys(keys: Record<KeyRole, string[]>): ApiKeys {
+export function createApiKeys(keys: Record<KeyRole, string[]>, names: ReadonlyMap<string, string> = new Map()): ApiKeys {
   const entries = (['ingest', 'read'] as const).flatMap((role) => keys[role].map((key) => ({ role, digest: digest(key) })));
+  // Names are looked up by the key's digest, so the keys themselves are not held here either.
+  const named = new Map([...names].map(([key, name]) => [digest(key).toString('hex'), name]));
   return {
+    nameOf: (key) => (key ? named.get(digest(key).toString('hex')) : undefined),
     enabled: entries.length > 0,
     counts: { ingest: new Set(keys.ingest).size, read: new Set(keys.read).size },
     roles(key) {
@@ -88,7 +94,7 @@ export function createApiKeys(keys: Record<KeyRole, string[]>): ApiKeys {
   };
 }
 
-function readKeysFile(path: string): Record<KeyRole, string[]> {
+function readKeysFile(path: string, names: Map<string, string>): Record<KeyRole, string[]> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -97,13 +103,18 @@ function readKeysFile(path: string): Record<KeyRole, string[]> {
     const reason = (err as NodeJS.ErrnoException).code ?? 'not valid JSON';
     throw new ApiKeyConfigError(`cannot read the keys file ${path}: ${reason}`);
   }
-  const shape = `the keys file ${path} must be JSON like { "ingest": ["…"], "read": ["…"] }`;
+  const shape = `the keys file ${path} must be JSON like { "ingest": ["…" or { "key": "…", "name": "…" }], "read": ["…"] }`;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiKeyConfigError(shape);
   const out: Record<KeyRole, string[]> = { ingest: [], read: [] };
   for (const [field, value] of Object.entries(parsed)) {
     if (field !== 'ingest' && field !== 'read') throw new ApiKeyConfigError(`${shape}; unknown field ${JSON.stringify(field)}`);
-    if (!Array.isArray(value) || !value.every((k) => typeof k === 'string')) throw new ApiKeyConfigError(`${shape}; "${field}" must be an array of strings`);
-    out[field] = value.map((k: string) => k.trim()).filter((k) => k !== '');
+    const entry = (k: unknown) => typeof k === 'string' || (typeof k === 'object' && k !== null && typeof (k as { key?: unknown }).key === 'string' && typeof (k as { name?: unknown }).name === 'string');
+    if (!Array.isArray(value) || !value.every(entry)) throw new ApiKeyConfigError(`${shape}; "${field}" must be an array of strings (or of { "key", "name" } objects)`);
+    out[field] = (value as Array<string | { key: string; name: string }>).map((k) => {
+      if (typeof k === 'string') return k.trim();
+      names.set(k.key.trim(), k.name.trim());
+      return k.key.trim();
+    }).filter((k) => k !== '');
   }
   return out;
 }

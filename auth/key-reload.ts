@@ -43,6 +43,7 @@ export function reloadingApiKeys(sources: KeySources, bind: KeyBind): ReloadingA
       return current.counts;
     },
     roles: (key) => current.roles(key),
+    nameOf: (key) => current.nameOf?.(key),
     reload() {
       current = load();
     },

@@ -8,7 +8,7 @@
 //
 // The data set is kept in .verdict/bench-query (BENCH_DIR) and reused while the generator and size
 // are unchanged; BENCH_TRACES sets the size (default 2.5M traces ≈ 10M spans), BENCH_REGENERATE=1
-// rebuilds it.
+// rebuilds it. BENCH_ONLY=regex times only the matching questions.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -170,15 +170,19 @@ async function main(): Promise<void> {
     log('');
     log(`${marker.spans.toLocaleString('en-US')} spans; each question cold, then warm (median of ${WARM_RUNS}):`);
     const timings: Timing[] = [];
-    const q = (name: string, run: () => Promise<unknown>, target?: number) => time(client, name, run, target).then((t) => timings.push(t));
+    // BENCH_ONLY=regex times only the questions whose name matches (when iterating on a few).
+    const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : undefined;
+    const q = async (name: string, run: () => Promise<unknown>, target?: number) => {
+      if (!only || only.test(name)) timings.push(await time(client, name, run, target));
+    };
     await q('versions (all services and environments)', () => versions(client));
     await q('compare 1.1.0 → 1.2.0 (chat-api, production)', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' } }), 150);
     await q('compare, time-aligned', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.3.0' }, align: true }), 150);
     await q('compare A/B by feature-flag filter (raw spans)', () =>
       compare(client, { ...prod, baseline: { version: '1.3.0', filter: "attributes.`feature.new_ranker` = 'off'" }, candidate: { version: '1.3.0', filter: "attributes.`feature.new_ranker` = 'on'" } }),
-    );
-    await q('compare broken down by request name', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'name' }));
-    await q('compare broken down by model (LLM child spans)', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'model' }));
+    150);
+    await q('compare broken down by request name', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'name' }), 150);
+    await q('compare broken down by model (LLM child spans)', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' }, by: 'model' }), 150);
     await q('error rate over time (30 days, per version)', () => errorRate(client, prod), 150);
     await q('error rate over time, all services', () => errorRate(client, {}), 150);
     await q('errors new in 1.2.0', () => errors(client, { ...prod, baseline: '1.1.0', candidate: '1.2.0' }));
@@ -189,7 +193,9 @@ async function main(): Promise<void> {
     await q("search: resource environment + status = 'ERROR'", () => search(client, { filter: "resource.`deployment.environment.name` = 'production' AND attributes.status = 'ERROR'" }));
     await q('search: span.attributes model + duration', () =>
       search(client, { filter: "span.attributes.gen_ai.request.model = 'gpt-4o' AND version = '2.0.0' AND attributes.execution_time_ms > 1000" }),
-    );
+    150);
+    // Nothing matches, so the search walks every window back to the first span.
+    await q('search matching nothing', () => search(client, { filter: "version = '9.9.9' AND attributes.status = 'ERROR'" }), 150);
     await q('trace by id', () => trace(client, traceId), 50);
 
     log('');

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../schema/sql-files.js';
+import { alertsCommand } from './commands/alerts.js';
 import { compareCommand } from './commands/compare.js';
 import { deploymentsCommand } from './commands/deployments.js';
 import { errorRateCommand } from './commands/error-rate.js';
@@ -18,6 +19,7 @@ import { sessionsCommand } from './commands/sessions.js';
 import { sqlCommand } from './commands/sql.js';
 import { traceCommand } from './commands/trace.js';
 import { versionsCommand } from './commands/versions.js';
+import { versionCommand } from './commands/version.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { questionCommand } from './question-command.js';
 
@@ -37,6 +39,8 @@ function program(setExitCode: (code: number) => void): Command {
   root.addCommand(serveCommand(setExitCode));
   root.addCommand(sqlCommand(setExitCode));
   root.addCommand(queueCommand(setExitCode));
+  root.addCommand(versionCommand(setExitCode));
+  root.addCommand(alertsCommand(setExitCode));
   for (const spec of QUESTION_COMMANDS) root.addCommand(questionCommand(spec, setExitCode));
   for (const command of root.commands) command.exitOverride().showHelpAfterError(`(run verdict ${command.name()} --help for its flags)`);
   return root;

@@ -32,6 +32,8 @@ export interface CliQuestion {
   route?(argument: string | undefined): { question: Question; path: Record<string, string> } | undefined;
   /** Prints the answer; returns the exit code. */
   print(answer: unknown, ctx: PrintContext): number;
+  /** More to print after the answer, from other routes (e.g. the registry's drift beside versions). */
+  after?(answer: unknown, params: Params, reach: Reach, ctx: PrintContext): Promise<void>;
   /** The filters given that matched no request in this answer; each gets hints on stderr. */
   unmatched?(answer: unknown, params: Params): string[];
 }
@@ -76,7 +78,9 @@ export function questionCommand(spec: CliQuestion, setExitCode: (code: number) =
     if (spec.argument && !routed && argument !== undefined) params[spec.argument.param] = argument;
     const reach = reachOf(options);
     const answer = await ask(question, params, routed?.path ?? {}, reach);
-    setExitCode(spec.print(answer, { json: Boolean(options.json), options, out: terminalOutput(process.stdout, process.env, options.color !== false) }));
+    const ctx = { json: Boolean(options.json), options, out: terminalOutput(process.stdout, process.env, options.color !== false) };
+    setExitCode(spec.print(answer, ctx));
+    await spec.after?.(answer, params, reach, ctx);
     for (const filter of routed ? [] : (spec.unmatched?.(answer, params) ?? [])) await explainUnmatched(filter, params, reach);
   });
   return command;

@@ -65,12 +65,12 @@ export async function chooseTarget(explicitApi: string | undefined, config: Verd
 }
 
 /** GET or POST JSON against the API; a non-2xx answer becomes an Error carrying the API's message. */
-export async function callApi<T>(baseUrl: string, path: string, init?: { method?: string; body?: unknown }): Promise<T> {
+export async function callApi<T>(baseUrl: string, path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<T> {
   let res: Response;
   try {
     res = await fetch(new URL(path, baseUrl), {
       method: init?.method ?? 'GET',
-      headers: { ...apiKeyHeaders(), ...(init?.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { ...apiKeyHeaders(), ...init?.headers, ...(init?.body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: init?.body !== undefined ? JSON.stringify(init.body) : undefined,
     });
   } catch (err) {

@@ -2,6 +2,7 @@
 // context-scoped attributes, configuration helpers. The feedback helper (a later issue) joins as its own module.
 
 export { startVerdict, type StartVerdictOptions, type VerdictInstrumentation } from './start.js';
+export { registerVersion, REGISTER_SPAN_NAME, type RegisterVersionInfo } from './register-version.js';
 
 export { verdictResource, detectResourceAttributes, type VerdictResourceOptions } from './resource-detector.js';
 export {

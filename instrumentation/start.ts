@@ -8,6 +8,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InstrumentationError } from './errors.js';
+import { registerVersion, type RegisterVersionInfo } from './register-version.js';
 import { verdictResource, type VerdictResourceOptions } from './resource-detector.js';
 import { verdictSpanProcessor, type SpanExportStats, type VerdictSpanProcessorOptions } from './span-processor.js';
 
@@ -16,6 +17,8 @@ export interface StartVerdictOptions extends VerdictResourceOptions, VerdictSpan
   spanProcessors?: SpanProcessor[];
   /** Default: from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else parent-based always-on. */
   sampler?: Sampler;
+  /** Registers this version's parameters, prompts and configuration with the registry at start (registerVersion). */
+  register?: RegisterVersionInfo;
 }
 
 export interface VerdictInstrumentation {
@@ -69,6 +72,7 @@ export function startVerdict(options: StartVerdictOptions = {}): VerdictInstrume
     spanProcessors: [processor, ...(options.spanProcessors ?? [])],
   });
   provider.register();
+  if (options.register) registerVersion(options.register, provider.getTracer('verdict-registry'));
   started = {
     enabled: true,
     resource,

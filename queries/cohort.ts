@@ -71,7 +71,7 @@ export function cohortSql(cohort: CohortSpec, scope: ScopeSql, prefix: string): 
     params[`${prefix}version`] = cohort.version;
   }
   if (cohort.filter) {
-    const compiled = compileFilter(cohort.filter, { paramPrefix: prefix, spanScope: scope.spans });
+    const compiled = compileFilter(cohort.filter, { paramPrefix: prefix, spanScope: scope.spans, versions: cohort.version !== undefined ? [cohort.version] : undefined });
     parts.push(compiled.sql);
     Object.assign(params, compiled.params);
   }

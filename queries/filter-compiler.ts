@@ -4,21 +4,11 @@
 // spans). The structure is generated here; every value a user wrote — attribute keys included —
 // becomes a query parameter, never SQL text.
 //
-// Fields (MLflow's search_traces names first, then Verdict's own):
-//   attributes.status | trace.status | status            'OK' | 'ERROR' | 'UNSET' | 'IN_PROGRESS'
-//   attributes.execution_time_ms | duration_ms ...       request duration in ms (numeric)
-//   attributes.timestamp_ms | timestamp_ms ...           request start, epoch ms (numeric)
-//   attributes.name | trace.name | name                  request span name
-//   attributes.request_id | trace_id | request_id ...    trace id (an MLflow "tr-" prefix is ignored)
-//   attributes.run_id | run_id                           attribute mlflow.sourceRun
-//   tags.KEY | tag.KEY | metadata.KEY                    request span attribute KEY, else resource attribute KEY
-//   attributes.KEY (any other KEY)                       request span attribute KEY
-//   resource.KEY                                         resource attribute KEY
-//   span.name | span.type | span.status | span.duration_ms | span.attributes.KEY
-//                                                        true when ANY span of the trace matches
-//   version, environment (env), session, user, service, commit     the trace's facts
+// Which fields exist and what each reads is declared in filter-fields.ts (and listed in
+// docs/queries.md); a misspelling of a known field is an error naming it, never a silent empty match.
 import type { CompareOp, FieldRef, FilterNode, Literal } from './filter-parser.js';
 import { FilterSyntaxError, parseFilter } from './filter-parser.js';
+import { FACT_FIELDS, FACT_TAGS, NAMESPACES, nearest, SPAN_FIELDS, TRACE_FIELDS, type Target } from './filter-fields.js';
 import type { QueryParams } from './run-query.js';
 
 export interface CompiledFilter {
@@ -35,14 +25,12 @@ export interface CompileOptions {
    * attribute and `span.*` fields run over raw spans, e.g. the service and time range, so they read less.
    */
   spanScope?: string;
+  /**
+   * Versions the trace is known to have (a compare cohort's version): with those the filter itself
+   * requires, they narrow the raw-span sub-queries to the time those versions served.
+   */
+  versions?: string[];
 }
-
-type Target =
-  | { kind: 'string'; expr: string }
-  | { kind: 'number'; expr: string }
-  | { kind: 'status'; expr: string }
-  | { kind: 'traceId' }
-  | { kind: 'attribute'; maps: Array<'SpanAttributes' | 'ResourceAttributes'>; key: string };
 
 interface Resolved {
   target: Target;
@@ -50,58 +38,13 @@ interface Resolved {
   anySpan: boolean;
 }
 
-const STRING_COLUMNS: Record<string, string> = {
-  version: 'AppVersion',
-  environment: 'Environment',
-  env: 'Environment',
-  session: 'SessionId',
-  session_id: 'SessionId',
-  user: 'UserId',
-  user_id: 'UserId',
-  service: 'ServiceName',
-  commit: 'GitCommit',
-  name: 'RequestName',
-};
-
-// Trace-level fields MLflow spells with or without `attributes.` / `trace.`.
-const TRACE_FIELDS: Record<string, Target> = {
-  status: { kind: 'status', expr: 'RequestStatus' },
-  execution_time_ms: { kind: 'number', expr: 'RequestDuration / 1e6' },
-  duration_ms: { kind: 'number', expr: 'RequestDuration / 1e6' },
-  timestamp_ms: { kind: 'number', expr: 'toUnixTimestamp64Milli(Start)' },
-  name: { kind: 'string', expr: 'RequestName' },
-  request_id: { kind: 'traceId' },
-  trace_id: { kind: 'traceId' },
-  run_id: { kind: 'attribute', maps: ['SpanAttributes', 'ResourceAttributes'], key: 'mlflow.sourceRun' },
-};
-
-// MLflow's reserved tag/metadata keys that Verdict already derives into columns (with their OTel,
-// Langfuse... aliases), so `metadata.`mlflow.trace.session` = 's1'` also finds sessions sent as session.id.
-const MLFLOW_KEYS: Record<string, Target> = {
-  'mlflow.trace.session': { kind: 'string', expr: 'SessionId' },
-  'mlflow.trace.user': { kind: 'string', expr: 'UserId' },
-  'mlflow.traceName': { kind: 'string', expr: 'RequestName' },
-  'mlflow.source.git.commit': { kind: 'string', expr: 'GitCommit' },
-};
-
-const SPAN_FIELDS: Record<string, Target> = {
-  name: { kind: 'string', expr: 'SpanName' },
-  status: { kind: 'status', expr: 'StatusCode' },
-  duration_ms: { kind: 'number', expr: 'Duration / 1e6' },
-  // MLflow and OpenInference record a span's type as an attribute; OTel's own notion is the kind.
-  type: {
-    kind: 'string',
-    expr: "coalesce(nullIf(SpanAttributes['mlflow.spanType'], ''), nullIf(SpanAttributes['openinference.span.kind'], ''), SpanKind)",
-  },
-  kind: { kind: 'string', expr: 'SpanKind' },
-};
-
 const FIELD_HELP =
-  "version, environment, session, user, service, commit, name, status, duration_ms, timestamp_ms, trace_id, " +
-  "tags.KEY, metadata.KEY, attributes.KEY, resource.KEY, span.name, span.type, span.status, span.duration_ms or span.attributes.KEY";
+  "version, environment, session, user, service, commit, name, status, execution_time_ms, timestamp_ms, trace_id, " +
+  "tags.KEY (also metadata. / request_metadata.), attributes.KEY, resource.KEY, span.name, span.type, span.kind, span.status, span.duration_ms or span.attributes.KEY";
 
-function unknownField(field: FieldRef): never {
-  throw new FilterSyntaxError(field.position, `a known field (${FIELD_HELP})`, JSON.stringify(field.text), `filter error at position ${field.position}: unknown field ${JSON.stringify(field.text)}; expected ${FIELD_HELP}`);
+function unknownField(field: FieldRef, suggestion?: string, why?: string): never {
+  const hint = suggestion ? `; did you mean ${suggestion}?${why ? ` ${why}` : ''}` : `; expected ${FIELD_HELP}`;
+  throw new FilterSyntaxError(field.position, `a known field (${FIELD_HELP})`, JSON.stringify(field.text), `filter error at position ${field.position}: unknown field ${JSON.stringify(field.text)}${hint}`);
 }
 
 function needKey(field: FieldRef, prefix: string): string {
@@ -112,38 +55,53 @@ function needKey(field: FieldRef, prefix: string): string {
   return key;
 }
 
+const inNamespace = (names: readonly string[], ns: string) => names.includes(ns);
+/** A known name matched without regard to case (MLflow's reserved keys are case-sensitive, but no two differ only in case). */
+const lookup = (table: Record<string, Target>, key: string): Target | undefined =>
+  table[key] ?? Object.entries(table).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+
 function resolve(field: FieldRef): Resolved {
   const [head, ...rest] = field.segments;
   const ns = head.toLowerCase();
-  const single = rest.length === 0;
-  if (single) {
-    if (STRING_COLUMNS[ns] && ns !== 'name') return { target: { kind: 'string', expr: STRING_COLUMNS[ns] }, anySpan: false };
-    if (TRACE_FIELDS[ns]) return { target: TRACE_FIELDS[ns], anySpan: false };
-    return unknownField(field);
+  const key = rest.join('.');
+  if (rest.length === 0) {
+    const target = lookup(FACT_FIELDS, ns) ?? lookup(TRACE_FIELDS, ns);
+    if (target) return { target, anySpan: false };
+    return unknownField(field, nearest(ns, [...Object.keys(FACT_FIELDS), ...Object.keys(TRACE_FIELDS)]));
   }
-  if (ns === 'attributes' || ns === 'attribute' || ns === 'trace') {
-    const key = rest.join('.');
-    if (rest.length === 1 && TRACE_FIELDS[key.toLowerCase()]) return { target: TRACE_FIELDS[key.toLowerCase()], anySpan: false };
-    if (ns === 'trace') return unknownField(field);
+  if (inNamespace(NAMESPACES.attributes, ns) || inNamespace(NAMESPACES.trace, ns)) {
+    const target = lookup(TRACE_FIELDS, key);
+    if (target) return { target, anySpan: false };
+    // A near miss of one of MLflow's trace attributes would silently read a span attribute nobody
+    // sets: refuse it, and say how to read such an attribute on purpose.
+    const near = nearest(key, Object.keys(TRACE_FIELDS));
+    if (near || inNamespace(NAMESPACES.trace, ns)) return unknownField(field, near && `${head}.${near}`, near && `(a request span attribute of that name: tags.\`${key}\`)`);
     return { target: { kind: 'attribute', maps: ['SpanAttributes'], key }, anySpan: false };
   }
-  if (ns === 'tags' || ns === 'tag' || ns === 'metadata') {
-    const key = needKey(field, head);
-    if (MLFLOW_KEYS[key]) return { target: MLFLOW_KEYS[key], anySpan: false };
-    return { target: { kind: 'attribute', maps: ['SpanAttributes', 'ResourceAttributes'], key }, anySpan: false };
+  if (inNamespace(NAMESPACES.tags, ns)) {
+    const tag = needKey(field, head);
+    const target = lookup(FACT_TAGS, tag);
+    if (target) return { target, anySpan: false };
+    // MLflow's own keys are a closed set: a near miss of one is a typo, not a custom tag.
+    const near = tag.toLowerCase().startsWith('mlflow.') ? nearest(tag, Object.keys(FACT_TAGS).filter((k) => k.startsWith('mlflow.'))) : undefined;
+    if (near) return unknownField(field, `${head}.\`${near}\``);
+    return { target: { kind: 'attribute', maps: ['SpanAttributes', 'ResourceAttributes'], key: tag }, anySpan: false };
   }
-  if (ns === 'resource') {
+  if (inNamespace(NAMESPACES.resource, ns)) {
     return { target: { kind: 'attribute', maps: ['ResourceAttributes'], key: needKey(field, head) }, anySpan: false };
   }
-  if (ns === 'span' || ns === 'spans') {
+  if (inNamespace(NAMESPACES.span, ns)) {
     const sub = rest[0].toLowerCase();
     if ((sub === 'attributes' || sub === 'attribute') && rest.length > 1) {
       return { target: { kind: 'attribute', maps: ['SpanAttributes'], key: rest.slice(1).join('.') }, anySpan: true };
     }
-    if (rest.length === 1 && SPAN_FIELDS[sub]) return { target: SPAN_FIELDS[sub], anySpan: true };
-    return unknownField(field);
+    const target = rest.length === 1 ? lookup(SPAN_FIELDS, sub) : undefined;
+    if (target) return { target, anySpan: true };
+    return unknownField(field, rest.length === 1 ? nearest(sub, Object.keys(SPAN_FIELDS))?.replace(/^/, `${head}.`) : undefined);
   }
-  return unknownField(field);
+  const namespaces = Object.values(NAMESPACES).flat();
+  const near = nearest(ns, namespaces);
+  return unknownField(field, near && `${near}.${key}`);
 }
 
 /** An attribute's text on an otel_traces row: the span's own, or (tags.KEY) the span's, else the resource's. */
@@ -164,7 +122,7 @@ export interface FieldValues {
 /** The text a field reads, or undefined for fields without a list of values (numbers, statuses, trace ids). */
 export function fieldValues(field: FieldRef): FieldValues | undefined {
   const { target, anySpan } = resolve(field);
-  if (target.kind === 'string') return { value: target.expr, anySpan };
+  if (target.kind === 'string' || target.kind === 'caseless') return { value: target.expr, anySpan };
   if (target.kind === 'attribute') return { value: attributeLookup(target.maps, '{hint_key:String}'), attribute: { key: target.key, maps: target.maps }, anySpan };
   return undefined;
 }
@@ -181,7 +139,11 @@ const STATUS_CODES: Record<string, string[]> = {
 class Compiler {
   readonly params: QueryParams = {};
   private n = 0;
-  constructor(private readonly options: CompileOptions) {}
+  /** Conditions for the raw-span sub-queries (the caller's scope, perhaps narrowed to the versions' hours). */
+  spanScope: string | undefined;
+  constructor(private readonly options: CompileOptions) {
+    this.spanScope = options.spanScope;
+  }
 
   param(value: unknown, type: string): string {
     const name = `${this.options.paramPrefix ?? ''}f${this.n++}`;
@@ -205,10 +167,13 @@ class Compiler {
   private leaf(node: Exclude<FilterNode, { kind: 'and' | 'or' | 'not' }>): string {
     const { target, anySpan } = resolve(node.field);
     const condition = this.condition(node, target);
-    const scope = this.options.spanScope ? `${this.options.spanScope} AND ` : '';
-    // span.*: any span of the trace; an attribute: the trace's request span in this service.
-    if (anySpan) return `(TraceId IN (SELECT TraceId FROM otel_traces WHERE ${scope}${condition}))`;
-    if (target.kind === 'attribute') return `((TraceId, ServiceName) IN (SELECT TraceId, ServiceName FROM otel_traces WHERE IsRequest = 1 AND ${scope}${condition}))`;
+    const scope = this.spanScope ? `${this.spanScope} AND ` : '';
+    // span.*: any span of the trace; an attribute: the trace's request span in this service. Traces
+    // are matched by their hash (TraceHash = cityHash64(TraceId)): a set of numbers builds and probes
+    // faster than one of 32-character ids. identity() keeps the engine from trying a set of 10^5
+    // hashes against verdict_traces' primary key (TraceHash is in it), which cost more than the probe.
+    if (anySpan) return `(identity(TraceHash) IN (SELECT cityHash64(TraceId) FROM otel_traces WHERE ${scope}${condition}))`;
+    if (target.kind === 'attribute') return `((identity(TraceHash), ServiceName) IN (SELECT cityHash64(TraceId), ServiceName FROM otel_traces WHERE IsRequest = 1 AND ${scope}${condition}))`;
     return condition;
   }
 
@@ -222,6 +187,13 @@ class Compiler {
         return this.strings(node, 'TraceId', (v) => v.replace(/^tr-/i, '').toLowerCase());
       case 'string':
         return this.strings(node, target.expr);
+      case 'caseless':
+        return this.strings(node, target.expr, (v) => {
+          const folded = target.fold(v);
+          const instead = target.refuse?.(folded);
+          if (instead) throw new FilterSyntaxError(node.field.position, instead, `'${v}'`, `filter error at position ${node.field.position}: ${node.field.text} = '${v}' matches no span; did you mean ${instead}?`);
+          return folded;
+        });
       case 'attribute': {
         const lookup = attributeLookup(target.maps, this.param(target.key, 'String'));
         // An attribute compared with a number is compared as a number (attributes are stored as text).
@@ -237,13 +209,19 @@ class Compiler {
       if (lit.type === 'string' || numbersAsText) return normalize(String(lit.value));
       throw new FilterSyntaxError(lit.position, "a 'quoted string'", String(lit.value));
     };
+    // As in MLflow, a trace that lacks the tag or fact matches no comparison on it, negative ones
+    // included: `tags.team != 'x'` is about traces that have a team (`NOT tags.team = 'x'` is not).
+    const present = (condition: string) => `(${expr} != '' AND ${condition})`;
     if (node.kind === 'like') {
-      return `(${expr} ${node.negated ? 'NOT ' : ''}${node.caseInsensitive ? 'ILIKE' : 'LIKE'} ${this.param(text(node.pattern), 'String')})`;
+      const condition = `${expr} ${node.negated ? 'NOT ' : ''}${node.caseInsensitive ? 'ILIKE' : 'LIKE'} ${this.param(text(node.pattern), 'String')}`;
+      return node.negated ? present(condition) : `(${condition})`;
     }
     if (node.kind === 'in') {
-      return `(${expr} ${node.negated ? 'NOT IN' : 'IN'} ${this.param(node.values.map(text), 'Array(String)')})`;
+      const condition = `${expr} ${node.negated ? 'NOT IN' : 'IN'} ${this.param(node.values.map(text), 'Array(String)')}`;
+      return node.negated ? present(condition) : `(${condition})`;
     }
-    return `(${expr} ${node.op} ${this.param(text(node.value), 'String')})`;
+    const condition = `${expr} ${node.op} ${this.param(text(node.value), 'String')}`;
+    return node.op === '!=' ? present(condition) : `(${condition})`;
   }
 
   private numeric(node: Exclude<FilterNode, { kind: 'and' | 'or' | 'not' }>, expr: string): string {
@@ -274,9 +252,44 @@ class Compiler {
 }
 
 export function compileFilterTree(tree: FilterNode, options: CompileOptions = {}): CompiledFilter {
+  const versions = options.versions ?? requiredVersions(tree);
   const compiler = new Compiler(options);
+  if (versions && options.spanScope !== undefined && needsSpans(tree)) {
+    // The sub-queries over raw spans read only the hours in which the trace's version served (from
+    // the hourly rollup, an hour of margin each side for spans around their trace's start): a
+    // canary's filter then reads days of spans, not the whole range.
+    const list = compiler.param(versions, 'Array(String)');
+    const served = (fn: string) => `(SELECT ${fn}(${fn === 'min' ? 'FirstSeen' : 'LastSeen'}) FROM verdict_rollup_1h WHERE AppVersion IN ${list} AND Requests > 0)`;
+    compiler.spanScope = `${options.spanScope ? `${options.spanScope} AND ` : ''}Timestamp >= ${served('min')} - INTERVAL 1 HOUR AND Timestamp <= ${served('max')} + INTERVAL 1 HOUR`;
+  }
   const sql = compiler.node(tree);
   return { sql, params: compiler.params };
+}
+
+/** The versions a filter requires of every trace it matches (`version = 'x'` or `IN` at its top level), if any. */
+function requiredVersions(tree: FilterNode): string[] | undefined {
+  const leaves = tree.kind === 'and' ? tree.items : [tree];
+  for (const leaf of leaves) {
+    if (leaf.kind !== 'compare' && leaf.kind !== 'in') continue;
+    let target: Target;
+    try {
+      target = resolve(leaf.field).target;
+    } catch {
+      continue;
+    }
+    if (target.kind !== 'string' || target.expr !== 'AppVersion') continue;
+    if (leaf.kind === 'compare' && leaf.op === '=' && leaf.value.type === 'string') return [String(leaf.value.value)];
+    if (leaf.kind === 'in' && !leaf.negated && leaf.values.every((v) => v.type === 'string')) return leaf.values.map((v) => String(v.value));
+  }
+  return undefined;
+}
+
+/** True when some condition of the filter reads raw spans (attributes or span.*). */
+function needsSpans(node: FilterNode): boolean {
+  if (node.kind === 'and' || node.kind === 'or') return node.items.some(needsSpans);
+  if (node.kind === 'not') return needsSpans(node.operand);
+  const { target, anySpan } = resolve(node.field);
+  return anySpan || target.kind === 'attribute';
 }
 
 /** Parses and compiles; throws FilterSyntaxError (with position and expectation) for a bad filter. */

@@ -5,6 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { regressionGauge } from '../alerts/gauge.js';
+import { openOutbox } from '../alerts/outbox.js';
+import { alertRules, loadAlertRules } from '../alerts/rules.js';
+import { createWatcher } from '../alerts/watcher.js';
 import { createApi } from '../api/app.js';
 import { createClickHouseHttp } from '../api/clickhouse-http.js';
 import { decideRequest, headerOf, isLoopbackHost, REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
@@ -184,8 +188,19 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       inserter: () => inserter.stats(),
       schemaApplied: () => schemaApplied,
     };
+    // The alert watcher: its rules, its durable outbox in the data directory, its gauge.
+    const rules = config.alertsConfig ? loadAlertRules(config.alertsConfig) : alertRules();
+    const outbox = openOutbox({
+      dir: join(dataDir, 'alerts-outbox'),
+      onError: (m, err) => log.warn({ url: m.url, attempts: m.attempts, err }, 'alert webhook delivery failed; kept in the outbox and retried with backoff'),
+    });
+    let apiUrlForLinks = '';
+    const watcher = createWatcher({ client: store.client, rules, outbox, pageUrl: () => apiUrlForLinks, log });
+    const alertGauge = regressionGauge(watcher);
+    const pipelineMetrics = metricsRenderer(metricsSources, responses);
     const api = createApi({
       client: store.client,
+      alerts: { watcher, outbox },
       userSql: store.userSql,
       keys,
       loopback: isLoopbackHost(config.host),
@@ -194,7 +209,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       flush,
       rejected: { list: () => queue.listRejected(), retry: (id) => queue.retryRejected(id), discard: (id) => queue.discardRejected(id) },
       health: {
-        metrics: metricsRenderer(metricsSources, responses),
+        metrics: async () => `${await pipelineMetrics()}${await alertGauge()}`,
         metricsContentType: METRICS_CONTENT_TYPE,
         readiness: {
           schemaApplied: () => schemaApplied,
@@ -222,6 +237,10 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     countHttpResponses(api, 'api', responses);
     retryAfterWhileClosing(api, RETRY_AFTER_SECONDS);
     const apiUrl = await api.listen({ host: config.host, port: config.apiPort });
+    apiUrlForLinks = apiUrl;
+    // After the API: a first pass then waits a whole interval, so a short-lived collector never runs one.
+    watcher.start();
+    outbox.start(5_000);
     // On a server placement ClickHouse clients talk to that server (which likely holds port 8123).
     let clickhouseHttpUrl: string | undefined;
     if (store.placement === 'embedded') {
@@ -265,6 +284,8 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
           keys.close();
           stopSchemaRetry.abort(new Error('collector stopped before the ClickHouse server could be reached'));
           for (const stop of stopTimers) stop();
+          // A watcher pass or a delivery in progress finishes before the store closes.
+          await Promise.all([watcher.close(), outbox.close()]);
           // Users' queries stop first: a long one would otherwise hold its server's close().
           await store.userSql.close();
           // Node's close() waits for every connection, and one that never sent a request (a client's

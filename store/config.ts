@@ -44,6 +44,8 @@ export interface VerdictConfig {
   readKeys: string[];
   /** A JSON file `{ "ingest": [...], "read": [...] }` with more keys. */
   keysFile?: string;
+  /** Alert rules file (issue 13); the watcher runs with default rules without one. */
+  alertsConfig?: string;
   /** Listen on a non-loopback address without keys (a network boundary is trusted to protect it). */
   insecure: boolean;
   /** ClickHouse-compatible HTTP endpoint (read-only) on the embedded store. */
@@ -175,6 +177,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'tlsCert', flag: 'tls-cert', env: 'VERDICT_TLS_CERT', kind: 'string', description: 'PEM certificate: OTLP/HTTP, OTLP/gRPC and the API serve TLS (with --tls-key)' },
   { key: 'tlsKey', flag: 'tls-key', env: 'VERDICT_TLS_KEY', kind: 'string', description: 'PEM private key of --tls-cert' },
   { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'VERDICT_TLS_CLIENT_CA', kind: 'string', description: 'PEM CA: every client must present a certificate it signed (mutual TLS)' },
+  { key: 'alertsConfig', flag: 'alerts-config', env: 'VERDICT_ALERTS_CONFIG', kind: 'string', description: 'a JSON file of alert rules (metrics, thresholds, environments, quiet hours, webhooks); see docs/alerts.md' },
   { key: 'storeFailingGraceMs', flag: 'store-failing-grace-ms', env: 'VERDICT_STORE_FAILING_GRACE_MS', kind: 'int', description: 'ms inserts may fail before /readyz says not ready' },
 ];
 

@@ -4,7 +4,7 @@
 // `verdict versions` and `verdict compare` commands for what it sent, and both answer.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollectorProcess, type CollectorProcess } from './helpers/collector-process.js';
@@ -134,6 +134,18 @@ describe('the example as `npm run example` runs it', () => {
     const compare = await runCli([...next[1], '--api', collector.apiUrl]);
     expect(compare.code).toBe(0);
     expect(compare.stdout).toMatch(/^chat-app-next \/ demo: v1 \(baseline, \d+ requests\) vs v2 \(candidate, \d+ requests\)/);
+
+    // The README's search example finds something in the example's data (it once asked for a version
+    // the example does not send).
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /^npx verdict search "([^"]+)" --order-by "([^"]+)" --limit (\d+)$/m.exec(readme);
+    expect(example).not.toBeNull();
+    const search = await runCli(['search', example![1], '--order-by', example![2], '--limit', example![3], '--service', 'chat-app-next', '--json', '--api', collector.apiUrl]);
+    expect(search.code).toBe(0);
+    const found = search.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { status: string; version: string; durationMs: number });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((t) => t.status === 'Error' && t.version === 'v2')).toBe(true);
+    expect(found.map((t) => t.durationMs)).toEqual(found.map((t) => t.durationMs).sort((a, b) => b - a));
   });
 });
 

@@ -181,7 +181,7 @@ describe('/metrics', () => {
     const counters = ['spans_accepted', 'spans_rejected', 'attribute_values_truncated', 'attributes_dropped', 'queue_appended_records', 'queue_group_commits',
       'queue_recovered_segments', 'queue_recovered_rows', 'queue_torn_records', 'queue_corrupt_records', 'insert_batches', 'inserted_rows', 'insert_failures',
       'rejected_batches', 'rejected_rows', 'http_responses', 'grpc_responses'].map((n) => `verdict_${n}_total counter`);
-    const gauges = ['queue_segments', 'queue_rows', 'queue_bytes', 'queue_max_bytes', 'queue_rejected_segments', 'queue_rejected_bytes', 'last_insert_duration_seconds', 'store_failing', 'schema_applied'].map((n) => `verdict_${n} gauge`);
+    const gauges = ['queue_segments', 'queue_rows', 'queue_bytes', 'queue_max_bytes', 'queue_rejected_segments', 'queue_rejected_bytes', 'last_insert_duration_seconds', 'store_failing', 'schema_applied', 'regression'].map((n) => `verdict_${n} gauge`);
     expect(announced).toEqual([...counters, ...gauges].sort());
   });
 });

@@ -340,6 +340,29 @@ describe('with known traffic', () => {
     await page.getByTestId('sessions-table').waitFor();
   });
 
+  it('the registry on the page: a stage column, a version\'s record and history, the chosen baseline with what changed, and alerts', async () => {
+    const change = (body: unknown) => fetch(`${c.apiUrl}/api/registry/changes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await change({ action: 'register', service: STORY.service, version: 'v1', params: { model: 'small' } })).status).toBe(200);
+    expect((await change({ action: 'register', service: STORY.service, version: 'v2', params: { model: 'large' } })).status).toBe(200);
+    expect((await change({ action: 'promote', service: STORY.service, version: 'v1', to: 'production' })).status).toBe(200);
+    const page = await open(`/?${story}`);
+    const stage = page.locator(`[data-service="${STORY.service}"] tr[data-version=v1] [data-testid=stage]`);
+    // The registry's answer may come after the versions table: wait for the stage to show.
+    await stage.filter({ hasText: 'production' }).waitFor();
+    expect(await stage.textContent()).toBe('production (production)');
+    await stage.getByRole('link').click();
+    await page.waitForURL(/view=version/);
+    expect(await page.getByTestId('stage').textContent()).toBe('production (production)');
+    await page.locator('[data-testid=history] tr[data-kind=stage]').waitFor();
+
+    await page.goto(`${c.apiUrl}/?view=compare&${story}&candidate=v2`);
+    expect(await page.getByTestId('baseline-choice').textContent()).toContain('v1');
+    expect(await page.getByTestId('what-changed').textContent()).toContain('param model: small → large');
+
+    await page.goto(`${c.apiUrl}/?view=alerts`);
+    await page.getByTestId('no-alerts').or(page.getByTestId('alerts')).waitFor();
+  });
+
   it('fits a 390 px phone, follows dark mode, and can be used from the keyboard', async () => {
     const phone = await open('/', { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
     for (const path of ['/', `/?view=compare&${story}&baseline=v1&candidate=v2`, `/?view=time&${story}`, `/?view=trace&id=${STORY.waterfallTraceId}`, `/?view=deployments&${story}`]) {

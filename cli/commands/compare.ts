@@ -4,23 +4,27 @@
 // when a side has too little data to judge (an unknown version, an empty side, fewer than
 // minRequests): a gate must not pass on nothing. --allow-insufficient lets such a run pass.
 import { Option } from 'commander';
-import { compareQuestion } from '../../queries/compare/compare.js';
 import type { CompareResult, Metric } from '../../queries/compare/schema.js';
+import { registryCompareQuestion, type RegistryCompare } from '../../registry/compare-default.js';
 import { amount, ms, percent, points, pValue, renderBareTable, time, verdict, type Output } from '../format.js';
 import { EXIT_INSUFFICIENT, EXIT_REGRESSION } from '../exit-codes.js';
 import type { CliQuestion } from '../question-command.js';
 
 export const compareCommand: CliQuestion = {
   command: 'compare',
-  question: compareQuestion,
+  // Through the registry's route: without --baseline it picks one (golden, production stage,
+  // previous era), says which, and shows what changed between the two versions.
+  question: registryCompareQuestion,
   extraOptions: [
     new Option('--fail-on-regression', `exit ${EXIT_REGRESSION} when any metric is worse, ${EXIT_INSUFFICIENT} when a side has too little data to judge (a CI gate)`),
     new Option('--allow-insufficient', `with --fail-on-regression: let a side with too little data pass (exit 0) instead of exit ${EXIT_INSUFFICIENT}`),
   ],
   example: 'verdict compare --service chat-api --env production --baseline 1.1.0 --candidate 1.2.0 --fail-on-regression',
   print(answer, ctx) {
-    const r = answer as CompareResult;
-    process.stdout.write(ctx.json ? `${JSON.stringify(r, null, 2)}\n` : human(r, ctx.out));
+    const a = answer as RegistryCompare;
+    const r = a.comparison;
+    // --json stays compare's document, with the registry's choice and diff added beside its fields.
+    process.stdout.write(ctx.json ? `${JSON.stringify({ ...r, baselineChoice: a.baselineChoice, changes: a.changes }, null, 2)}\n` : `${chosen(a)}${human(r, ctx.out)}${changed(a)}`);
     if (!ctx.options.failOnRegression) return 0;
     if (r.regression) return EXIT_REGRESSION;
     if (!r.sufficiency.sufficient && !ctx.options.allowInsufficient) {
@@ -32,13 +36,31 @@ export const compareCommand: CliQuestion = {
   },
   // A side chosen by a filter that selected no request: the filter is what to explain.
   unmatched: (answer, params) => {
-    const r = answer as CompareResult;
+    const r = (answer as RegistryCompare).comparison;
     return [
       ...(r.baseline.requests === 0 && params.baselineFilter ? [String(params.baselineFilter)] : []),
       ...(r.candidate.requests === 0 && params.candidateFilter ? [String(params.candidateFilter)] : []),
     ];
   },
 };
+
+/** Which baseline the registry picked, when none was named. */
+function chosen(a: RegistryCompare): string {
+  return a.baselineChoice.rule === 'given' ? '' : `baseline: ${a.baselineChoice.version} (${a.baselineChoice.explanation})\n`;
+}
+
+/** What changed between the two versions, next to what it did. */
+function changed(a: RegistryCompare): string {
+  const d = a.changes;
+  if (!d) return '';
+  const rows = [
+    ...(d.commits.from !== d.commits.to ? [`  commit: ${d.commits.from || '?'} → ${d.commits.to || '?'}`] : []),
+    ...d.params.map((p) => `  param ${p.key}: ${p.from ?? '(none)'} → ${p.to ?? '(none)'}`),
+    ...d.prompts.map((p) => `  prompt ${p.key}: ${p.from ?? '(none)'} → ${p.to ?? '(none)'}`),
+    ...d.config.map((p) => `  config ${p.path}: ${p.from ?? '(none)'} → ${p.to ?? '(none)'}`),
+  ];
+  return `\nwhat changed (${d.from} → ${d.to}):\n${rows.length ? rows.join('\n') : '  nothing the registry knows of'}\n`;
+}
 
 /** A metric's value with its unit: "5.00 %", "199.1 ms", "1000.0 tokens". */
 function value(m: Pick<Metric, 'unit'>, v: number | null): string {

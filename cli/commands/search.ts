@@ -1,4 +1,5 @@
-// `verdict search '<filter>'`: requests (one per trace) matching a filter, newest first.
+// `verdict search '<filter>'`: requests (one per trace) matching a filter, newest first or in
+// MLflow's order_by (--order-by, from the question's declaration).
 import { searchQuestion, type SearchResult } from '../../queries/search.js';
 import { ms, renderJsonLines, renderTable, time } from '../format.js';
 import type { CliQuestion } from '../question-command.js';
@@ -7,7 +8,7 @@ export const searchCommand: CliQuestion = {
   command: 'search',
   question: searchQuestion,
   argument: { param: 'filter', usage: 'filter', description: "the filter, e.g. \"attributes.status = 'ERROR' AND version = '1.2.0'\"", required: false, variadic: true },
-  example: "verdict search \"attributes.status = 'ERROR' AND version = '1.2.0'\" --limit 20",
+  example: "verdict search \"attributes.status = 'ERROR' AND version = '1.2.0'\" --order-by 'execution_time_ms DESC' --limit 20",
   print(answer, ctx) {
     const r = answer as SearchResult;
     if (ctx.json) {

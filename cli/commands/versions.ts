@@ -3,6 +3,10 @@
 import { versionsQuestion, type VersionsResult } from '../../queries/versions.js';
 import { commit, ms, percent, renderJsonLines, renderTable, time } from '../format.js';
 import type { CliQuestion } from '../question-command.js';
+import { listRecords } from '../../registry/records.js';
+import type { VersionRecord } from '../../registry/schema.js';
+import { withLocalStore } from '../ask.js';
+import { callApi, chooseTarget } from '../target.js';
 
 export const versionsCommand: CliQuestion = {
   command: 'versions',
@@ -28,6 +32,23 @@ export const versionsCommand: CliQuestion = {
     }));
     process.stdout.write(renderTable(['service', 'environment', 'version', 'commits', 'first_seen', 'last_seen', 'requests', 'error_rate', 'p50', 'p95'], rows, ctx.out));
     return 0;
+  },
+  // Where the registry and the traffic disagree (docs/registry.md), under the table.
+  async after(answer, params, reach, ctx) {
+    if (ctx.json || (answer as VersionsResult).versions.length === 0) return;
+    const service = params.service ? String(params.service) : undefined;
+    let records: VersionRecord[];
+    try {
+      const target = await chooseTarget(reach.api, reach.config);
+      records = target.kind === 'api'
+        ? (await callApi<{ versions: VersionRecord[] }>(target.url, `/api/registry/versions${service ? `?service=${encodeURIComponent(service)}` : ''}`)).versions
+        : await withLocalStore(target.config, (store) => listRecords(store.client, { service }));
+    } catch {
+      return; // an older collector without the registry: the table stands on its own
+    }
+    const env = params.env ? String(params.env) : undefined;
+    const lines = records.flatMap((r) => r.drift.filter((d) => !env || d.environment === env).map((d) => ctx.out.color.yellow(`drift: ${r.service} ${r.version}: ${d.message}`)));
+    if (lines.length > 0) process.stdout.write(`\n${lines.join('\n')}\n`);
   },
   unmatched: (answer, params) => ((answer as VersionsResult).versions.length === 0 && params.filter ? [String(params.filter)] : []),
 };

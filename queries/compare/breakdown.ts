@@ -1,18 +1,28 @@
-// compare --by: the same comparison within each group (root operation, model, or any attribute),
-// in one pass over the settled traces: counts, quantiles with their own intervals and verdicts, and
-// each group's Mann–Whitney p-value of the whole distribution.
+// compare --by: the same comparison within each group (root operation, model, or any attribute):
+// counts, quantiles with their own intervals and verdicts, and each group's Mann–Whitney p-value of
+// the whole distribution. Version cohorts by name or model read the rollups and a sample of traces;
+// anything else is one pass over the settled traces.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { latencyQuantiles, rollupSource } from '../rollup.js';
 import { num, queryRows, renderSql, round, type QueryParams } from '../run-query.js';
-import { quantileDifferenceTest, twoProportionTest, type TestResult } from '../statistics.js';
+import { QUANTILE_LEVELS, quantileDifferenceTest, twoProportionTest, type TestResult } from '../statistics.js';
 import { latencyDistribution, metric } from './metrics.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
+import { cutFor, quantileIntervals } from './sides.js';
 import type { BreakdownGroup } from './schema.js';
-import { quantileIntervals } from './sides.js';
 
 const ms = (ns: number) => round(ns / 1e6, 3);
 
+/** Each group's p50/p95 intervals: quantile-ci.sql at those two levels. */
+const GROUP_INTERVALS = (() => {
+  const ci = quantileIntervals();
+  return { fragments: ci.fragments, params: { ...ci.params, quantiles: [0.5, 0.95] } };
+})();
+
 export async function breakdown(client: ClickHouseClient, plan: Plan, conditions: SideConditions): Promise<{ by: string; groups: BreakdownGroup[] }> {
   const by = plan.options.by!;
+  // Version against version by a fact the rollups are keyed by: their sums, and a sample for the test.
+  if (!plan.raw && (by === 'name' || by === 'model')) return { by, groups: await fromRollups(client, plan, conditions, by === 'name' ? 'RequestName' : 'Model') };
   const params: QueryParams = { ...conditions.params, limit: plan.byLimit };
   const fragments = pick(conditions.fragments, 'scope', 'baseline', 'candidate');
   // The root operation and the model are facts of the settled trace; any other key is read from its spans.
@@ -24,12 +34,56 @@ export async function breakdown(client: ClickHouseClient, plan: Plan, conditions
     fragments.group_key = 'attribute_value';
     fragments.group_join = renderSql('compare/breakdown-attribute', pick(conditions.fragments, 'span_scope'));
   }
-  // Each group's p50/p95 intervals: quantile-ci.sql at those two levels.
-  const ci = quantileIntervals();
-  Object.assign(fragments, ci.fragments);
-  Object.assign(params, ci.params, { quantiles: [0.5, 0.95] });
+  Object.assign(fragments, GROUP_INTERVALS.fragments);
+  Object.assign(params, GROUP_INTERVALS.params);
   const rows = await queryRows(client, renderSql('compare/breakdown', fragments), params);
   return { by, groups: rows.map((r) => group(r, plan)) };
+}
+
+/**
+ * Groups of version cohorts: counts and latency quantiles from the rollups (as compare's sides), the
+ * Mann–Whitney U p-value from a sample of each group's traces capped as compare's own test is. Both
+ * reads are small, where one pass over every trace of both versions was not.
+ */
+async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: SideConditions, column: 'RequestName' | 'Model'): Promise<BreakdownGroup[]> {
+  const { service, environment } = plan.options;
+  const range = { fromMs: Number(conditions.params.from_ms), toMs: Number(conditions.params.to_ms) };
+  const source = rollupSource({ service, environment, range });
+  const versions = { b_version: plan.options.baseline.version ?? '', c_version: plan.options.candidate.version ?? '' };
+  const [p50, p95] = [QUANTILE_LEVELS.indexOf(0.5), QUANTILE_LEVELS.indexOf(0.95)];
+  const totals = await queryRows(
+    client,
+    renderSql('compare/breakdown-rollup', {
+      ...source.fragments,
+      group_key: column,
+      baseline_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {b_version:String})'),
+      candidate_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {c_version:String})'),
+    }),
+    { ...source.params, ...versions, limit: plan.byLimit },
+  );
+  if (totals.length === 0) return [];
+  const cut = (requests: unknown) => cutFor(num(requests) > 0 ? plan.sampleCap / num(requests) : 1);
+  const groups = totals.map((r) => String(r.group_key));
+  const bCuts = totals.map((r) => cut(r.b_requests));
+  const cCuts = totals.map((r) => cut(r.c_requests));
+  const max = (cuts: string[]) => cuts.reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
+  const tests = await queryRows(client, renderSql('compare/breakdown-sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...GROUP_INTERVALS.fragments, group_key: column }), {
+    ...conditions.params,
+    ...GROUP_INTERVALS.params,
+    groups,
+    b_cuts: bCuts,
+    c_cuts: cCuts,
+    b_max_cut: max(bCuts),
+    c_max_cut: max(cCuts),
+  });
+  // The sample's test and p50/p95 intervals beside the rollups' counts and quantiles.
+  const sampled = new Map(tests.map((t) => [String(t.group_key), t]));
+  const none = { latency_p_value: NaN, b_latency_lo_ns: [0, 0], b_latency_hi_ns: [0, 0], c_latency_lo_ns: [0, 0], c_latency_hi_ns: [0, 0] };
+  return totals.map((r) => {
+    const quantiles = (q: unknown) => [(q as unknown[])[p50], (q as unknown[])[p95]];
+    const t = sampled.get(String(r.group_key)) ?? none;
+    return group({ ...t, ...r, b_latency_ns: quantiles(r.b_quantiles), c_latency_ns: quantiles(r.c_quantiles) }, plan);
+  });
 }
 
 function group(r: Record<string, unknown>, rules: Plan): BreakdownGroup {

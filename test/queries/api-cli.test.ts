@@ -99,6 +99,8 @@ describe('HTTP API', () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths as object).sort()).toEqual([
+      '/api/alerts',
+      '/api/alerts/check',
       '/api/compare',
       '/api/deployments',
       '/api/error-rate',
@@ -108,6 +110,14 @@ describe('HTTP API', () => {
       '/api/queue/rejected',
       '/api/queue/rejected/discard',
       '/api/queue/rejected/retry',
+      '/api/registry/changes',
+      '/api/registry/compare',
+      '/api/registry/diff',
+      '/api/registry/events',
+      '/api/registry/policy/archive-behind',
+      '/api/registry/versions',
+      '/api/registry/versions/{service}/{version}',
+      '/api/registry/versions/{service}/{version}/history',
       '/api/sessions',
       '/api/sessions/{id}',
       '/api/sql',
@@ -252,6 +262,19 @@ describe('verdict commands', () => {
     const lines = search.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(7);
     expect(lines.every((t) => t.status === 'Error' && t.version === '1.1.0')).toBe(true);
+
+    // MLflow's order_by, on the CLI and the API; the environment tag is read from the resource here.
+    const slowest = await runCli(['search', '--api', c.apiUrl, "tags.environment = 'production'", '--order-by', 'execution_time_ms DESC', '--limit', '5', '--json']);
+    expect(slowest.code).toBe(0);
+    const durations = slowest.stdout.trim().split('\n').map((l) => JSON.parse(l).durationMs as number);
+    expect(durations).toHaveLength(5);
+    expect(durations).toEqual([...durations].sort((a, b) => b - a));
+    const viaApi = (await (await fetch(`${c.apiUrl}/api/traces?orderBy=${encodeURIComponent('execution_time_ms DESC')}&limit=5&filter=${encodeURIComponent("tags.environment = 'production'")}`)).json()) as {
+      traces: Array<{ durationMs: number }>;
+    };
+    expect(viaApi.traces.map((t) => t.durationMs)).toEqual(durations);
+    const badOrder = await runCli(['search', '--api', c.apiUrl, '--order-by', 'run_id']);
+    expect([badOrder.code, badOrder.stderr]).toEqual([2, 'verdict: orderBy: cannot order by run_id: the run id is an attribute of the request span, not a column of the trace\n']);
 
     const sessions = await runCli(['sessions', '--api', c.apiUrl, ...scope, '--version', '1.1.0', '--limit', '3', '--json']);
     expect(sessions.stdout.trim().split('\n').map((l) => JSON.parse(l).sessionId)).toEqual(['s-1.1.0-99', 's-1.1.0-98', 's-1.1.0-97']);

@@ -66,31 +66,34 @@ describe('beyond MLflow', () => {
 
   it('compiles every operator to structure with the values as parameters', () => {
     // Facts are columns of the settled trace; attributes are read from its request span.
-    const onRequest = '((TraceId, ServiceName) IN (SELECT TraceId, ServiceName FROM otel_traces WHERE IsRequest = 1 AND ';
+    const onRequest = '((identity(TraceHash), ServiceName) IN (SELECT cityHash64(TraceId), ServiceName FROM otel_traces WHERE IsRequest = 1 AND ';
     const cases: Array<[string, string, Record<string, unknown>]> = [
       ["version = '1.2.0'", '(AppVersion = {f0:String})', { f0: '1.2.0' }],
-      ["version != '1.2.0'", '(AppVersion != {f0:String})', { f0: '1.2.0' }],
-      ["version <> '1.2.0'", '(AppVersion != {f0:String})', { f0: '1.2.0' }],
+      // A trace without a version matches no comparison on it, != included (as MLflow's tags).
+      ["version != '1.2.0'", "(AppVersion != '' AND AppVersion != {f0:String})", { f0: '1.2.0' }],
+      ["version <> '1.2.0'", "(AppVersion != '' AND AppVersion != {f0:String})", { f0: '1.2.0' }],
       ['duration_ms < 100', '(RequestDuration / 1e6 < {f0:Float64})', { f0: 100 }],
       ['duration_ms <= 100', '(RequestDuration / 1e6 <= {f0:Float64})', { f0: 100 }],
       ['duration_ms > 100', '(RequestDuration / 1e6 > {f0:Float64})', { f0: 100 }],
       ['duration_ms >= -1.5e2', '(RequestDuration / 1e6 >= {f0:Float64})', { f0: -150 }],
       ["environment IN ('production', 'staging')", '(Environment IN {f0:Array(String)})', { f0: ['production', 'staging'] }],
-      ["environment NOT IN ('dev')", '(Environment NOT IN {f0:Array(String)})', { f0: ['dev'] }],
+      ["environment NOT IN ('dev')", "(Environment != '' AND Environment NOT IN {f0:Array(String)})", { f0: ['dev'] }],
       ["session LIKE 'chat-%'", '(SessionId LIKE {f0:String})', { f0: 'chat-%' }],
       ["user ILIKE '%@example.com'", '(UserId ILIKE {f0:String})', { f0: '%@example.com' }],
-      ["service NOT LIKE 'test-%'", '(ServiceName NOT LIKE {f0:String})', { f0: 'test-%' }],
-      ["commit NOT ILIKE 'abc%'", '(GitCommit NOT ILIKE {f0:String})', { f0: 'abc%' }],
+      ["service NOT LIKE 'test-%'", "(ServiceName != '' AND ServiceName NOT LIKE {f0:String})", { f0: 'test-%' }],
+      ["commit NOT ILIKE 'abc%'", "(GitCommit != '' AND GitCommit NOT ILIKE {f0:String})", { f0: 'abc%' }],
       ["NOT version = '1'", '(NOT (AppVersion = {f0:String}))', { f0: '1' }],
       ["status = 'OK'", '(RequestStatus IN {f0:Array(String)})', { f0: ['Ok', 'Unset'] }],
       ["status != 'ERROR'", '(RequestStatus NOT IN {f0:Array(String)})', { f0: ['Error'] }],
       ["status IN ('ERROR', 'UNSET')", '(RequestStatus IN {f0:Array(String)})', { f0: ['Error', 'Unset'] }],
       ["trace_id = 'tr-ABCDEF'", '(TraceId = {f0:String})', { f0: 'abcdef' }],
       ["name = 'POST /chat'", '(RequestName = {f0:String})', { f0: 'POST /chat' }],
+      // A well-known tag reads the trace's fact, whichever span (or convention) set it.
+      ["tags.environment = 'production'", '(Environment = {f0:String})', { f0: 'production' }],
       [
-        "tags.environment = 'production'",
+        "tags.team = 'search'",
         `${onRequest}(coalesce(nullIf(SpanAttributes[{f0:String}], ''), ResourceAttributes[{f0:String}]) = {f1:String})))`,
-        { f0: 'environment', f1: 'production' },
+        { f0: 'team', f1: 'search' },
       ],
       ["attributes.http.route = '/chat'", `${onRequest}(SpanAttributes[{f0:String}] = {f1:String})))`, { f0: 'http.route', f1: '/chat' }],
       ['attributes.http.status_code >= 500', `${onRequest}(toFloat64OrNull(SpanAttributes[{f0:String}]) >= {f1:Float64})))`, { f0: 'http.status_code', f1: 500 }],
@@ -98,7 +101,7 @@ describe('beyond MLflow', () => {
       ["metadata.`mlflow.trace.user` = 'alice'", '(UserId = {f0:String})', { f0: 'alice' }],
       [
         "span.attributes.gen_ai.request.model = 'gpt-4o'",
-        '(TraceId IN (SELECT TraceId FROM otel_traces WHERE (SpanAttributes[{f0:String}] = {f1:String})))',
+        '(identity(TraceHash) IN (SELECT cityHash64(TraceId) FROM otel_traces WHERE (SpanAttributes[{f0:String}] = {f1:String})))',
         { f0: 'gen_ai.request.model', f1: 'gpt-4o' },
       ],
     ];
@@ -107,7 +110,7 @@ describe('beyond MLflow', () => {
 
   it('prefixes parameter names and scopes span sub-queries when asked', () => {
     expect(compileFilter("span.name = 'x'", { paramPrefix: 'b_', spanScope: 'ServiceName = {service:String}' })).toEqual({
-      sql: '(TraceId IN (SELECT TraceId FROM otel_traces WHERE ServiceName = {service:String} AND (SpanName = {b_f0:String})))',
+      sql: '(identity(TraceHash) IN (SELECT cityHash64(TraceId) FROM otel_traces WHERE ServiceName = {service:String} AND (SpanName = {b_f0:String})))',
       params: { b_f0: 'x' },
     });
   });

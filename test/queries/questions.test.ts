@@ -195,11 +195,37 @@ describe('search', () => {
     expect(all.every((t) => t.status === 'Error' && t.version === '1.2.0')).toBe(true);
   });
 
+  it('pages oldest first and by duration with MLflow order_by, every match once', async () => {
+    for (const orderBy of ['timestamp_ms ASC', 'execution_time_ms DESC']) {
+      const all: Array<{ traceId: string; startUnixNano: string; durationMs: number }> = [];
+      let cursor: string | undefined;
+      do {
+        const page = await search(store.client, { filter: "version = '1.1.0' AND commit = 'c110'", orderBy, limit: 400, cursor });
+        all.push(...page.traces);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(all, orderBy).toHaveLength(1800);
+      expect(new Set(all.map((t) => t.traceId)).size).toBe(1800);
+      const keys = all.map((t) => (orderBy.startsWith('timestamp') ? Number(BigInt(t.startUnixNano) / 1000n) : -t.durationMs));
+      expect(keys.every((k, i) => i === 0 || k >= keys[i - 1]), orderBy).toBe(true);
+    }
+  });
+
   it.each([
-    ["tags.environment = 'production'", 600],
+    // The environment is a resource attribute (deployment.environment.name) on most of these traces
+    // and the MLflow-style `environment` tag on 1.0.0's: the well-known tag reads the fact either way.
+    ["tags.environment = 'production'", 3060],
+    ["tags.environment != 'staging'", 3060],
+    ["tags.nonexistent != 'x'", 0],
     ["attributes.execution_time_ms > 290 AND version = '1.0.0'", 24],
     ["span.attributes.gen_ai.request.model = 'gpt-4o-mini'", 150],
     ["span.name = 'step 2' AND status = 'OK'", 140],
+    // With a version, the span sub-queries read only the hours that version served.
+    ["version = '1.2.0' AND span.attributes.gen_ai.request.model = 'gpt-4o-mini'", 150],
+    ["version IN ('1.0.0', '1.2.0') AND span.name = 'step 2'", 150],
+    ["version = '1.2.0' AND attributes.environment = 'production'", 0],
+    ["version = '1.0.0' AND attributes.environment = 'production'", 600],
+    ["version = '9.9.9' AND span.name = 'step 2'", 0],
     ["(version = '1.0.0' OR version = '1.3.0') AND status = 'ERROR'", 9],
     ["version IN ('1.2.0', '1.3.0') AND environment = 'production'", 660],
     ["version NOT IN ('1.1.0') AND environment != 'staging'", 1260],

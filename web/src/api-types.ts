@@ -21,3 +21,5 @@ export type {
   VersionRow,
   VersionsResult,
 } from 'verdict/queries';
+export type { VersionRecord, RegistryEvent, HistoryEntry, VersionDiff, Drift, RegistryCompare } from 'verdict/registry';
+export type { Alert } from 'verdict/alerts';

@@ -6,6 +6,7 @@ import { KeyPrompt } from './components/key-prompt.js';
 import { ScopeBar } from './components/scope-bar.js';
 import { keyState, subscribeKey } from './key-store.js';
 import { useParams, viewOf, withScope, type Params, type View } from './route.js';
+import { AlertsView } from './views/alerts.js';
 import { CompareView } from './views/compare.js';
 import { DeploymentsView } from './views/deployments.js';
 import { ErrorsView } from './views/errors.js';
@@ -15,6 +16,7 @@ import { SearchView } from './views/search.js';
 import { SessionView } from './views/session.js';
 import { SessionsView } from './views/sessions.js';
 import { TraceView } from './views/trace.js';
+import { VersionRecordView } from './views/version-record.js';
 
 const NAV: Array<{ view: View; label: string }> = [
   { view: 'overview', label: 'Versions' },
@@ -24,6 +26,7 @@ const NAV: Array<{ view: View; label: string }> = [
   { view: 'errors', label: 'Errors' },
   { view: 'sessions', label: 'Sessions' },
   { view: 'search', label: 'Search' },
+  { view: 'alerts', label: 'Alerts' },
 ];
 
 const VIEW_COMPONENTS: Record<View, (props: { params: Params }) => preact.JSX.Element> = {
@@ -36,6 +39,8 @@ const VIEW_COMPONENTS: Record<View, (props: { params: Params }) => preact.JSX.El
   session: SessionView,
   trace: TraceView,
   search: SearchView,
+  version: VersionRecordView,
+  alerts: AlertsView,
 };
 
 export function App() {
@@ -44,11 +49,11 @@ export function App() {
   const [key, setKey] = useState(keyState());
   useEffect(() => subscribeKey(setKey), []);
   useEffect(() => {
-    const title = NAV.find((n) => n.view === view)?.label ?? (view === 'trace' ? 'Trace' : 'Session');
+    const title = NAV.find((n) => n.view === view)?.label ?? (view === 'trace' ? 'Trace' : view === 'version' ? 'Version' : 'Session');
     document.title = `${title} · Verdict`;
   }, [view]);
   const Current = VIEW_COMPONENTS[view];
-  const active = view === 'session' ? 'sessions' : view === 'trace' ? 'search' : view;
+  const active = view === 'session' ? 'sessions' : view === 'trace' ? 'search' : view === 'version' ? 'overview' : view;
   return (
     <>
       <a class="skip" href="#main">

@@ -3,7 +3,7 @@
 // so Back works; the hook re-renders whoever reads the route when it changes.
 import { useEffect, useState } from 'preact/hooks';
 
-export const VIEWS = ['overview', 'compare', 'time', 'deployments', 'errors', 'sessions', 'session', 'trace', 'search'] as const;
+export const VIEWS = ['overview', 'compare', 'time', 'deployments', 'errors', 'sessions', 'session', 'trace', 'search', 'version', 'alerts'] as const;
 export type View = (typeof VIEWS)[number];
 
 /** URL parameters, already decoded; absent ones are undefined. */

@@ -2,7 +2,7 @@
 // metric, the warnings, an optional breakdown, "Copy as JSON" (the document `verdict compare
 // --json` prints) and an auto-refresh for watching a canary. Everything it shows is in the URL.
 import { useEffect, useState } from 'preact/hooks';
-import type { CompareResult } from '../api-types.js';
+import type { CompareResult, RegistryCompare } from '../api-types.js';
 import { Answer } from '../components/answer.js';
 import { Link } from '../components/link.js';
 import { LocalTime } from '../components/local-time.js';
@@ -18,8 +18,9 @@ const REFRESH_MS = 10_000;
 
 export function CompareView(props: { params: Params }) {
   const { params } = props;
-  const ready = Boolean((params.baseline || params.baselineFilter) && (params.candidate || params.candidateFilter));
-  const answer = useApi<CompareResult>(ready ? '/api/compare' : null, {
+  // Without a baseline the registry picks one (golden, production stage, previous era) for a service.
+  const ready = Boolean((params.baseline || params.baselineFilter || params.service) && (params.candidate || params.candidateFilter));
+  const answer = useApi<RegistryCompare>(ready ? '/api/registry/compare' : null, {
     ...scopeQuery(params),
     baseline: params.baseline,
     candidate: params.candidate,
@@ -43,14 +44,17 @@ export function CompareView(props: { params: Params }) {
     <section aria-labelledby="compare-title">
       <h1 id="compare-title">Compare</h1>
       <CompareForm params={params} />
-      {!ready && <p class="muted">Pick a baseline and a candidate: a version, a filter, or both on each side.</p>}
+      {!ready && <p class="muted">Pick a baseline and a candidate: a version, a filter, or both on each side. With a service, the baseline can be left to the registry.</p>}
       {ready && (
         <Answer state={answer} what="the comparison">
-          {(r) => (
+          {(a) => {
+            const r = a.comparison;
+            return (
             <div data-testid="compare-result">
+              <BaselineChoice a={a} />
               <CompareSummary params={params} r={r} />
               <div class="toolbar">
-                <CopyJson doc={r} />
+                <CopyJson doc={{ ...r, baselineChoice: a.baselineChoice, changes: a.changes }} />
                 <label class="inline">
                   <input
                     type="checkbox"
@@ -81,9 +85,11 @@ export function CompareView(props: { params: Params }) {
                   <MetricCard metric={m} />
                 ))}
               </div>
+              <WhatChanged a={a} />
               {r.breakdown && <Breakdown breakdown={r.breakdown} />}
             </div>
-          )}
+            );
+          }}
         </Answer>
       )}
     </section>
@@ -125,8 +131,49 @@ function CompareSummary(props: { params: Params; r: CompareResult }) {
   );
 }
 
+/** Which baseline the registry picked, when none was named. */
+function BaselineChoice(props: { a: RegistryCompare }) {
+  const c = props.a.baselineChoice;
+  if (c.rule === 'given') return null;
+  return (
+    <p class="small" data-testid="baseline-choice">
+      Baseline <strong>{c.version}</strong> picked by the registry: {c.explanation}.
+    </p>
+  );
+}
+
+/** What changed between the two versions (registry), next to what it did (the cards). */
+function WhatChanged(props: { a: RegistryCompare }) {
+  const d = props.a.changes;
+  if (!d) return null;
+  const rows = [
+    ...(d.commits.from !== d.commits.to ? [{ what: 'commit', from: d.commits.from, to: d.commits.to }] : []),
+    ...d.params.map((p) => ({ what: `param ${p.key}`, from: p.from, to: p.to })),
+    ...d.prompts.map((p) => ({ what: `prompt ${p.key}`, from: p.from, to: p.to })),
+    ...d.config.map((p) => ({ what: `config ${p.path}`, from: p.from, to: p.to })),
+  ];
+  return (
+    <section class="panel" aria-labelledby="changed-title" data-testid="what-changed">
+      <h2 id="changed-title">
+        What changed ({d.from} → {d.to})
+      </h2>
+      {rows.length === 0 ? (
+        <p class="muted small">Nothing the registry knows of: register versions with their parameters, prompts and configuration.</p>
+      ) : (
+        <ul class="small">
+          {rows.map((r) => (
+            <li>
+              {r.what}: <code>{r.from ?? '(none)'}</code> → <code>{r.to ?? '(none)'}</code>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 /** Copies the answer exactly as `verdict compare --json` prints it; where the clipboard is not allowed, shows it to copy by hand. */
-function CopyJson(props: { doc: CompareResult }) {
+function CopyJson(props: { doc: CompareResult & Pick<RegistryCompare, 'baselineChoice' | 'changes'> }) {
   const [state, setState] = useState<'idle' | 'copied' | 'manual'>('idle');
   const text = `${JSON.stringify(props.doc, null, 2)}\n`;
   useEffect(() => setState('idle'), [props.doc]);

@@ -3,7 +3,8 @@
 // comparison with the version before it. An empty store shows how to send the first spans, and
 // fills in by itself when they arrive.
 import { useEffect } from 'preact/hooks';
-import type { DeploymentsResult, TimeseriesResult, VersionRow, VersionsResult } from '../api-types.js';
+import type { DeploymentsResult, TimeseriesResult, VersionRecord, VersionRow, VersionsResult } from '../api-types.js';
+import { stageLabel } from './version-record.js';
 import { Answer, ErrorNote } from '../components/answer.js';
 import { FirstSpans } from '../components/first-spans.js';
 import { Link } from '../components/link.js';
@@ -40,6 +41,7 @@ export function OverviewView(props: { params: Params }) {
   const versions = useApi<VersionsResult>('/api/versions', scope);
   const deployments = useApi<DeploymentsResult>('/api/deployments', scope);
   const trends = useApi<TimeseriesResult>('/api/timeseries', scope);
+  const registry = useApi<{ versions: VersionRecord[] }>('/api/registry/versions', { service: params.service });
   const unscoped = !params.service && !params.env && !params.from && !params.to;
   // An empty store is waiting for its first spans (`npm run example`): look again until they come.
   const empty = versions.data?.versions.length === 0 && unscoped;
@@ -67,7 +69,7 @@ export function OverviewView(props: { params: Params }) {
             groups.set(k, [...(groups.get(k) ?? []), v]);
           }
           return [...groups.values()].map((rows) => (
-            <VersionGroup params={params} rows={rows} deployments={deployments.data} trends={trends.data} />
+            <VersionGroup params={params} rows={rows} deployments={deployments.data} trends={trends.data} records={registry.data?.versions ?? []} />
           ));
         }}
       </Answer>
@@ -75,7 +77,7 @@ export function OverviewView(props: { params: Params }) {
   );
 }
 
-function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: DeploymentsResult | null; trends: TimeseriesResult | null }) {
+function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: DeploymentsResult | null; trends: TimeseriesResult | null; records: VersionRecord[] }) {
   const { rows, params } = props;
   const { service, environment } = rows[0];
   const deployment = props.deployments?.deployments.find((d) => d.service === service && d.environment === environment);
@@ -93,9 +95,11 @@ function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: 
       )}
       <div class="table-scroll">
         <table>
-          <TableHead columns={['Version', ...OVERVIEW_COLUMNS.map((c) => num(c.header)), 'Requests over time', 'First seen', 'Last seen']} />
+          <TableHead columns={['Version', 'Stage', ...OVERVIEW_COLUMNS.map((c) => num(c.header)), 'Requests over time', 'First seen', 'Last seen']} />
           <tbody>
             {rows.map((v, i) => {
+              const record = props.records.find((r) => r.service === service && r.version === v.version);
+              const drift = record?.drift.filter((d) => d.environment === environment) ?? [];
               const points = props.trends?.series.find((s) => s.service === service && s.environment === environment && s.version === v.version)?.points ?? [];
               return (
                 <tr data-version={v.version}>
@@ -103,6 +107,16 @@ function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: 
                     <CompareLink params={params} rows={rows} index={i} />
                     {live.has(v.version) && <span class="badge live">live</span>}
                   </th>
+                  <td data-testid="stage">
+                    <Link to={withScope(params, { view: 'version', service, version: v.version })} title={`${v.version}'s record and history`}>
+                      {(record && stageLabel(record)) || 'record'}
+                    </Link>
+                    {drift.length > 0 && (
+                      <span class="badge new" title={drift.map((d) => d.message).join('\n')} data-testid="drift">
+                        drift
+                      </span>
+                    )}
+                  </td>
                   {OVERVIEW_COLUMNS.map((c) => (
                     <td class="num" data-metric={c.key}>
                       {c.cell(v)}
