@@ -1,5 +1,5 @@
-// A seeded PRNG for the alert simulations (bench:alerts and the tests): mulberry32, small and fast,
-// written out because reproducible figures need a seed and Math.random takes none.
+// A seeded PRNG (mulberry32, small and fast) for the alert simulations, the example app and the
+// crash tests, written out because reproducible figures need a seed and Math.random takes none.
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -14,6 +14,7 @@ import {
   withSession,
   withVersion,
 } from '../instrumentation/index.js';
+import { mulberry32 } from '../alerts/random.js';
 
 interface VariantProfile {
   model: string;
@@ -231,18 +232,6 @@ function lognormal(random: () => number, median: number, sigma: number): number 
   const u = Math.max(random(), Number.EPSILON);
   const gaussian = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
   return median * Math.exp(sigma * gaussian);
-}
-
-/** Small seeded PRNG, so a seed gives the same sessions, versions and failures on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function hex(random: () => number, length: number): string {

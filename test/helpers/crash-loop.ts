@@ -3,6 +3,7 @@
 // exactly once. Shared by the crash test (a few kills) and `npm run bench:crash` (many).
 import { startCollectorProcess, newDataDir, type CollectorProcess } from './collector-process.js';
 import { otlpJsonRequest, spanIdOf as hexSpanId } from './otlp-json.js';
+import { mulberry32 } from '../../alerts/random.js';
 
 export interface CrashLoopOptions {
   kills: number;
@@ -30,18 +31,6 @@ export interface CrashLoopResult {
   dataDir: string;
 }
 
-/** mulberry32: a tiny seeded PRNG so a failing run can be repeated with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Request r carries spans with ids r * 1000 + 1 … r * 1000 + n. */
 const spanIdOf = (request: number, i: number) => hexSpanId(request * 1000 + i + 1);
 
@@ -58,7 +47,7 @@ function body(request: number, spans: number): string {
 
 export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopResult> {
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const concurrency = opts.concurrency ?? 4;
   const spans = opts.spansPerRequest ?? 50;
   const [minAcks, maxAcks] = opts.acksBeforeKill ?? [10, 60];
