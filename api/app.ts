@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { REDACTED_LOG_PATHS, type ApiKeys } from '../auth/api-keys.js';
 import { httpsServerOptions, type TlsMaterial } from '../auth/tls.js';
 import { readKeyAuth } from './auth.js';
+import { FEEDBACK_PATH, feedbackRoutes } from './feedback.js';
 import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
 import { openApiRoute } from './openapi.js';
@@ -41,12 +42,14 @@ export function createApi(options: ApiOptions): FastifyInstance {
     openPaths: new Set(['/healthz', ...WEB_PAGE_PATHS]),
     loopbackOpenPaths: new Set(['/metrics', '/readyz']),
     loopback: options.loopback,
+    ingestRoutes: new Set([`POST ${FEEDBACK_PATH}`]),
   });
   app.register(health, options.health);
   app.register(sqlRoutes, { userSql: options.userSql });
   app.register(questionRoutes, { client: options.client });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
+  app.register(feedbackRoutes, { client: options.client });
   app.register(webPage);
   app.register(rejectedRoutes, options.rejected);
 

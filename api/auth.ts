@@ -12,6 +12,8 @@ export interface ReadKeyOptions {
   /** Paths answered without a key only while the API listens on loopback. */
   loopbackOpenPaths: ReadonlySet<string>;
   loopback: boolean;
+  /** `METHOD path`s that take an ingest key instead of a read key (POST /api/feedback). */
+  ingestRoutes?: ReadonlySet<string>;
 }
 
 const readKeyPlugin: FastifyPluginAsync<ReadKeyOptions> = async (app, options) => {
@@ -20,7 +22,8 @@ const readKeyPlugin: FastifyPluginAsync<ReadKeyOptions> = async (app, options) =
     if (!options.keys.enabled) return;
     const path = request.url.split('?', 1)[0];
     if (options.openPaths.has(path) || (options.loopback && options.loopbackOpenPaths.has(path))) return;
-    const decision = decideRequest(options.keys, headerOf(request.headers), 'read');
+    const role = options.ingestRoutes?.has(`${request.method} ${path}`) ? 'ingest' : 'read';
+    const decision = decideRequest(options.keys, headerOf(request.headers), role);
     if (decision.allowed) return;
     if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="verdict"');
     return reply.code(decision.status).send({ error: decision.message, statusCode: decision.status });

@@ -43,6 +43,8 @@ export interface VerdictConfig {
   readKeys: string[];
   /** A JSON file `{ "ingest": [...], "read": [...] }` with more keys. */
   keysFile?: string;
+  /** A YAML or JSON file of model prices (USD per million tokens) that win over the bundled price data. */
+  pricesFile?: string;
   /** Listen on a non-loopback address without keys (a network boundary is trusted to protect it). */
   insecure: boolean;
   /** ClickHouse-compatible HTTP endpoint (read-only) on the embedded store. */
@@ -156,6 +158,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string', description: 'pino log level' },
   { key: 'ingestKeys', env: 'VERDICT_INGEST_KEYS', kind: 'list', description: 'keys that may send spans (comma-separated)' },
   { key: 'readKeys', env: 'VERDICT_READ_KEYS', kind: 'list', description: 'keys that may read (comma-separated)' },
+  { key: 'pricesFile', flag: 'prices', env: 'VERDICT_PRICES', kind: 'string', description: 'a YAML or JSON file of model prices (USD per million tokens: model, provider, input, output, cacheRead, cacheWrite) that win over the bundled price data' },
   { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string', description: 'a JSON file { "ingest": [...], "read": [...] } with more keys' },
   { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean', description: 'listen on a non-loopback address without keys' },
   { key: 'clickhouseHttpPort', flag: 'clickhouse-http-port', env: 'VERDICT_CLICKHOUSE_HTTP_PORT', kind: 'port', description: 'read-only ClickHouse HTTP interface on the embedded store (for ClickHouse clients and Grafana)' },

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { insertColumnList, rowStructure } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
+import { createPricer } from './prices.js';
 import { createSettler, settleAfter } from './settle.js';
 import { insertFailure, NoStoreError } from './errors.js';
 import type { OpenStoreOptions, Store } from './store.js';
@@ -46,7 +47,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   // segment file with file() (ENGINE-FACTS).
   const insert = renderSqlFile('schema/inserts/span-rows-from-file.sql', { columns: insertColumnList() });
   const structure = rowStructure();
-  const settler = createSettler(client);
+  const settler = createSettler(client, createPricer({ pricesFile: config.pricesFile }));
   return {
     client,
     readOnlyClient,

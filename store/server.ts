@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
+import { createPricer } from './prices.js';
 import { createSettler, settleAfter } from './settle.js';
 import { insertFailure } from './errors.js';
 import type { Store } from './store.js';
@@ -21,7 +22,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.username = '';
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
-  const settler = createSettler(client);
+  const settler = createSettler(client, createPricer({ pricesFile: config.pricesFile }));
   return {
     client,
     readOnlyClient,

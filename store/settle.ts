@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
 import { readSqlFile } from '../schema/sql-files.js';
 import { StoreUnavailableError } from './errors.js';
+import { createPricer, type Pricer } from './prices.js';
 
 export interface Settler {
   /**
@@ -18,7 +19,7 @@ export interface Settler {
 /** Parts that arrive while a run reads are caught by the next run: it looks this far back again. */
 const OVERLAP_MS = 2_000;
 
-export function createSettler(client: ClickHouseClient): Settler {
+export function createSettler(client: ClickHouseClient, pricer: Pricer = createPricer()): Settler {
   let since: string | undefined;
   let running: Promise<void> = Promise.resolve();
 
@@ -42,6 +43,8 @@ export function createSettler(client: ClickHouseClient): Settler {
       format: 'JSONEachRow',
     });
     const [{ next }] = await newest.json<{ next: string }>();
+    // New (provider, model, day) keys get their price first, so the summaries below can join it.
+    await pricer.priceNewKeys(client);
     await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since, token } });
     if (next > since) since = next;
   }
