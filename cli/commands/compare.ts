@@ -6,6 +6,7 @@ import { compareQuestion } from '../../queries/compare/compare.js';
 import type { CompareResult, Metric } from '../../queries/compare/schema.js';
 import { amount, ms, percent, points, pValue, renderBareTable, time, verdict, type Output } from '../format.js';
 import type { CliQuestion } from '../question-command.js';
+import { qualityLines, qualityVerdicts } from './compare-quality.js';
 
 export const compareCommand: CliQuestion = {
   command: 'compare',
@@ -58,6 +59,7 @@ function human(r: CompareResult, out: Output): string {
     verdict: verdict(m.verdict, out),
   }));
   lines.push(renderBareTable(Object.keys(rows[0]), rows, out));
+  lines.push(...qualityLines(r, out));
   for (const w of r.warnings) lines.push(out.color.yellow(`warning: ${w}`));
   if (r.breakdown) {
     lines.push('', `by ${r.breakdown.by}:`);
@@ -74,8 +76,8 @@ function human(r: CompareResult, out: Output): string {
     }));
     if (groups.length > 0) lines.push(renderBareTable(Object.keys(groups[0]), groups, out));
   }
-  const worse = r.metrics.filter((m) => m.verdict === 'worse').map((m) => m.name);
-  const better = r.metrics.filter((m) => m.verdict === 'better').map((m) => m.name);
+  const worse = [...r.metrics.filter((m) => m.verdict === 'worse').map((m) => m.name), ...qualityVerdicts(r, 'worse')];
+  const better = [...r.metrics.filter((m) => m.verdict === 'better').map((m) => m.name), ...qualityVerdicts(r, 'better')];
   const conclusion = worse.length > 0
     ? out.color.bold(out.color.red(`REGRESSION: ${worse.join(', ')} worse`))
     : better.length > 0

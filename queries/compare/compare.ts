@@ -10,6 +10,7 @@ import { isoFromMs, num, round } from '../run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
 import { breakdown } from './breakdown.js';
 import { compareMetrics } from './metrics.js';
+import { parseDirections, qualityAndCost, type QualityAndCost } from './quality-metrics.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
 import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
@@ -89,6 +90,8 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     ? await testInputs(client, options, range, { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) })
     : undefined;
   const metrics = compareMetrics(baseline, candidate, tests, plan);
+  const extra: QualityAndCost = await qualityAndCost(client, options, range, plan, options.quality);
+  warnings.push(...extra.warnings);
 
   const result: CompareResult = {
     service: options.service ?? null,
@@ -101,8 +104,10 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     baseline,
     candidate,
     metrics,
+    quality: extra.quality,
+    cost: extra.cost,
     warnings,
-    regression: metrics.some((m) => m.verdict === 'worse'),
+    regression: metrics.some((m) => m.verdict === 'worse') || extra.quality.some((m) => m.verdict === 'worse') || extra.cost.verdict === 'worse',
     sampling: {
       baselineRate,
       candidateRate,
@@ -138,5 +143,6 @@ export const compareQuestion = defineQuestion({
         minTokenChange: p.minTokenChange,
         minSpanChange: p.minSpanChange,
       },
+      quality: { directions: parseDirections(p.qualityDirection), minQualityRateDelta: p.minQualityRateDelta, minQualityChange: p.minQualityChange, minCostChange: p.minCostChange },
     }),
 });
