@@ -5,6 +5,7 @@ import { Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LOG_ROW_STRUCTURE } from '../schema/otel-logs.js';
 import { insertColumnList, rowStructure } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
@@ -47,6 +48,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   // segment file with file() (ENGINE-FACTS).
   const insert = renderSqlFile('schema/inserts/span-rows-from-file.sql', { columns: insertColumnList() });
   const structure = rowStructure();
+  const logInsert = renderSqlFile('schema/inserts/log-rows-from-file.sql', { structure: LOG_ROW_STRUCTURE });
   const settler = createSettler(client, createPricer({ pricesFile: config.pricesFile }));
   return {
     client,
@@ -61,6 +63,13 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
         throw insertFailure('embedded store rejected a batch', dataPath, err);
       }
       await settleAfter(settler, dedupToken);
+    },
+    async insertLogSegment(dataPath, dedupToken) {
+      try {
+        await client.command({ query: logInsert, query_params: { path: dataPath, token: dedupToken } });
+      } catch (err) {
+        throw insertFailure('embedded store rejected a batch of log records', dataPath, err);
+      }
     },
     settle: () => settler.settle(),
     async close() {

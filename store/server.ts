@@ -3,6 +3,7 @@
 import { createClient } from '@clickhouse/client';
 import type { ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { LOG_ROW_STRUCTURE } from '../schema/otel-logs.js';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
@@ -22,6 +23,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.username = '';
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
+  const logInsert = renderSqlFile('schema/inserts/log-rows-jsoneachrow.sql', { structure: LOG_ROW_STRUCTURE });
   const settler = createSettler(client, createPricer({ pricesFile: config.pricesFile }));
   return {
     client,
@@ -43,6 +45,18 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
         body?.destroy();
       }
       await settleAfter(settler, dedupToken);
+    },
+    async insertLogSegment(dataPath, dedupToken) {
+      let body: ReadStream | undefined;
+      try {
+        body = (await open(dataPath)).createReadStream();
+        const result = await client.exec({ query: logInsert, values: body, query_params: { token: dedupToken } });
+        result.stream.resume();
+      } catch (err) {
+        throw insertFailure('ClickHouse server rejected a batch of log records', dataPath, err);
+      } finally {
+        body?.destroy();
+      }
     },
     settle: () => settler.settle(),
     async close() {
