@@ -9,6 +9,7 @@ import { compareCommand } from './commands/compare.js';
 import { deploymentsCommand } from './commands/deployments.js';
 import { errorRateCommand } from './commands/error-rate.js';
 import { errorsCommand } from './commands/errors.js';
+import { feedbackCommand } from './commands/feedback.js';
 import { latencyCommand } from './commands/latency.js';
 import { queueCommand } from './commands/queue.js';
 import { searchCommand } from './commands/search.js';
@@ -35,6 +36,7 @@ function program(setExitCode: (code: number) => void): Command {
   root.addCommand(serveCommand(setExitCode));
   root.addCommand(sqlCommand(setExitCode));
   root.addCommand(queueCommand(setExitCode));
+  root.addCommand(feedbackCommand(setExitCode));
   for (const spec of QUESTION_COMMANDS) root.addCommand(questionCommand(spec, setExitCode));
   for (const command of root.commands) command.exitOverride().showHelpAfterError(`(run verdict ${command.name()} --help for its flags)`);
   return root;
