@@ -15,6 +15,8 @@ import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
 import { createExportSlots } from '../collector/export-slots.js';
 import { createIngestor, type Ingestor } from '../collector/ingest.js';
 import { createLogsIngestor } from '../collector/logs-ingest.js';
+import { loadScorer } from '../quality/scorer.js';
+import { startOnlineScoring, type OnlineScoring } from '../quality/scoring.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, metricsRenderer } from '../collector/metrics.js';
 import { openDurableQueue, type DurableQueue } from '../collector/queue/durable-queue.js';
 import { QUEUE_DIR } from '../collector/queue/segment-format.js';
@@ -48,6 +50,8 @@ export interface RunningCollector {
   clickhouseHttpUrl?: string;
   /** The configured API keys (digests only); `enabled` is false when the collector is open. */
   keys: ApiKeys;
+  /** Online scoring, when `--scorer` is set (runOnce scores what is pending now). */
+  scoring?: OnlineScoring;
   /** False while a ClickHouse server placement has not been reachable yet to apply the schema. */
   schemaApplied(): boolean;
   /** Reads the API keys again (environment and keys file) and logs the outcome; requests in flight are not touched. */
@@ -257,6 +261,15 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       countHttpResponses(clickhouse, 'clickhouse_http', responses);
       clickhouseHttpUrl = await clickhouse.listen({ host: config.host, port: config.clickhouseHttpPort });
     }
+    // Online scoring: after everything else is up, and never in the way of ingest (a failing
+    // scorer is an error assessment; a failing round is logged and retried).
+    let scoring: OnlineScoring | undefined;
+    if (config.scorers) {
+      const scorers = await Promise.all(config.scorers.split(',').map((s) => s.trim()).filter(Boolean).map(loadScorer));
+      await schemaReady;
+      scoring = startOnlineScoring(store.client, scorers, { timeoutMs: config.scorerTimeoutMs, quietMs: config.scorerQuietMs, log });
+      stopInserters.push(() => scoring!.stop());
+    }
     claim.publish({ apiUrl, otlpHttpUrl });
     const reported = (why: string) => (result: { keys: ApiKeys } | { err: Error }) => {
       if ('err' in result) log.error({ err: result.err.message }, `API keys not reloaded (${why}); the keys in force stay`);
@@ -276,6 +289,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       otlpGrpcUrl: `${tls ? 'https' : 'http'}://${otlpGrpcAddress}`,
       apiUrl,
       clickhouseHttpUrl,
+      scoring,
       keys,
       schemaApplied: () => schemaApplied,
       reloadKeys(why) {
