@@ -264,10 +264,11 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     // Online scoring: after everything else is up, and never in the way of ingest (a failing
     // scorer is an error assessment; a failing round is logged and retried).
     let scoring: OnlineScoring | undefined;
-    if (config.scorers) {
-      const scorers = await Promise.all(config.scorers.split(',').map((s) => s.trim()).filter(Boolean).map(loadScorer));
+    if (config.scorer) {
+      const scorers = await Promise.all(config.scorer.split(',').map((s) => s.trim()).filter(Boolean).map(loadScorer));
       await schemaReady;
       scoring = startOnlineScoring(store.client, scorers, { timeoutMs: config.scorerTimeoutMs, quietMs: config.scorerQuietMs, log });
+      log.info({ scorers: scorers.map((s) => `${s.name}@${s.version}`) }, 'scoring new traces online');
       stopInserters.push(() => scoring!.stop());
     }
     claim.publish({ apiUrl, otlpHttpUrl });

@@ -44,9 +44,9 @@ export interface VerdictConfig {
   /** A JSON file `{ "ingest": [...], "read": [...] }` with more keys. */
   keysFile?: string;
   /** A YAML or JSON file of model prices (USD per million tokens) that win over the bundled price data. */
-  pricesFile?: string;
+  prices?: string;
   /** Scorer modules (or builtin:<name>), comma-separated, that score traces online as they complete. */
-  scorers?: string;
+  scorer?: string;
   /** A scorer call on one trace taking longer than this records a timeout error. */
   scorerTimeoutMs: number;
   /** A trace with no new span for this long is complete, and scored online. */
@@ -166,10 +166,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string', description: 'pino log level' },
   { key: 'ingestKeys', env: 'VERDICT_INGEST_KEYS', kind: 'list', description: 'keys that may send spans (comma-separated)' },
   { key: 'readKeys', env: 'VERDICT_READ_KEYS', kind: 'list', description: 'keys that may read (comma-separated)' },
-  { key: 'scorers', flag: 'scorer', env: 'VERDICT_SCORERS', kind: 'string', description: 'scorer modules (or builtin:output-present, builtin:answer-length, builtin:expected-match, builtin:tool-errors), comma-separated: each new trace is scored once per scorer version as it completes' },
+  { key: 'scorer', flag: 'scorer', env: 'VERDICT_SCORERS', kind: 'string', description: 'scorer modules (or builtin:output-present, builtin:answer-length, builtin:expected-match, builtin:tool-errors), comma-separated: each new trace is scored once per scorer version as it completes' },
   { key: 'scorerTimeoutMs', flag: 'scorer-timeout-ms', env: 'VERDICT_SCORER_TIMEOUT_MS', kind: 'int', description: 'a scorer call taking longer records a timeout error assessment' },
   { key: 'scorerQuietMs', flag: 'scorer-quiet-ms', env: 'VERDICT_SCORER_QUIET_MS', kind: 'int', description: 'a trace with no new span for this long is complete and scored online' },
-  { key: 'pricesFile', flag: 'prices', env: 'VERDICT_PRICES', kind: 'string', description: 'a YAML or JSON file of model prices (USD per million tokens: model, provider, input, output, cacheRead, cacheWrite) that win over the bundled price data' },
+  { key: 'prices', flag: 'prices', env: 'VERDICT_PRICES', kind: 'string', description: 'a YAML or JSON file of model prices (USD per million tokens: model, provider, input, output, cacheRead, cacheWrite) that win over the bundled price data' },
   { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string', description: 'a JSON file { "ingest": [...], "read": [...] } with more keys' },
   { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean', description: 'listen on a non-loopback address without keys' },
   { key: 'clickhouseHttpPort', flag: 'clickhouse-http-port', env: 'VERDICT_CLICKHOUSE_HTTP_PORT', kind: 'port', description: 'read-only ClickHouse HTTP interface on the embedded store (for ClickHouse clients and Grafana)' },

@@ -49,7 +49,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   const insert = renderSqlFile('schema/inserts/span-rows-from-file.sql', { columns: insertColumnList() });
   const structure = rowStructure();
   const logInsert = renderSqlFile('schema/inserts/log-rows-from-file.sql', { structure: LOG_ROW_STRUCTURE });
-  const settler = createSettler(client, createPricer({ pricesFile: config.pricesFile }));
+  const settler = createSettler(client, createPricer({ pricesFile: config.prices }));
   return {
     client,
     readOnlyClient,

@@ -24,7 +24,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
   const logInsert = renderSqlFile('schema/inserts/log-rows-jsoneachrow.sql', { structure: LOG_ROW_STRUCTURE });
-  const settler = createSettler(client, createPricer({ pricesFile: config.pricesFile }));
+  const settler = createSettler(client, createPricer({ pricesFile: config.prices }));
   return {
     client,
     readOnlyClient,
