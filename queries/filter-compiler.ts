@@ -17,9 +17,11 @@
 //   span.name | span.type | span.status | span.duration_ms | span.attributes.KEY
 //                                                        true when ANY span of the trace matches
 //   version, environment (env), session, user, service, commit     the trace's facts
+//   feedback.NAME | expectations.NAME | assessments.NAME  a live assessment's value (filter-assessments.ts)
 import type { CompareOp, FieldRef, FilterNode, Literal } from './filter-parser.js';
 import { FilterSyntaxError, parseFilter } from './filter-parser.js';
 import type { QueryParams } from './run-query.js';
+import { ASSESSMENT_FIELD_HELP, ASSESSMENT_NUMBER, ASSESSMENT_TEXT, assessmentCondition, assessmentField, type AssessmentField } from './filter-assessments.js';
 
 export interface CompiledFilter {
   /** A boolean ClickHouse expression over a settled trace (verdict_traces_live row). */
@@ -42,7 +44,8 @@ type Target =
   | { kind: 'number'; expr: string }
   | { kind: 'status'; expr: string }
   | { kind: 'traceId' }
-  | { kind: 'attribute'; maps: Array<'SpanAttributes' | 'ResourceAttributes'>; key: string };
+  | { kind: 'attribute'; maps: Array<'SpanAttributes' | 'ResourceAttributes'>; key: string }
+  | AssessmentField;
 
 interface Resolved {
   target: Target;
@@ -98,7 +101,8 @@ const SPAN_FIELDS: Record<string, Target> = {
 
 const FIELD_HELP =
   "version, environment, session, user, service, commit, name, status, duration_ms, timestamp_ms, trace_id, " +
-  "tags.KEY, metadata.KEY, attributes.KEY, resource.KEY, span.name, span.type, span.status, span.duration_ms or span.attributes.KEY";
+  "tags.KEY, metadata.KEY, attributes.KEY, resource.KEY, span.name, span.type, span.status, span.duration_ms, span.attributes.KEY, " +
+  ASSESSMENT_FIELD_HELP;
 
 function unknownField(field: FieldRef): never {
   throw new FilterSyntaxError(field.position, `a known field (${FIELD_HELP})`, JSON.stringify(field.text), `filter error at position ${field.position}: unknown field ${JSON.stringify(field.text)}; expected ${FIELD_HELP}`);
@@ -132,6 +136,9 @@ function resolve(field: FieldRef): Resolved {
     if (MLFLOW_KEYS[key]) return { target: MLFLOW_KEYS[key], anySpan: false };
     return { target: { kind: 'attribute', maps: ['SpanAttributes', 'ResourceAttributes'], key }, anySpan: false };
   }
+  // Assessments (filter-assessments.ts).
+  const assessment = assessmentField(ns, rest.join('.'));
+  if (assessment) return { target: assessment, anySpan: false };
   if (ns === 'resource') {
     return { target: { kind: 'attribute', maps: ['ResourceAttributes'], key: needKey(field, head) }, anySpan: false };
   }
@@ -208,6 +215,7 @@ class Compiler {
     const scope = this.options.spanScope ? `${this.options.spanScope} AND ` : '';
     // span.*: any span of the trace; an attribute: the trace's request span in this service.
     if (anySpan) return `(TraceId IN (SELECT TraceId FROM otel_traces WHERE ${scope}${condition}))`;
+    if (target.kind === 'assessment') return assessmentCondition(target, this.param(target.name, 'String'), this.param(target.kinds, 'Array(String)'), condition);
     if (target.kind === 'attribute') return `((TraceId, ServiceName) IN (SELECT TraceId, ServiceName FROM otel_traces WHERE IsRequest = 1 AND ${scope}${condition}))`;
     return condition;
   }
@@ -222,6 +230,11 @@ class Compiler {
         return this.strings(node, 'TraceId', (v) => v.replace(/^tr-/i, '').toLowerCase());
       case 'string':
         return this.strings(node, target.expr);
+      case 'assessment': {
+        if (node.kind === 'compare' && node.value.type === 'number') return this.numeric(node, ASSESSMENT_NUMBER);
+        if (node.kind === 'in' && node.values.every((v) => v.type === 'number')) return this.numeric(node, ASSESSMENT_NUMBER);
+        return this.strings(node, ASSESSMENT_TEXT, undefined, true);
+      }
       case 'attribute': {
         const lookup = attributeLookup(target.maps, this.param(target.key, 'String'));
         // An attribute compared with a number is compared as a number (attributes are stored as text).

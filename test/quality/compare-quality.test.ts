@@ -9,6 +9,7 @@ import { calcPrice } from '@pydantic/genai-prices';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compare } from '../../queries/compare/compare.js';
+import { search } from '../../queries/search.js';
 import type { RunningCollector } from '../../service/start.js';
 import { startTestCollector } from '../helpers/in-process-collector.js';
 
@@ -111,6 +112,16 @@ describe('compare with feedback and cost', () => {
     expect(r.cost.baseline.totalUsd).toBeCloseTo(N * price('gpt-4o-mini'), 10);
     expect(r.cost).toMatchObject({ verdict: 'worse', baseline: { llmCalls: N, unpricedCalls: 0 }, candidate: { llmCalls: N, unpricedCalls: 0, priceSources: ['genai-prices@0.1.8'] } });
     expect(r.regression).toBe(true);
+  });
+
+  it('searches by feedback, expectations and assessments with MLflow\'s meaning', async () => {
+    const count = async (filter: string) => (await search(c.store.client, { service: 'assistant', filter, limit: 500 })).traces.length;
+    expect(await count("feedback.thumbs_up = 'false'")).toBe(4 + 20);
+    expect(await count('feedback.thumbs_up = 1 AND version = \'2.0.0\'')).toBe(20);
+    expect(await count('feedback.relevance > 0.85')).toBe(20);
+    expect(await count("assessments.tone IN ('neutral')")).toBe(20);
+    expect(await count("expectations.tone = 'neutral'")).toBe(0);
+    expect(await count("feedback.tone LIKE 'friend%' AND version = '2.0.0'")).toBe(10);
   });
 
   it('takes a configured direction', async () => {
