@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compare } from '../../queries/compare/compare.js';
 import { search } from '../../queries/search.js';
+import { versions } from '../../queries/versions.js';
 import type { RunningCollector } from '../../service/start.js';
 import { startTestCollector } from '../helpers/in-process-collector.js';
 
@@ -112,6 +113,12 @@ describe('compare with feedback and cost', () => {
     expect(r.cost.baseline.totalUsd).toBeCloseTo(N * price('gpt-4o-mini'), 10);
     expect(r.cost).toMatchObject({ verdict: 'worse', baseline: { llmCalls: N, unpricedCalls: 0 }, candidate: { llmCalls: N, unpricedCalls: 0, priceSources: ['genai-prices@0.1.8'] } });
     expect(r.regression).toBe(true);
+
+    // versions shows the cost too, from the rollups.
+    const v = (await versions(c.store.client, { service: 'assistant' })).versions;
+    expect(v.map((x) => x.version)).toEqual(['1.0.0', '2.0.0']);
+    expect(v[0].costPerRequestUsd).toBeCloseTo(price('gpt-4o-mini'), 9);
+    expect(v[1].costUsd).toBeCloseTo(N * price('gpt-4o'), 9);
   });
 
   it('searches by feedback, expectations and assessments with MLflow\'s meaning', async () => {
