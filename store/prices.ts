@@ -8,7 +8,6 @@ import { calcPrice } from '@pydantic/genai-prices';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 
 /** A price the user sets for a model the bundled data lacks (self-hosted, fine-tuned): USD per million tokens. */
 export interface UserPrice {
@@ -90,6 +89,21 @@ export function unitPrice(provider: string, model: string, day: string, userPric
     };
   }
   return bundledPrice(provider, model, day) ?? { priced: false, input: 0, cacheRead: 0, cacheWrite: 0, output: 0, source: '' };
+}
+
+/**
+ * YAML through the `yaml` package, loaded only for a YAML prices file: it is a development
+ * dependency today (to be moved to the dependencies), and an installed package without it must still
+ * start; JSON prices files need nothing.
+ */
+function parseYaml(text: string): unknown {
+  let yaml: { parse(text: string): unknown };
+  try {
+    yaml = createRequire(import.meta.url)('yaml') as typeof yaml;
+  } catch {
+    throw new Error('reading YAML needs the "yaml" package (npm install yaml), or give the prices as JSON');
+  }
+  return yaml.parse(text);
 }
 
 /** Reads a prices file (YAML or JSON): a list of UserPrice, or `{ models: [...] }`. */
