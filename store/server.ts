@@ -3,7 +3,6 @@
 import { createClient } from '@clickhouse/client';
 import type { ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { LOG_ROW_STRUCTURE } from '../schema/otel-logs.js';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
@@ -23,7 +22,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.username = '';
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
-  const logInsert = renderSqlFile('schema/inserts/log-rows-jsoneachrow.sql', { structure: LOG_ROW_STRUCTURE });
+  const logInsert = renderSqlFile('schema/inserts/log-rows-jsoneachrow.sql');
   const settler = createSettler(client, createPricer({ pricesFile: config.prices }));
   return {
     client,

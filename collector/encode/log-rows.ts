@@ -7,6 +7,7 @@ import type { ExportLogsServiceRequest } from '../otlp/logs-decoder.js';
 import { anyValueToString } from './any-value-string.js';
 import type { EncodeResult, SpanLimits } from './model-rows.js';
 
+const seconds = (ns: bigint) => `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}`;
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 export function encodeLogRows(req: ExportLogsServiceRequest, limits: SpanLimits): EncodeResult {
@@ -46,7 +47,8 @@ export function encodeLogRows(req: ExportLogsServiceRequest, limits: SpanLimits)
         }
         const attributes = map(rec.attributes);
         lines.push(JSON.stringify({
-          TimestampNs: String(rec.timeUnixNano || rec.observedTimeUnixNano || now),
+          // Seconds with nine decimals: DateTime64(9) reads it exactly, in every placement.
+          Timestamp: seconds(rec.timeUnixNano || rec.observedTimeUnixNano || now),
           TraceId: hex(rec.traceId),
           SpanId: hex(rec.spanId),
           TraceFlags: rec.flags & 0xff,
