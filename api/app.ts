@@ -10,6 +10,7 @@ import type { Outbox } from '../alerts/outbox.js';
 import type { Watcher } from '../alerts/watcher.js';
 import { alertRoutes } from './alerts.js';
 import { readKeyAuth } from './auth.js';
+import { FEEDBACK_PATH, feedbackRoutes } from './feedback.js';
 import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
 import { openApiRoute } from './openapi.js';
@@ -47,6 +48,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     openPaths: new Set(['/healthz', ...WEB_PAGE_PATHS]),
     loopbackOpenPaths: new Set(['/metrics', '/readyz']),
     loopback: options.loopback,
+    ingestRoutes: new Set([`POST ${FEEDBACK_PATH}`]),
   });
   app.register(health, options.health);
   app.register(sqlRoutes, { userSql: options.userSql });
@@ -55,6 +57,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(alertRoutes, { client: options.client, ...options.alerts });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
+  app.register(feedbackRoutes, { client: options.client });
   app.register(webPage);
   app.register(rejectedRoutes, options.rejected);
 

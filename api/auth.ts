@@ -12,6 +12,8 @@ export interface ReadKeyOptions {
   /** Paths answered without a key only while the API listens on loopback. */
   loopbackOpenPaths: ReadonlySet<string>;
   loopback: boolean;
+  /** `METHOD path`s that take an ingest key instead of a read key (POST /api/feedback). */
+  ingestRoutes?: ReadonlySet<string>;
 }
 
 const readKeyPlugin: FastifyPluginAsync<ReadKeyOptions> = async (app, options) => {
@@ -20,8 +22,9 @@ const readKeyPlugin: FastifyPluginAsync<ReadKeyOptions> = async (app, options) =
     if (!options.keys.enabled) return;
     const path = request.url.split('?', 1)[0];
     if (options.openPaths.has(path) || (options.loopback && options.loopbackOpenPaths.has(path))) return;
-    // A route that writes (the registry's changes) says so in its config and needs an ingest key.
-    const role = (request.routeOptions.config as { keyRole?: KeyRole } | undefined)?.keyRole ?? 'read';
+    // A route that writes says so: the feedback routes by name, the registry's changes in their config.
+    const configured = (request.routeOptions.config as { keyRole?: KeyRole } | undefined)?.keyRole;
+    const role = options.ingestRoutes?.has(`${request.method} ${path}`) ? 'ingest' : (configured ?? 'read');
     const decision = decideRequest(options.keys, headerOf(request.headers), role);
     if (decision.allowed) return;
     if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="verdict"');

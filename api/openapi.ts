@@ -48,6 +48,20 @@ export function openApiDocument(): Record<string, unknown> {
       responses: { 200: { description: 'columns and rows', content: json({ type: 'object' }) }, 400: { description: 'The query failed.', content: json(ErrorSchema) } },
     },
   };
+  // The feedback question's path also takes assessments (api/feedback.ts), with an ingest key.
+  paths['/api/feedback'] = {
+    ...(paths['/api/feedback'] as object),
+    post: {
+      summary: 'Send feedback and expectations',
+      description: 'One assessment, a list, or {"assessments": [...]}, in MLflow\'s assessment shape (trace_id, assessment_name, feedback | expectation {value, error}, source {source_type HUMAN | LLM_JUDGE | CODE, source_id}, rationale, metadata, assessment_id, create_time) or Langfuse\'s score shape (traceId, name, value, dataType NUMERIC | BOOLEAN | CATEGORICAL, comment, id). Needs an ingest key. Idempotent on the client id; a later assessment of the same trace, name and source overrides the earlier (history kept).',
+      requestBody: { required: true, content: json({ type: ['object', 'array'] }) },
+      responses: {
+        200: { description: 'Stored.', content: json({ type: 'object', properties: { accepted: { type: 'integer' }, ids: { type: 'array', items: { type: 'string' } } } }) },
+        400: { description: 'A field is wrong (named in `field`); nothing of the request is stored.', content: json(ErrorSchema) },
+        503: { description: 'The store cannot take it now; retry after Retry-After.', content: json(ErrorSchema) },
+      },
+    },
+  };
   paths['/api/queue/rejected'] = {
     get: {
       summary: 'Set-aside queue segments',

@@ -35,6 +35,8 @@ const DIR = resolve(process.env.BENCH_DIR ?? join(PACKAGE_ROOT, '.verdict', 'ben
 const DAYS = 30;
 const CHUNK = 100_000;
 const WARM_RUNS = 5;
+/** Feedback on the traces (compare then reads it for its quality metrics): 1M for the 10M-span set. */
+const ASSESSMENTS = Number(process.env.BENCH_ASSESSMENTS ?? Math.round(TRACES * 0.4));
 
 interface Marker {
   generator: string;
@@ -147,6 +149,15 @@ async function main(): Promise<void> {
     } else {
       log(`reusing ${marker.spans.toLocaleString('en-US')} spans in ${DIR} (BENCH_REGENERATE=1 rebuilds)`);
     }
+    // The generator writes spans only: their traces are settled (and priced) here, as the collector would.
+    await store.settle();
+    // Feedback for compare's quality metrics (added to a data set generated before it existed, too).
+    const { n: assessed } = await one<{ n: number }>(client, 'SELECT count() AS n FROM verdict_assessments');
+    if (Number(assessed) === 0) {
+      await client.command({ query: readSqlFile('bench/query-assessments.sql'), query_params: { n: ASSESSMENTS } });
+      const { n } = await one<{ n: number }>(client, 'SELECT count() AS n FROM verdict_assessments');
+      log(`  ${Number(n).toLocaleString('en-US')} assessments (thumbs_up) added`);
+    }
     log('waiting for background merges to settle…');
     await waitForMerges(client);
     const disk = await one<{ tables: string }>(
@@ -161,11 +172,12 @@ async function main(): Promise<void> {
       "SELECT lower(concat(hex(cityHash64(toUInt64({n:UInt64}), 't1')), hex(cityHash64(toUInt64({n:UInt64}), 't2')))) AS trace_id",
       { n: Math.min(1_234_567, Math.floor(marker.traces / 2)) },
     );
-    const { session_id: sessionId } = await one<{ session_id: string }>(
+    // (A smaller BENCH_TRACES may not hold that trace: then any session.)
+    const { session_id: sessionId } = (await one<{ session_id: string }>(
       client,
       "SELECT SessionId AS session_id FROM otel_traces WHERE TraceId = {t:String} AND IsRequest = 1 LIMIT 1",
       { t: traceId },
-    );
+    )) ?? (await one<{ session_id: string }>(client, "SELECT SessionId AS session_id FROM verdict_traces_live WHERE SessionId != '' LIMIT 1"));
 
     log('');
     log(`${marker.spans.toLocaleString('en-US')} spans; each question cold, then warm (median of ${WARM_RUNS}):`);
@@ -176,7 +188,7 @@ async function main(): Promise<void> {
       if (!only || only.test(name)) timings.push(await time(client, name, run, target));
     };
     await q('versions (all services and environments)', () => versions(client));
-    await q('compare 1.1.0 → 1.2.0 (chat-api, production)', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' } }), 150);
+    await q('compare 1.1.0 → 1.2.0 with feedback and cost', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.2.0' } }), 150);
     await q('compare, time-aligned', () => compare(client, { ...prod, baseline: { version: '1.1.0' }, candidate: { version: '1.3.0' }, align: true }), 150);
     await q('compare A/B by feature-flag filter (raw spans)', () =>
       compare(client, { ...prod, baseline: { version: '1.3.0', filter: "attributes.`feature.new_ranker` = 'off'" }, candidate: { version: '1.3.0', filter: "attributes.`feature.new_ranker` = 'on'" } }),

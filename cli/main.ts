@@ -11,6 +11,8 @@ import { compareCommand } from './commands/compare.js';
 import { deploymentsCommand } from './commands/deployments.js';
 import { errorRateCommand } from './commands/error-rate.js';
 import { errorsCommand } from './commands/errors.js';
+import { feedbackCommand } from './commands/feedback.js';
+import { scoreCommand } from './commands/score.js';
 import { latencyCommand } from './commands/latency.js';
 import { queueCommand } from './commands/queue.js';
 import { searchCommand } from './commands/search.js';
@@ -41,6 +43,8 @@ function program(setExitCode: (code: number) => void): Command {
   root.addCommand(queueCommand(setExitCode));
   root.addCommand(versionCommand(setExitCode));
   root.addCommand(alertsCommand(setExitCode));
+  root.addCommand(feedbackCommand(setExitCode));
+  root.addCommand(scoreCommand(setExitCode));
   for (const spec of QUESTION_COMMANDS) root.addCommand(questionCommand(spec, setExitCode));
   for (const command of root.commands) command.exitOverride().showHelpAfterError(`(run verdict ${command.name()} --help for its flags)`);
   return root;

@@ -27,6 +27,7 @@ export interface SignalNames {
 }
 
 export const TRACES: SignalNames = { items: 'spans', request: 'ExportTraceServiceRequest' };
+export const LOGS: SignalNames = { items: 'log records', request: 'ExportLogsServiceRequest' };
 
 type Status = Pick<ExportOutcome, 'httpStatus' | 'grpcCode' | 'retryable'>;
 

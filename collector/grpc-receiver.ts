@@ -22,6 +22,8 @@ import { exportResponse, retryInfoStatus } from './otlp/responses.js';
 
 export interface OtlpGrpcReceiverOptions {
   ingestor: Ingestor;
+  /** Log records (LogsService/Export): the same interceptors and guarantees, their own queue. */
+  logsIngestor?: Ingestor;
   /**
    * Largest request message accepted, compressed or not (grpc-js checks both the frame and the
    * inflated size); the same number as the HTTP receiver's decompressed body limit.
@@ -76,13 +78,15 @@ export class GrpcListenError extends Error {
 
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
+export const LOGS_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
+
 const identity = (bytes: Buffer): Buffer => bytes;
 
 // No .proto file and no generated code: the method is declared by path, and request and response
 // travel as raw bytes, decoded and encoded by the same code the HTTP receiver uses.
-const TRACE_SERVICE: ServiceDefinition = {
+const exportService = (path: string): ServiceDefinition => ({
   Export: {
-    path: TRACE_EXPORT_PATH,
+    path,
     requestStream: false,
     responseStream: false,
     requestSerialize: identity,
@@ -90,7 +94,9 @@ const TRACE_SERVICE: ServiceDefinition = {
     responseSerialize: identity,
     responseDeserialize: identity,
   },
-};
+});
+const TRACE_SERVICE = exportService(TRACE_EXPORT_PATH);
+const LOGS_SERVICE = exportService(LOGS_EXPORT_PATH);
 
 const SILENT_LOG: ReceiverLog = { warn() {}, error() {}, info() {}, debug() {} };
 
@@ -128,21 +134,23 @@ export function createOtlpGrpcReceiver(options: OtlpGrpcReceiverOptions): OtlpGr
     ],
   });
 
-  async function exportTraces(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
-    const outcome = await options.ingestor.export(call.request, 'protobuf');
+  async function exportTo(ingestor: Ingestor, call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
+    const outcome = await ingestor.export(call.request, 'protobuf');
     if (isAccepted(outcome)) return callback(null, exportResponse('protobuf', outcome.partialSuccess));
     if (outcome.retryable) log.warn({ err: outcome.message, transport: 'grpc' }, 'ingest refused, client asked to retry');
     callback(statusOf(outcome, retryAfter));
   }
 
-  server.addService(TRACE_SERVICE, {
+  const handler = (ingestor: Ingestor) => ({
     Export(call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) {
-      exportTraces(call, callback).catch((err: Error) => {
+      exportTo(ingestor, call, callback).catch((err: Error) => {
         log.error({ err, transport: 'grpc' }, 'OTLP/gRPC export failed');
         callback({ code: GrpcStatus.INTERNAL, details: err.message });
       });
     },
   });
+  server.addService(TRACE_SERVICE, handler(options.ingestor));
+  if (options.logsIngestor) server.addService(LOGS_SERVICE, handler(options.logsIngestor));
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,12 +1,12 @@
 // OTLP/HTTP trace receiver (POST /v1/traces) per the OTLP specification: protobuf or JSON, gzip.
 // It reads the body within its limit and serialises the ingest's one export outcome: 200 with
 // partial success, or google.rpc.Status in the request's encoding with the outcome's status.
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { REDACTED_LOG_PATHS, type AccessDecision } from '../auth/api-keys.js';
 import { httpsServerOptions, type TlsMaterial } from '../auth/tls.js';
-import { failed, refusedAccess, refusedBusy, TRACES, unsupportedContentType, type ExportOutcome } from './export-outcome.js';
+import { failed, LOGS, refusedAccess, refusedBusy, TRACES, unsupportedContentType, type ExportOutcome, type SignalNames } from './export-outcome.js';
 import { createExportSlots, type ExportSlots } from './export-slots.js';
 import type { Ingestor } from './ingest.js';
 import { exportResponse, GrpcCode, statusBody, type OtlpEncoding } from './otlp/responses.js';
@@ -14,6 +14,8 @@ import { readBody } from './request-body.js';
 
 export interface OtlpHttpReceiverOptions {
   ingestor: Ingestor;
+  /** Log records (POST /v1/logs): the same guarantees, their own queue. */
+  logsIngestor?: Ingestor;
   maxBodyBytes: number;
   logLevel: string;
   /** Seconds a client is told to wait before retrying a retryable refusal (503, 429). */
@@ -88,7 +90,7 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
-  app.post('/v1/traces', async (request, reply) => {
+  const exportRoute = (ingestor: Ingestor, signal: SignalNames) => async (request: FastifyRequest, reply: FastifyReply) => {
     const encoding = encodingOf(request.headers['content-type']);
     const payload = request.body as Readable | undefined;
     if (!encoding) {
@@ -101,26 +103,30 @@ export function createOtlpHttpReceiver(options: OtlpHttpReceiverOptions): Fastif
     } catch (err) {
       // The client went away (or was cut off for being too slow): nobody is left to answer.
       if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') return reply.code(400).send();
-      const outcome = failed(err, TRACES);
+      const outcome = failed(err, signal);
       if (!outcome) throw err;
       return send(reply, encoding, outcome);
     }
-    const outcome = await options.ingestor.export(body, encoding);
+    const outcome = await ingestor.export(body, encoding);
     if (outcome.retryable) request.log.warn({ err: outcome.message }, 'ingest refused, client asked to retry');
     return send(reply, encoding, outcome);
-  });
+  };
+  app.post('/v1/traces', exportRoute(options.ingestor, TRACES));
+  if (options.logsIngestor) app.post('/v1/logs', exportRoute(options.logsIngestor, LOGS));
 
   const methodNotAllowed = async (_request: unknown, reply: FastifyReply) =>
     reply.header('allow', 'POST').code(405).header('content-type', 'application/json')
       .send(statusBody('json', GrpcCode.UNIMPLEMENTED, 'method not allowed: OTLP/HTTP uses POST'));
-  app.route({
-    method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
-    url: '/v1/traces',
-    // Answered on the request, before fastify looks at a body: a DELETE or OPTIONS with a body in
-    // no known content type would otherwise be refused by the parser (415) and never reach here.
-    onRequest: methodNotAllowed,
-    handler: methodNotAllowed,
-  });
+  for (const url of options.logsIngestor ? ['/v1/traces', '/v1/logs'] : ['/v1/traces']) {
+    app.route({
+      method: ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url,
+      // Answered on the request, before fastify looks at a body: a DELETE or OPTIONS with a body in
+      // no known content type would otherwise be refused by the parser (415) and never reach here.
+      onRequest: methodNotAllowed,
+      handler: methodNotAllowed,
+    });
+  }
 
   app.setNotFoundHandler(async (request, reply) =>
     reply.code(404).header('content-type', 'application/json')

@@ -1,5 +1,7 @@
 // Public API of `verdict/instrumentation`. Grouped by job: start-up, composing with an existing OTel set-up,
-// context-scoped attributes, configuration helpers. The feedback helper (a later issue) joins as its own module.
+// context-scoped attributes, configuration helpers, feedback.
+
+export { recordFeedback, FeedbackError, type FeedbackOptions } from './feedback.js';
 
 export { startVerdict, type StartVerdictOptions, type VerdictInstrumentation } from './start.js';
 export { registerVersion, REGISTER_SPAN_NAME, type RegisterVersionInfo } from './register-version.js';

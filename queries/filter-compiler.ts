@@ -6,10 +6,12 @@
 //
 // Which fields exist and what each reads is declared in filter-fields.ts (and listed in
 // docs/queries.md); a misspelling of a known field is an error naming it, never a silent empty match.
+// feedback. / expectations. / assessments. fields are filter-assessments.ts's.
 import type { CompareOp, FieldRef, FilterNode, Literal } from './filter-parser.js';
 import { FilterSyntaxError, parseFilter } from './filter-parser.js';
 import { FACT_FIELDS, FACT_TAGS, NAMESPACES, nearest, SPAN_FIELDS, TRACE_FIELDS, type Target } from './filter-fields.js';
 import type { QueryParams } from './run-query.js';
+import { ASSESSMENT_FIELD_HELP, ASSESSMENT_NUMBER, ASSESSMENT_TEXT, assessmentCondition, assessmentField } from './filter-assessments.js';
 
 export interface CompiledFilter {
   /** A boolean ClickHouse expression over a settled trace (verdict_traces_live row). */
@@ -40,7 +42,8 @@ interface Resolved {
 
 const FIELD_HELP =
   "version, environment, session, user, service, commit, name, status, execution_time_ms, timestamp_ms, trace_id, " +
-  "tags.KEY (also metadata. / request_metadata.), attributes.KEY, resource.KEY, span.name, span.type, span.kind, span.status, span.duration_ms or span.attributes.KEY";
+  "tags.KEY (also metadata. / request_metadata.), attributes.KEY, resource.KEY, span.name, span.type, span.kind, span.status, span.duration_ms or span.attributes.KEY, " +
+  ASSESSMENT_FIELD_HELP;
 
 function unknownField(field: FieldRef, suggestion?: string, why?: string): never {
   const hint = suggestion ? `; did you mean ${suggestion}?${why ? ` ${why}` : ''}` : `; expected ${FIELD_HELP}`;
@@ -87,6 +90,9 @@ function resolve(field: FieldRef): Resolved {
     if (near) return unknownField(field, `${head}.\`${near}\``);
     return { target: { kind: 'attribute', maps: ['SpanAttributes', 'ResourceAttributes'], key: tag }, anySpan: false };
   }
+  // Assessments (filter-assessments.ts).
+  const assessment = assessmentField(ns, rest.join('.'));
+  if (assessment) return { target: assessment, anySpan: false };
   if (inNamespace(NAMESPACES.resource, ns)) {
     return { target: { kind: 'attribute', maps: ['ResourceAttributes'], key: needKey(field, head) }, anySpan: false };
   }
@@ -173,6 +179,7 @@ class Compiler {
     // faster than one of 32-character ids. identity() keeps the engine from trying a set of 10^5
     // hashes against verdict_traces' primary key (TraceHash is in it), which cost more than the probe.
     if (anySpan) return `(identity(TraceHash) IN (SELECT cityHash64(TraceId) FROM otel_traces WHERE ${scope}${condition}))`;
+    if (target.kind === 'assessment') return assessmentCondition(target, this.param(target.name, 'String'), this.param(target.kinds, 'Array(String)'), condition);
     if (target.kind === 'attribute') return `((identity(TraceHash), ServiceName) IN (SELECT cityHash64(TraceId), ServiceName FROM otel_traces WHERE IsRequest = 1 AND ${scope}${condition}))`;
     return condition;
   }
@@ -194,6 +201,11 @@ class Compiler {
           if (instead) throw new FilterSyntaxError(node.field.position, instead, `'${v}'`, `filter error at position ${node.field.position}: ${node.field.text} = '${v}' matches no span; did you mean ${instead}?`);
           return folded;
         });
+      case 'assessment': {
+        if (node.kind === 'compare' && node.value.type === 'number') return this.numeric(node, ASSESSMENT_NUMBER);
+        if (node.kind === 'in' && node.values.every((v) => v.type === 'number')) return this.numeric(node, ASSESSMENT_NUMBER);
+        return this.strings(node, ASSESSMENT_TEXT, undefined, true);
+      }
       case 'attribute': {
         const lookup = attributeLookup(target.maps, this.param(target.key, 'String'));
         // An attribute compared with a number is compared as a number (attributes are stored as text).

@@ -2,6 +2,7 @@
 // reads. docs/queries.md's field table lists the same spellings, and test/queries/filter-fields.test.ts
 // holds the two together (a spelling in one and not the other fails) and runs one search per row.
 
+import type { AssessmentField } from './filter-assessments.js';
 /** What a field reads; `expr` is SQL over a settled trace (or, for span fields, over a raw span). */
 export type Target =
   | { kind: 'string'; expr: string }
@@ -10,7 +11,8 @@ export type Target =
   | { kind: 'number'; expr: string }
   | { kind: 'status'; expr: string }
   | { kind: 'traceId' }
-  | { kind: 'attribute'; maps: Array<'SpanAttributes' | 'ResourceAttributes'>; key: string };
+  | { kind: 'attribute'; maps: Array<'SpanAttributes' | 'ResourceAttributes'>; key: string }
+  | AssessmentField;
 
 /** Verdict's own names for a trace's facts (docs/schema.md's derived columns, settled per trace). */
 export const FACT_FIELDS: Record<string, Target> = {

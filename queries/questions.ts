@@ -4,6 +4,7 @@ import { compareQuestion } from './compare/compare.js';
 import { deploymentsQuestion } from './deployments.js';
 import { errorRateQuestion } from './error-rate.js';
 import { errorsQuestion } from './errors.js';
+import { feedbackQuestion } from './feedback.js';
 import { filterHintsQuestion } from './filter-hints.js';
 import { latencyQuestion } from './latency.js';
 import type { Question } from './question.js';
@@ -25,6 +26,7 @@ export const QUESTIONS = {
   session: sessionQuestion,
   search: searchQuestion,
   trace: traceQuestion,
+  feedback: feedbackQuestion,
   filterHints: filterHintsQuestion,
 } as const;
 

@@ -10,7 +10,8 @@ SELECT
     (max(toUnixTimestamp64Nano(Start) + RequestDuration) - min(toUnixTimestamp64Nano(Start))) / 1e6 AS duration_ms,
     arraySort(groupUniqArrayIf(UserId, UserId != '')) AS users,
     arraySort(groupUniqArray(AppVersion)) AS versions,
-    arraySort(groupUniqArray(ServiceName)) AS services
+    arraySort(groupUniqArray(ServiceName)) AS services,
+    sum(toInt64(round(Cost * 1e9))) / 1e9 AS cost_usd
 FROM verdict_traces_live
 WHERE Requests > 0 AND SessionId != '' AND {{scope}} AND {{traces}}
 GROUP BY session_id

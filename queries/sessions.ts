@@ -28,6 +28,7 @@ export const SessionSummarySchema = answer({
   users: Type.Array(Type.String()),
   versions: Type.Array(Type.String()),
   services: Type.Array(Type.String()),
+  costUsd: Type.Number({ description: "The session's LLM cost (see docs/quality.md)." }),
 });
 export type SessionSummary = Static<typeof SessionSummarySchema>;
 
@@ -45,6 +46,8 @@ export const SessionTurnSchema = answer({
   spans: Type.Integer(),
   inputTokens: Type.Integer(),
   outputTokens: Type.Integer(),
+  costUsd: Type.Number(),
+  feedback: Type.Record(Type.String(), Type.Unknown(), { description: 'The live feedback on this turn by name (the latest per source; one value per name).' }),
 });
 export type SessionTurn = Static<typeof SessionTurnSchema>;
 
@@ -78,9 +81,18 @@ export async function sessions(client: ClickHouseClient, options: SessionsOption
       users: r.users as string[],
       versions: r.versions as string[],
       services: r.services as string[],
+      costUsd: num(r.cost_usd),
     })),
   };
 }
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
 
 /** One session's requests in time order; null when no request carries that session id. */
 export async function session(client: ClickHouseClient, sessionId: string, options: { limit?: number } = {}): Promise<SessionDetail | null> {
@@ -100,6 +112,8 @@ export async function session(client: ClickHouseClient, sessionId: string, optio
     spans: num(r.spans),
     inputTokens: num(r.input_tokens),
     outputTokens: num(r.output_tokens),
+    costUsd: num(r.cost_usd),
+    feedback: Object.fromEntries(((r.feedback as Array<[string, string]>) ?? []).map(([name, value]) => [name, parseJson(value)])),
   }));
   const starts = rows.map((r) => num(r.start_ms));
   const ends = rows.map((r) => num(r.start_ms) + num(r.duration_ms));

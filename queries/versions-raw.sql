@@ -13,7 +13,10 @@ SELECT
     quantilesExactArray(0.5, 0.9, 0.95, 0.99)(RequestDurations) AS latency_ns,
     sum(Spans) AS spans,
     sum(InputTokens) AS input_tokens,
-    sum(OutputTokens) AS output_tokens
+    sum(OutputTokens) AS output_tokens,
+    -- In whole nanodollars per trace, as the rollups keep it, so both sources answer alike.
+    sum(toInt64(round(Cost * 1e9))) / 1e9 AS cost_usd,
+    sum(UnpricedCalls) AS unpriced_calls
 FROM verdict_traces_live
 WHERE {{scope}} AND {{traces}}
 GROUP BY service, environment, version

@@ -1,6 +1,6 @@
 -- versions, from a rollup table ({{rollup}}: verdict_rollup_1h or _1m, time column {{bucket}}):
 -- per service, environment and version of the settled traces: commits, first/last request,
--- requests, errors, request-latency quantiles (from the latency histogram), spans and tokens.
+-- requests, errors, request-latency quantiles (from the latency histogram), spans, tokens and cost.
 -- A version whose traces were all re-attributed elsewhere nets to zero and is left out.
 SELECT
     ServiceName AS service,
@@ -14,7 +14,9 @@ SELECT
     {{latency_quantiles}} AS latency_ns,
     sum(Spans) AS spans,
     sum(InputTokens) AS input_tokens,
-    sum(OutputTokens) AS output_tokens
+    sum(OutputTokens) AS output_tokens,
+    sum(CostNanoUsd) / 1e9 AS cost_usd,
+    sum(UnpricedCalls) AS unpriced_calls
 FROM {{rollup}}
 WHERE {{scope}}
 GROUP BY service, environment, version

@@ -34,6 +34,9 @@ export const VersionRowSchema = answer({
   spansPerRequest: nullable(Type.Number()),
   inputTokensPerRequest: nullable(Type.Number()),
   outputTokensPerRequest: nullable(Type.Number()),
+  costUsd: Type.Number({ description: 'Total cost of its LLM calls (priced at settle time; an app-reported cost wins).' }),
+  costPerRequestUsd: nullable(Type.Number()),
+  unpricedCalls: Type.Integer({ description: 'LLM calls whose model has no price: not in the cost.' }),
 });
 export type VersionRow = Static<typeof VersionRowSchema>;
 
@@ -88,5 +91,8 @@ function versionRow(r: Record<string, unknown>): VersionRow {
     spansPerRequest: per(r.spans),
     inputTokensPerRequest: per(r.input_tokens),
     outputTokensPerRequest: per(r.output_tokens),
+    costUsd: num(r.cost_usd),
+    costPerRequestUsd: per(r.cost_usd),
+    unpricedCalls: num(r.unpriced_calls),
   };
 }

@@ -3,12 +3,15 @@
 -- (verdict_trace_state). A new trace gets a +1 row; a changed one a -1 row repeating its old summary
 -- and a +1 row with the new one; an unchanged one nothing. So running it twice, or over a wider
 -- window than needed, changes nothing, and a replayed insert (same token) is dropped.
+-- Each trace's cost comes priced from verdict_prices, which store/prices.ts fills before this runs.
 -- The whole result is squashed into one block (the min_insert_block_size_* thresholds are never
 -- reached before the end): both rows of a changed trace travel together, a retried run is dropped
 -- as one unit by its token, and the views see one large block. Turning squashing off instead (min
 -- 0) handed the views the select's small blocks and made the write 3.5x dearer (281 vs 80 ms of CPU
 -- for 25k traces).
-INSERT INTO verdict_traces
+INSERT INTO verdict_traces (ServiceName, Environment, AppVersion, GitCommit, SessionId, UserId, RequestName, Model, TraceHash, TraceId,
+    Start, Requests, Errors, RequestDuration, RequestStatus, RequestStatusMessage, RequestDurations, Spans, SpanErrors, InputTokens,
+    OutputTokens, LastArrival, SummaryHash, Sign, Cost, LlmCalls, UnpricedCalls, UnpricedModels, PriceSources)
 SETTINGS async_insert = 0, insert_deduplication_token = {token:String}, max_partitions_per_insert_block = 0,
     max_insert_block_size = 1000000000, min_insert_block_size_rows = 1000000000, min_insert_block_size_bytes = 1000000000000
 SELECT
@@ -35,8 +38,14 @@ SELECT
     if(Sign = 1, s.OutputTokens, prior.OutputTokens) AS OutputTokens,
     if(Sign = 1, s.LastArrival, prior.LastArrival) AS LastArrival,
     if(Sign = 1, s.SummaryHash, prior.SummaryHash) AS SummaryHash,
-    Sign
-FROM verdict_trace_summaries(since = {since:DateTime64(3)}) AS s
+    Sign,
+    if(Sign = 1, s.Cost, prior.Cost) AS Cost,
+    if(Sign = 1, s.LlmCalls, prior.LlmCalls) AS LlmCalls,
+    if(Sign = 1, s.UnpricedCalls, prior.UnpricedCalls) AS UnpricedCalls,
+    if(Sign = 1, s.UnpricedModels, prior.UnpricedModels) AS UnpricedModels,
+    if(Sign = 1, s.PriceSources, prior.PriceSources) AS PriceSources
+-- (read through a subquery: the analyzer otherwise gives the view's inner tables and the joins below the same names)
+FROM (SELECT * FROM verdict_trace_summaries(since = {since:DateTime64(3)})) AS s
 -- Where each changed trace's last summary is (none for a new trace) …
 LEFT JOIN (
     SELECT TraceHash, TraceId, ServiceName, argMax(SummaryHash, LastArrival) AS last_hash
@@ -48,7 +57,8 @@ LEFT JOIN (
 LEFT JOIN (
     SELECT *
     FROM (
-        SELECT TraceHash, TraceId, ServiceName, Environment, AppVersion, GitCommit, SessionId, UserId, RequestName, Model, Start, Requests, Errors, RequestDuration, RequestStatus, RequestStatusMessage, RequestDurations, Spans, SpanErrors, InputTokens, OutputTokens, LastArrival, SummaryHash
+        SELECT TraceHash, TraceId, ServiceName, Environment, AppVersion, GitCommit, SessionId, UserId, RequestName, Model, Start, Requests, Errors, RequestDuration, RequestStatus, RequestStatusMessage, RequestDurations, Spans, SpanErrors, InputTokens, OutputTokens, LastArrival, SummaryHash,
+            Cost, LlmCalls, UnpricedCalls, UnpricedModels, PriceSources
         FROM verdict_traces
         WHERE Sign = 1 AND (ServiceName, Environment, AppVersion, toStartOfDay(Start), TraceHash, TraceId, SummaryHash) IN (
             SELECT ServiceName, argMax(Environment, LastArrival), argMax(AppVersion, LastArrival), toStartOfDay(argMax(Start, LastArrival)), TraceHash, TraceId,

@@ -18,9 +18,15 @@ import { createOtlpGrpcReceiver, type OtlpGrpcReceiver } from '../collector/grpc
 import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
 import { createExportSlots } from '../collector/export-slots.js';
 import { createIngestor, type Ingestor } from '../collector/ingest.js';
+import { createLogsIngestor } from '../collector/logs-ingest.js';
+import { loadScorer } from '../quality/scorer.js';
+import { startOnlineScoring, type OnlineScoring } from '../quality/scoring.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, metricsRenderer } from '../collector/metrics.js';
 import { openDurableQueue, type DurableQueue } from '../collector/queue/durable-queue.js';
 import { QUEUE_DIR } from '../collector/queue/segment-format.js';
+
+/** The logs queue's folder inside a data directory, beside the spans' queue. */
+const LOGS_QUEUE_DIR = 'queue-logs';
 import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
 import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
 import type { VerdictConfig } from '../store/config.js';
@@ -48,6 +54,8 @@ export interface RunningCollector {
   clickhouseHttpUrl?: string;
   /** The configured API keys (digests only); `enabled` is false when the collector is open. */
   keys: ApiKeys;
+  /** Online scoring, when `--scorer` is set (runOnce scores what is pending now). */
+  scoring?: OnlineScoring;
   /** False while a ClickHouse server placement has not been reachable yet to apply the schema. */
   schemaApplied(): boolean;
   /** Reads the API keys again (environment and keys file) and logs the outcome; requests in flight are not touched. */
@@ -71,9 +79,9 @@ function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: A
   });
 }
 
-function openQueue(config: VerdictConfig, dataDir: string, log: Logger): DurableQueue {
+function openQueue(config: VerdictConfig, dataDir: string, log: Logger, folder = QUEUE_DIR): DurableQueue {
   const queue = openDurableQueue({
-    dir: join(dataDir, QUEUE_DIR),
+    dir: join(dataDir, folder),
     segmentMaxRows: config.batchMaxRows,
     segmentMaxBytes: 256 * 1024 * 1024,
     segmentMaxAgeMs: config.batchMaxDelayMs,
@@ -111,6 +119,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
   let startedInserter: SegmentInserter | undefined;
   const stopSchemaRetry = new AbortController();
   const stopTimers: Array<() => void> = [];
+  const stopInserters: Array<(ms: number) => Promise<void>> = [];
   try {
     // A server may simply be down right now: receivers start anyway and queue spans until the
     // schema is in place.
@@ -134,8 +143,25 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       },
     });
     startedInserter = inserter;
+    // Log records (OTLP logs: evaluation events among them) have a queue and inserter of their
+    // own, with the same acknowledgement and retry rules; their rows go to otel_logs.
+    const logsQueue = openQueue(config, dataDir, log, LOGS_QUEUE_DIR);
+    const logsInserter = startSegmentInserter({
+      queue: logsQueue,
+      insertSegment: async (path, token) => {
+        await schemaReady;
+        await store.insertLogSegment(path, token);
+      },
+      onError: (err, attempt) => {
+        if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'log insert failed; log records stay queued and will be retried');
+      },
+      onRejected: (err, segment) => {
+        log.error({ err: (err as Error).message, rows: segment.rows, segment: segment.dataPath }, 'the store refused a batch of log records for its content; it is set aside in the logs queue\'s rejected/ folder and not retried');
+      },
+    });
+    stopInserters.push((ms) => logsInserter.close(ms));
     const flush = async () => {
-      await inserter.flush();
+      await Promise.all([inserter.flush(), logsInserter.flush()]);
       await schemaReady;
       await store.settle();
     };
@@ -146,17 +172,20 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     }, config.settleIntervalMs);
     settleTimer.unref();
     stopTimers.push(() => clearInterval(settleTimer));
-    const ingestor = createIngestor(queue, {
+    const ingestOptions = {
       maxAttributesPerSpan: config.maxAttributesPerSpan,
       maxAttributeValueLength: config.maxAttributeValueLength,
       decode: { maxValueDepth: config.maxValueDepth },
-    });
+    };
+    const ingestor = createIngestor(queue, ingestOptions);
+    const logsIngestor = createLogsIngestor(logsQueue, ingestOptions);
 
     const responses = createResponseCounters();
     // One bound on export requests in flight for the whole process, over both receivers.
     const slots = createExportSlots(config.maxConcurrentRequests);
     const otlp = createOtlpHttpReceiver({
       ingestor,
+      logsIngestor,
       maxBodyBytes: config.maxBodyBytes,
       slots,
       tls,
@@ -171,6 +200,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     // Same ingest path and size limit as OTLP/HTTP; logs through the HTTP receiver's logger.
     grpc = createOtlpGrpcReceiver({
       ingestor,
+      logsIngestor,
       maxMessageBytes: config.maxBodyBytes,
       slots,
       tls,
@@ -250,6 +280,16 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       countHttpResponses(clickhouse, 'clickhouse_http', responses);
       clickhouseHttpUrl = await clickhouse.listen({ host: config.host, port: config.clickhouseHttpPort });
     }
+    // Online scoring: after everything else is up, and never in the way of ingest (a failing
+    // scorer is an error assessment; a failing round is logged and retried).
+    let scoring: OnlineScoring | undefined;
+    if (config.scorer) {
+      const scorers = await Promise.all(config.scorer.split(',').map((s) => s.trim()).filter(Boolean).map(loadScorer));
+      await schemaReady;
+      scoring = startOnlineScoring(store.client, scorers, { timeoutMs: config.scorerTimeoutMs, quietMs: config.scorerQuietMs, log });
+      log.info({ scorers: scorers.map((s) => `${s.name}@${s.version}`) }, 'scoring new traces online');
+      stopInserters.push(() => scoring!.stop());
+    }
     claim.publish({ apiUrl, otlpHttpUrl });
     const reported = (why: string) => (result: { keys: ApiKeys } | { err: Error }) => {
       if ('err' in result) log.error({ err: result.err.message }, `API keys not reloaded (${why}); the keys in force stay`);
@@ -269,6 +309,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       otlpGrpcUrl: `${tls ? 'https' : 'http'}://${otlpGrpcAddress}`,
       apiUrl,
       clickhouseHttpUrl,
+      scoring,
       keys,
       schemaApplied: () => schemaApplied,
       reloadKeys(why) {
@@ -293,7 +334,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
           const cut = setTimeout(() => queryServers.forEach((s) => s.server.closeAllConnections()), QUERY_SERVER_CLOSE_GRACE_MS);
           await Promise.all([...servers.map((s) => s.close()), grpc?.close()]);
           clearTimeout(cut);
-          await inserter.close(config.shutdownTimeoutMs);
+          await Promise.all([inserter.close(config.shutdownTimeoutMs), ...stopInserters.map((stop) => stop(config.shutdownTimeoutMs))]);
           await store.close();
           claim.release();
         })();
@@ -306,6 +347,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     for (const stop of stopTimers) stop();
     await Promise.allSettled([...servers.map((s) => s.close()), grpc?.close()]);
     await startedInserter?.close(0).catch(() => {});
+    await Promise.allSettled(stopInserters.map((stop) => stop(0)));
     await store.close().catch(() => {});
     claim.release();
     throw err;

@@ -46,6 +46,14 @@ export interface VerdictConfig {
   keysFile?: string;
   /** Alert rules file (issue 13); the watcher runs with default rules without one. */
   alertsConfig?: string;
+  /** A YAML or JSON file of model prices (USD per million tokens) that win over the bundled price data. */
+  prices?: string;
+  /** Scorer modules (or builtin:<name>), comma-separated, that score traces online as they complete. */
+  scorer?: string;
+  /** A scorer call on one trace taking longer than this records a timeout error. */
+  scorerTimeoutMs: number;
+  /** A trace with no new span for this long is complete, and scored online. */
+  scorerQuietMs: number;
   /** Listen on a non-loopback address without keys (a network boundary is trusted to protect it). */
   insecure: boolean;
   /** ClickHouse-compatible HTTP endpoint (read-only) on the embedded store. */
@@ -96,6 +104,8 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   shutdownTimeoutMs: 10_000,
   settleIntervalMs: 5_000,
   settleGapMs: 1_000,
+  scorerTimeoutMs: 30_000,
+  scorerQuietMs: 2_000,
   maxAttributesPerSpan: 1024,
   maxAttributeValueLength: 64 * 1024,
   maxValueDepth: 32,
@@ -161,6 +171,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'logLevel', flag: 'log-level', env: 'VERDICT_LOG_LEVEL', kind: 'string', description: 'pino log level' },
   { key: 'ingestKeys', env: 'VERDICT_INGEST_KEYS', kind: 'list', description: 'keys that may send spans (comma-separated)' },
   { key: 'readKeys', env: 'VERDICT_READ_KEYS', kind: 'list', description: 'keys that may read (comma-separated)' },
+  { key: 'scorer', flag: 'scorer', env: 'VERDICT_SCORERS', kind: 'string', description: 'scorer modules (or builtin:output-present, builtin:answer-length, builtin:expected-match, builtin:tool-errors), comma-separated: each new trace is scored once per scorer version as it completes' },
+  { key: 'scorerTimeoutMs', flag: 'scorer-timeout-ms', env: 'VERDICT_SCORER_TIMEOUT_MS', kind: 'int', description: 'a scorer call taking longer records a timeout error assessment' },
+  { key: 'scorerQuietMs', flag: 'scorer-quiet-ms', env: 'VERDICT_SCORER_QUIET_MS', kind: 'int', description: 'a trace with no new span for this long is complete and scored online' },
+  { key: 'prices', flag: 'prices', env: 'VERDICT_PRICES', kind: 'string', description: 'a YAML or JSON file of model prices (USD per million tokens: model, provider, input, output, cacheRead, cacheWrite) that win over the bundled price data' },
   { key: 'keysFile', flag: 'keys-file', env: 'VERDICT_KEYS_FILE', kind: 'string', description: 'a JSON file { "ingest": [...], "read": [...] } with more keys' },
   { key: 'insecure', flag: 'insecure', env: 'VERDICT_INSECURE', kind: 'boolean', description: 'listen on a non-loopback address without keys' },
   { key: 'clickhouseHttpPort', flag: 'clickhouse-http-port', env: 'VERDICT_CLICKHOUSE_HTTP_PORT', kind: 'port', description: 'read-only ClickHouse HTTP interface on the embedded store (for ClickHouse clients and Grafana)' },

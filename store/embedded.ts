@@ -5,9 +5,11 @@ import { Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LOG_ROW_STRUCTURE } from '../schema/otel-logs.js';
 import { insertColumnList, rowStructure } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
+import { createPricer } from './prices.js';
 import { createSettler, settleAfter } from './settle.js';
 import { insertFailure, NoStoreError } from './errors.js';
 import type { OpenStoreOptions, Store } from './store.js';
@@ -46,8 +48,9 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   // segment file with file() (ENGINE-FACTS).
   const insert = renderSqlFile('schema/inserts/span-rows-from-file.sql', { columns: insertColumnList() });
   const structure = rowStructure();
+  const logInsert = renderSqlFile('schema/inserts/log-rows-from-file.sql', { structure: LOG_ROW_STRUCTURE });
   // One sequential inserter writes here: no part can commit behind an arrival already settled.
-  const settler = createSettler(client, { overlapMs: 1, minGapMs: config.settleGapMs });
+  const settler = createSettler(client, { overlapMs: 1, minGapMs: config.settleGapMs }, createPricer({ pricesFile: config.prices }));
   return {
     client,
     readOnlyClient,
@@ -61,6 +64,13 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
         throw insertFailure('embedded store rejected a batch', dataPath, err);
       }
       await settleAfter(settler, dedupToken);
+    },
+    async insertLogSegment(dataPath, dedupToken) {
+      try {
+        await client.command({ query: logInsert, query_params: { path: dataPath, token: dedupToken } });
+      } catch (err) {
+        throw insertFailure('embedded store rejected a batch of log records', dataPath, err);
+      }
     },
     settle: () => settler.settle(),
     async close() {

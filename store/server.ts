@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
+import { createPricer } from './prices.js';
 import { createSettler, settleAfter } from './settle.js';
 import { insertFailure } from './errors.js';
 import type { Store } from './store.js';
@@ -21,8 +22,9 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.username = '';
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
+  const logInsert = renderSqlFile('schema/inserts/log-rows-jsoneachrow.sql');
   // Other writers (collectors, the upstream exporter) may insert concurrently: look 2 s back again.
-  const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs });
+  const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs }, createPricer({ pricesFile: config.prices }));
   return {
     client,
     readOnlyClient,
@@ -43,6 +45,18 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
         body?.destroy();
       }
       await settleAfter(settler, dedupToken);
+    },
+    async insertLogSegment(dataPath, dedupToken) {
+      let body: ReadStream | undefined;
+      try {
+        body = (await open(dataPath)).createReadStream();
+        const result = await client.exec({ query: logInsert, values: body, query_params: { token: dedupToken } });
+        result.stream.resume();
+      } catch (err) {
+        throw insertFailure('ClickHouse server rejected a batch of log records', dataPath, err);
+      } finally {
+        body?.destroy();
+      }
     },
     settle: () => settler.settle(),
     async close() {

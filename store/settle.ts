@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
 import { readSqlFile } from '../schema/sql-files.js';
 import { StoreUnavailableError } from './errors.js';
+import { createPricer, type Pricer } from './prices.js';
 
 export interface Settler {
   /**
@@ -39,7 +40,7 @@ export interface SettlerOptions {
   minGapMs: number;
 }
 
-export function createSettler(client: ClickHouseClient, opts: SettlerOptions): Settler {
+export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pricer: Pricer = createPricer()): Settler {
   const OVERLAP_MS = opts.overlapMs;
   let since: string | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -64,6 +65,8 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions): S
       format: 'JSONEachRow',
     });
     const [{ next }] = await newest.json<{ next: string }>();
+    // New (provider, model, day) keys get their price first, so the summaries below can join it.
+    await pricer.priceNewKeys(client);
     await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since, token } });
     if (next > since) since = next;
   }

@@ -27,6 +27,8 @@ export interface Store {
    * twice.
    */
   insertSegment(dataPath: string, dedupToken: string): Promise<void>;
+  /** Inserts a sealed logs-queue segment (JSON lines of otel_logs rows) as one batch; a replay with the same token is not stored twice. */
+  insertLogSegment(dataPath: string, dedupToken: string): Promise<void>;
   /** Settles traces whose spans arrived by other writers (the upstream exporter) or since the last insert. */
   settle(): Promise<void>;
   close(): Promise<void>;

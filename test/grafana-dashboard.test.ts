@@ -182,6 +182,11 @@ beforeAll(async () => {
   c = await startTestCollector();
   const res = await postOtlp(c, JSON.stringify({ resourceSpans: DATA.map(resourceSpans) }), { 'content-type': 'application/json' });
   expect(res.status).toBe(200);
+  // A thumbs-up on every trace, for the "Feedback by version" panel.
+  await c.flush();
+  const traces = await (await c.store.client.query({ query: 'SELECT DISTINCT TraceId AS t FROM otel_traces', format: 'JSONEachRow' })).json<{ t: string }>();
+  const feedback = await fetch(`${c.apiUrl}/api/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(traces.map(({ t }) => ({ trace_id: t, name: 'thumbs_up', value: true }))) });
+  expect(feedback.status).toBe(200);
 });
 afterAll(async () => {
   await c?.close();

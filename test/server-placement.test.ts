@@ -55,6 +55,9 @@ beforeAll(async () => {
   for (const c of [onServer, embedded]) {
     const res = await fetch(`${c.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: request() });
     expect(res.status).toBe(200);
+    // An evaluation result as a log record: the logs queue's insert on each placement.
+    const logs = await fetch(`${c.otlpHttpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: logRequest() });
+    expect(logs.status).toBe(200);
     await c.flush();
   }
 }, 60_000);
@@ -63,6 +66,12 @@ afterAll(async () => {
   await Promise.all([onServer?.stop(), embedded?.stop()]);
   await server?.kill();
 });
+
+function logRequest(): string {
+  const record = { timeUnixNano: String(BigInt(NOW_MS) * 1_000_000n), traceId: '00000000000000000000000000000001', spanId: '0000000000000001', eventName: 'gen_ai.evaluation.result', body: { stringValue: 'evaluated' },
+    attributes: [{ key: 'gen_ai.evaluation.name', value: { stringValue: 'relevance' } }, { key: 'gen_ai.evaluation.score.value', value: { doubleValue: 0.8 } }] };
+  return JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'placement' } }] }, scopeLogs: [{ scope: { name: 'judge' }, logRecords: [record] }] }] });
+}
 
 describe('the embedded store and a ClickHouse server', () => {
   it.each([
@@ -74,6 +83,7 @@ describe('the embedded store and a ClickHouse server', () => {
     ['sessions', '--service', 'placement', '--version', '1.2.0'],
     ['search', "version = '1.2.0' AND status = 'ERROR'", '--limit', '5'],
     ['trace', '00000000000000000000000000000001'],
+    ['feedback', 'list', '--trace', '00000000000000000000000000000001'],
   ])('verdict %s gives the same answer', async (...args) => {
     const [a, b] = await Promise.all([onServer, embedded].map((c) => runCli([...args, '--json', '--api', c.apiUrl])));
     expect(a.code, a.stderr).toBe(0);
@@ -86,5 +96,9 @@ describe('the embedded store and a ClickHouse server', () => {
     const query =
       'SELECT Timestamp, SpanId, SpanAttributes, Duration, StatusCode, AppVersion, Environment, SessionId, InputTokens, IsRequest FROM otel_traces ORDER BY SpanId';
     expect(await onServer.sql(query)).toEqual(await embedded.sql(query));
+    const logs = 'SELECT Timestamp, TraceId, SpanId, ServiceName, Body, LogAttributes, EventName FROM otel_logs ORDER BY Timestamp';
+    const onServerLogs = await onServer.sql(logs);
+    expect(onServerLogs).toHaveLength(1);
+    expect(onServerLogs).toEqual(await embedded.sql(logs));
   });
 });

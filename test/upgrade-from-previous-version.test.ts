@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { calcPrice } from '@pydantic/genai-prices';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../schema/sql-files.js';
 import { listSqlFiles } from '../schema/sql-files.js';
@@ -50,7 +51,8 @@ describe('a data directory from the previous version', () => {
     expect(now.map((v) => v.version)).toEqual(then.map((v) => v.version));
     now.forEach((v, i) => {
       const { lastSeen, latencyMs, ...rest } = then[i];
-      const { lastSeen: nowLast, latencyMs: nowLatency, ...nowRest } = v;
+      // New since: cost (priced at upgrade; checked in its own test below).
+      const { lastSeen: nowLast, latencyMs: nowLatency, costUsd: _cost, costPerRequestUsd: _perRequest, unpricedCalls: _unpriced, ...nowRest } = v;
       expect(nowRest).toEqual(rest);
       expect(Date.parse(String(lastSeen)) - Date.parse(String(nowLast))).toBe(1);
       expectWithinOnePercent(nowLatency, latencyMs);
@@ -77,6 +79,15 @@ describe('a data directory from the previous version', () => {
       ['1.0.0', 200, 2, 101, 50],
       ['2.0.0', 200, 2, 101, 50],
     ]);
+  });
+
+  it('prices the LLM calls stored before the upgrade (usage backfilled, traces re-settled with their cost)', async () => {
+    await c.flush();
+    const got = await c.sql("SELECT AppVersion AS version, sum(LlmCalls) AS calls, sum(UnpricedCalls) AS unpriced, round(sum(Cost), 9) AS cost FROM verdict_traces_live WHERE ServiceName = 'shop-api' GROUP BY version ORDER BY version");
+    // 200 calls of gpt-4o per version: 100 or 102 input tokens (101 on average), 50 output.
+    const expected = calcPrice({ input_tokens: 200 * 101, output_tokens: 200 * 50 }, 'gpt-4o', { timestamp: new Date('2026-11-02T12:00:00Z') })!.total_price;
+    expect(got.map((r) => [r.version, Number(r.calls), Number(r.unpriced)])).toEqual([['1.0.0', 200, 0], ['2.0.0', 200, 0]]);
+    for (const r of got) expect(Number(r.cost)).toBeCloseTo(expected, 9);
   });
 
   it('takes new spans beside the old ones', async () => {

@@ -9,6 +9,7 @@ import { registryCompareQuestion, type RegistryCompare } from '../../registry/co
 import { amount, ms, percent, points, pValue, renderBareTable, time, verdict, type Output } from '../format.js';
 import { EXIT_INSUFFICIENT, EXIT_REGRESSION } from '../exit-codes.js';
 import type { CliQuestion } from '../question-command.js';
+import { qualityLines, qualityVerdicts } from './compare-quality.js';
 
 export const compareCommand: CliQuestion = {
   command: 'compare',
@@ -109,6 +110,7 @@ function human(r: CompareResult, out: Output): string {
     }));
     lines.push(renderBareTable(Object.keys(adjusted[0]), adjusted, out));
   }
+  lines.push(...qualityLines(r, out));
   for (const w of r.warnings) lines.push(out.color.yellow(`warning: ${w}`));
   if (r.breakdown) {
     lines.push('', `by ${r.breakdown.by}:`);
@@ -125,8 +127,8 @@ function human(r: CompareResult, out: Output): string {
     }));
     if (groups.length > 0) lines.push(renderBareTable(Object.keys(groups[0]), groups, out));
   }
-  const worse = r.metrics.filter((m) => m.verdict === 'worse').map((m) => m.name);
-  const better = r.metrics.filter((m) => m.verdict === 'better').map((m) => m.name);
+  const worse = [...r.metrics.filter((m) => m.verdict === 'worse').map((m) => m.name), ...qualityVerdicts(r, 'worse')];
+  const better = [...r.metrics.filter((m) => m.verdict === 'better').map((m) => m.name), ...qualityVerdicts(r, 'better')];
   const conclusion = worse.length > 0
     ? out.color.bold(out.color.red(`REGRESSION: ${worse.join(', ')} worse`))
     : !r.sufficiency.sufficient

@@ -21,7 +21,7 @@ import {
 } from './model.js';
 import { DEFAULT_MAX_VALUE_DEPTH, TOO_DEEP_MARKER, type DecodeOptions } from './protobuf-decoder.js';
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 const SPAN_KINDS: Record<string, number> = {
   SPAN_KIND_UNSPECIFIED: 0,
@@ -49,18 +49,18 @@ export function decodeTraceRequestJson(body: string | Buffer, options: DecodeOpt
   return { resourceSpans: rs.map((r, i) => decodeResourceSpans(r, `resourceSpans[${i}]`, maxDepth)) };
 }
 
-function field(o: Json, camel: string, snake: string): unknown {
+export function field(o: Json, camel: string, snake: string): unknown {
   const v = o[camel];
   return v === undefined ? o[snake] : v;
 }
 
-function asObject(v: unknown, path: string): Json {
+export function asObject(v: unknown, path: string): Json {
   if (v === null || v === undefined) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new OtlpDecodeError(`${path}: expected an object, got ${describe(v)}`);
   return v as Json;
 }
 
-function asArray(v: unknown, path: string): unknown[] {
+export function asArray(v: unknown, path: string): unknown[] {
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) throw new OtlpDecodeError(`${path}: expected an array, got ${describe(v)}`);
   return v;
@@ -72,13 +72,13 @@ function describe(v: unknown): string {
   return typeof v === 'string' ? `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}` : typeof v;
 }
 
-function asString(v: unknown, path: string): string {
+export function asString(v: unknown, path: string): string {
   if (v === null || v === undefined) return '';
   if (typeof v !== 'string') throw new OtlpDecodeError(`${path}: expected a string, got ${describe(v)}`);
   return v;
 }
 
-function asUint32(v: unknown, path: string): number {
+export function asUint32(v: unknown, path: string): number {
   if (v === null || v === undefined) return 0;
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
@@ -87,7 +87,7 @@ function asUint32(v: unknown, path: string): number {
   return n;
 }
 
-function asInt64(v: unknown, path: string, signed: boolean): bigint {
+export function asInt64(v: unknown, path: string, signed: boolean): bigint {
   if (v === null || v === undefined) return 0n;
   if (typeof v === 'string' && /^-?\d+$/.test(v)) {
     const b = BigInt(v);
@@ -193,7 +193,7 @@ function decodeLink(v: unknown, path: string, maxDepth: number): SpanLink {
   };
 }
 
-function decodeAttributes(v: unknown, path: string, maxDepth: number): KeyValue[] {
+export function decodeAttributes(v: unknown, path: string, maxDepth: number): KeyValue[] {
   return asArray(v, path).map((kv, i) => decodeKeyValue(kv, `${path}[${i}]`, 0, maxDepth));
 }
 
@@ -202,7 +202,7 @@ function decodeKeyValue(v: unknown, path: string, depth: number, maxDepth: numbe
   return { key: asString(o.key, `${path}.key`), value: decodeAnyValue(o.value, `${path}.value`, depth, maxDepth) };
 }
 
-function decodeAnyValue(v: unknown, path: string, depth: number, maxDepth: number): AnyValue {
+export function decodeAnyValue(v: unknown, path: string, depth: number, maxDepth: number): AnyValue {
   const o = asObject(v, path);
   if (o.stringValue !== undefined || o.string_value !== undefined) {
     return { kind: 'string', value: asString(field(o, 'stringValue', 'string_value'), `${path}.stringValue`) };

@@ -44,7 +44,8 @@ export interface DecodeOptions {
 export const TOO_DEEP_MARKER = '[verdict: value nested too deeply]';
 export const DEFAULT_MAX_VALUE_DEPTH = 32;
 
-interface Ctx extends ProtobufReader {
+/** The reader with the request's value-depth limit: what the other OTLP decoders (logs) reuse. */
+export interface Ctx extends ProtobufReader {
   maxDepth: number;
 }
 
@@ -101,7 +102,7 @@ function decodeResourceSpans(r: Ctx, end: number): ResourceSpans {
   return { resource, scopeSpans, schemaUrl };
 }
 
-function decodeResource(r: Ctx, end: number): Resource {
+export function decodeResource(r: Ctx, end: number): Resource {
   const res = emptyResource();
   while (r.pos < end) {
     const tag = readVarint32(r, end);
@@ -146,7 +147,7 @@ function decodeScopeSpans(r: Ctx, end: number): ScopeSpans {
   return { scope, spans, schemaUrl };
 }
 
-function decodeScope(r: Ctx, end: number): InstrumentationScope {
+export function decodeScope(r: Ctx, end: number): InstrumentationScope {
   const scope = emptyScope();
   while (r.pos < end) {
     const tag = readVarint32(r, end);
@@ -346,7 +347,7 @@ function decodeStatus(r: Ctx, end: number): SpanStatus {
   return status;
 }
 
-function decodeKeyValue(r: Ctx, end: number, depth: number): KeyValue {
+export function decodeKeyValue(r: Ctx, end: number, depth: number): KeyValue {
   let key = '';
   let value: AnyValue = { kind: 'empty' };
   while (r.pos < end) {
@@ -364,7 +365,7 @@ function decodeKeyValue(r: Ctx, end: number, depth: number): KeyValue {
   return { key, value };
 }
 
-function decodeAnyValue(r: Ctx, end: number, depth: number): AnyValue {
+export function decodeAnyValue(r: Ctx, end: number, depth: number): AnyValue {
   // oneof: the last field present wins, as protobuf specifies.
   let value: AnyValue = { kind: 'empty' };
   while (r.pos < end) {

@@ -5,8 +5,11 @@
 export type OtlpEncoding = 'protobuf' | 'json';
 
 export interface PartialSuccess {
+  /** Rejected items (field 1 of every signal's partial success: spans, log records). */
   rejectedSpans: number;
   errorMessage: string;
+  /** The count's OTLP/JSON name when the items are not spans (logs: rejectedLogRecords). */
+  jsonField?: string;
 }
 
 /** gRPC status codes used in google.rpc.Status bodies and by the gRPC receiver. */
@@ -24,7 +27,7 @@ export const GrpcCode = {
 export function exportResponse(encoding: OtlpEncoding, partial?: PartialSuccess): Buffer {
   if (encoding === 'json') {
     const body = partial
-      ? { partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } }
+      ? { partialSuccess: { [partial.jsonField ?? 'rejectedSpans']: String(partial.rejectedSpans), errorMessage: partial.errorMessage } }
       : {};
     return Buffer.from(JSON.stringify(body));
   }

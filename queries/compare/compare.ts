@@ -11,6 +11,7 @@ import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
 import { breakdown } from './breakdown.js';
 import { compareMetrics, latencyDistribution } from './metrics.js';
 import { mixAdjustment, mixStrata, parseStratify, regressionOf } from './mix-adjustment.js';
+import { parseDirections, qualityAndCost, type QualityAndCost } from './quality-metrics.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
 import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
@@ -95,6 +96,8 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
   const metrics = compareMetrics(baseline, candidate, tests, plan);
   const mix = strata ? mixAdjustment(plan, strata, { baseline, candidate }, metrics) : undefined;
   if (mix) warnings.push(...mix.warnings);
+  const extra: QualityAndCost = await qualityAndCost(client, options, range, plan, options.quality);
+  warnings.push(...extra.warnings);
 
   const result: CompareResult = {
     service: options.service ?? null,
@@ -110,8 +113,10 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     metrics,
     mixAdjustment: mix?.adjustment ?? null,
     latencyDistribution: latencyDistribution(tests),
+    quality: extra.quality,
+    cost: extra.cost,
     warnings,
-    regression: regressionOf(metrics, mix?.adjustment),
+    regression: regressionOf(metrics, mix?.adjustment) || extra.quality.some((m) => m.verdict === 'worse') || extra.cost.verdict === 'worse',
     sufficiency: await sufficiency(client, options, { baseline, candidate }, plan.minRequests, overlapMissing),
     sampling: {
       baselineRate,
@@ -150,5 +155,6 @@ export const compareQuestion = defineQuestion({
         minTokenChange: p.minTokenChange,
         minSpanChange: p.minSpanChange,
       },
+      quality: { directions: parseDirections(p.qualityDirection), minQualityRateDelta: p.minQualityRateDelta, minQualityChange: p.minQualityChange, minCostChange: p.minCostChange },
     }),
 });

@@ -5,6 +5,7 @@ import { cohortSql, scopeSql, type CohortSpec, type CohortSql, type ScopeSql } f
 import { readsRaw } from '../rollup.js';
 import { QueryInputError, renderSql, type QueryParams } from '../run-query.js';
 import type { TimeRange } from '../time-range.js';
+import type { QualityRules } from './quality-schema.js';
 import { DEFAULT_ALPHA, DEFAULT_BY_LIMIT, DEFAULT_MIN_REQUESTS, DEFAULT_THRESHOLDS, type CompareThresholds } from './schema.js';
 
 export interface CompareOptions {
@@ -30,6 +31,8 @@ export interface CompareOptions {
   thresholds?: Partial<CompareThresholds>;
   /** Requests per side above which the tests read a deterministic sample of traces. */
   sampleCap?: number;
+  /** Feedback directions and the quality and cost thresholds (quality-schema.ts). */
+  quality?: Partial<QualityRules>;
 }
 
 export const DEFAULT_SAMPLE_CAP = 20_000;

@@ -3,6 +3,7 @@
 // are the TypeScript types below.
 import { Type, type Static } from '@sinclair/typebox';
 import { answer, FILTER_PARAM, Iso, nullable, oneOf, SCOPE_PARAMS } from '../question.js';
+import { CostSchema, QUALITY_PARAMS, QualityMetricSchema } from './quality-schema.js';
 
 export const CompareParams = Type.Object({
   ...SCOPE_PARAMS,
@@ -21,6 +22,7 @@ export const CompareParams = Type.Object({
   minLatencyChange: Type.Optional(Type.Number({ minimum: 0, default: 0.1, description: 'Smallest latency change that matters, relative (0.1 = 10 %).' })),
   minTokenChange: Type.Optional(Type.Number({ minimum: 0, default: 0.1, description: 'Smallest tokens-per-request change that matters, relative.' })),
   minSpanChange: Type.Optional(Type.Number({ minimum: 0, default: 0.2, description: 'Smallest spans-per-request change that matters, relative.' })),
+  ...QUALITY_PARAMS,
 });
 export type CompareParams = Static<typeof CompareParams>;
 
@@ -174,8 +176,10 @@ export const CompareResultSchema = answer({
   metrics: Type.Array(MetricSchema),
   mixAdjustment: nullable(MixAdjustmentSchema),
   latencyDistribution: LatencyDistributionSchema,
+  quality: Type.Array(QualityMetricSchema, { description: 'Each feedback name (assessments of kind feedback) as a metric, with its coverage per side.' }),
+  cost: CostSchema,
   warnings: Type.Array(Type.String()),
-  regression: Type.Boolean({ description: 'True when any metric is worse: what `verdict compare --fail-on-regression` exits 1 on.' }),
+  regression: Type.Boolean({ description: 'True when any metric (on the verdict basis), feedback metric or cost is worse: what `verdict compare --fail-on-regression` exits 1 on.' }),
   sufficiency: SufficiencySchema,
   sampling: answer({
     baselineRate: Type.Number(),

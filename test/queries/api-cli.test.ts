@@ -105,6 +105,7 @@ describe('HTTP API', () => {
       '/api/deployments',
       '/api/error-rate',
       '/api/errors',
+      '/api/feedback',
       '/api/filter-hints',
       '/api/latency',
       '/api/queue/rejected',

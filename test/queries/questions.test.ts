@@ -311,6 +311,7 @@ describe('every answer is exactly its declaration', () => {
       ['session', {}, { id: 'sa-0' }],
       ['search', { ...scope, filter: "attributes.status = 'ERROR'" }, {}],
       ['trace', {}, { traceId: someTrace }],
+      ['feedback', { trace: someTrace, history: true }, {}],
       ['filterHints', { ...scope, filter: "version = '1.2.1' AND attributes.colour = 'x'" }, {}],
     ];
     expect(asked.map(([name]) => name).sort()).toEqual(Object.keys(QUESTIONS).sort());

@@ -1,0 +1,170 @@
+// Code scorers, in MLflow's @scorer spirit: a user's JS module exports a function that gets a trace
+// (its spans, inputs and outputs read from the gen_ai / OpenInference / MLflow attributes and events,
+// and its expectations) and returns a value or { value, rationale }. Results are stored as feedback
+// from source CODE `<name>@<version>`, under an id derived from scorer, version and trace, so that
+// scoring a trace again (after a crash) is the same assessment. A scorer that throws or outlives
+// its timeout records an error assessment; nothing it does stops the caller.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { renderSqlFile } from '../schema/sql-files.js';
+import { formatTimestamp, typedValue, type AssessmentRow } from './assessment.js';
+import { BUILTIN_SCORERS } from './builtin-scorers.js';
+
+export interface ScorerSpan {
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: string;
+  status: string;
+  statusMessage: string;
+  service: string;
+  startMs: number;
+  durationMs: number;
+  attributes: Record<string, string>;
+  events: Array<{ name: string; attributes: Record<string, string> }>;
+}
+
+export interface ScorerTrace {
+  traceId: string;
+  spans: ScorerSpan[];
+  /** The request's input and the answer, as text, from the first attribute or event found (see docs/quality.md). */
+  inputs: string | undefined;
+  outputs: string | undefined;
+  /** Live expectations by name (the value as given). */
+  expectations: Record<string, unknown>;
+}
+
+export type ScorerValue = number | boolean | string | Record<string, unknown> | unknown[] | null;
+export type ScorerResult = ScorerValue | { value: ScorerValue; rationale?: string };
+export type ScorerFn = (trace: ScorerTrace) => ScorerResult | Promise<ScorerResult>;
+
+export interface Scorer {
+  name: string;
+  version: string;
+  score: ScorerFn;
+}
+
+export class ScorerLoadError extends Error {
+  readonly code = 'SCORER_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScorerLoadError';
+  }
+}
+
+/**
+ * Loads `builtin:<name>` or a module exporting `default` (or `scorer`) as a function; its name and
+ * version come from exports `name` / `version`, else the function's own properties, else the file
+ * name and "1".
+ */
+export async function loadScorer(spec: string): Promise<Scorer> {
+  if (spec.startsWith('builtin:')) {
+    const builtin = BUILTIN_SCORERS[spec.slice('builtin:'.length)];
+    if (!builtin) throw new ScorerLoadError(`--scorer ${spec}: no such built-in scorer (there are ${Object.keys(BUILTIN_SCORERS).map((n) => `builtin:${n}`).join(', ')})`);
+    return builtin;
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(spec)).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ScorerLoadError(`--scorer ${spec}: cannot load it: ${(err as Error).message}`);
+  }
+  const fn = (mod.default ?? mod.scorer) as (ScorerFn & { scorerName?: string; version?: string }) | undefined;
+  if (typeof fn !== 'function') throw new ScorerLoadError(`--scorer ${spec}: export a function (default or \`scorer\`)`);
+  const name = String(mod.name ?? fn.scorerName ?? basename(spec, extname(spec)));
+  const version = String(mod.version ?? fn.version ?? '1');
+  if (!/^[\w.:-]{1,128}$/.test(name)) throw new ScorerLoadError(`--scorer ${spec}: name "${name}" must be letters, digits, _ . : - (at most 128)`);
+  return { name, version, score: fn };
+}
+
+export const scorerSource = (s: Scorer) => `${s.name}@${s.version}`;
+export const scorerAssessmentId = (s: Scorer, traceId: string) => `scorer:${scorerSource(s)}:${traceId}`;
+
+const INPUT_KEYS = ['gen_ai.input.messages', 'gen_ai.prompt', 'input.value', 'mlflow.spanInputs', 'langfuse.observation.input', 'gen_ai.system_instructions'];
+const OUTPUT_KEYS = ['gen_ai.output.messages', 'gen_ai.completion', 'output.value', 'mlflow.spanOutputs', 'langfuse.observation.output'];
+const INPUT_EVENTS = ['gen_ai.user.message', 'gen_ai.client.inference.operation.details'];
+const OUTPUT_EVENTS = ['gen_ai.choice', 'gen_ai.assistant.message'];
+
+/** The first of `keys` on the root span, else on any span (the last one for outputs), else in events. */
+function textOf(spans: ScorerSpan[], keys: string[], events: string[], last: boolean): string | undefined {
+  const ordered = [...spans.filter((s) => s.parentSpanId === ''), ...(last ? [...spans].reverse() : spans)];
+  for (const s of ordered) for (const k of keys) if (s.attributes[k]) return s.attributes[k];
+  for (const s of last ? [...spans].reverse() : spans) {
+    for (const e of s.events) {
+      if (!events.includes(e.name)) continue;
+      const a = e.attributes;
+      const text = a.content ?? a.message ?? a['gen_ai.event.content'] ?? (Object.keys(a).length > 0 ? JSON.stringify(a) : undefined);
+      if (text) return text;
+    }
+  }
+  return undefined;
+}
+
+/** Loads a batch of traces as scorers see them: two queries, whatever the batch size. */
+export async function loadTraces(client: ClickHouseClient, traceIds: string[]): Promise<ScorerTrace[]> {
+  if (traceIds.length === 0) return [];
+  const [spanRows, expectationRows] = await Promise.all(
+    ['quality/scorer-traces.sql', 'quality/scorer-expectations.sql'].map(async (file) => {
+      const result = await client.query({ query: renderSqlFile(file), query_params: { traces: traceIds }, format: 'JSONEachRow' });
+      return result.json<Record<string, unknown>>();
+    }),
+  );
+  const byTrace = new Map<string, ScorerTrace>(traceIds.map((id) => [id, { traceId: id, spans: [], inputs: undefined, outputs: undefined, expectations: {} }]));
+  for (const r of spanRows) {
+    byTrace.get(String(r.traceId))?.spans.push({
+      spanId: String(r.spanId), parentSpanId: String(r.parentSpanId), name: String(r.name), kind: String(r.kind), status: String(r.status),
+      statusMessage: String(r.statusMessage), service: String(r.service), startMs: Number(r.start_ms), durationMs: Number(r.duration_ms),
+      attributes: r.attributes as Record<string, string>,
+      events: (r.events as Array<[string, Record<string, string>]>).map(([name, attributes]) => ({ name, attributes })),
+    });
+  }
+  for (const r of expectationRows) {
+    const t = byTrace.get(String(r.traceId));
+    if (!t) continue;
+    try {
+      t.expectations[String(r.name)] = JSON.parse(String(r.value));
+    } catch {
+      t.expectations[String(r.name)] = String(r.value);
+    }
+  }
+  for (const t of byTrace.values()) {
+    t.inputs = textOf(t.spans, INPUT_KEYS, INPUT_EVENTS, false);
+    t.outputs = textOf(t.spans, OUTPUT_KEYS, OUTPUT_EVENTS, true);
+  }
+  return [...byTrace.values()];
+}
+
+class ScorerTimeout extends Error {}
+
+/** Scores one trace; never throws: a failure or a timeout is an error assessment. */
+export async function scoreTrace(scorer: Scorer, trace: ScorerTrace, timeoutMs: number): Promise<AssessmentRow> {
+  const base = {
+    AssessmentId: scorerAssessmentId(scorer, trace.traceId),
+    TraceId: trace.traceId,
+    SpanId: '',
+    Name: scorer.name,
+    Kind: 'feedback' as const,
+    SourceType: 'CODE' as const,
+    SourceId: scorerSource(scorer),
+    Metadata: {},
+    Origin: 'scorer' as const,
+    Timestamp: formatTimestamp(Date.now()),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ScorerTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    const result = await Promise.race([Promise.resolve().then(() => scorer.score(trace)), timeout]);
+    const withRationale = typeof result === 'object' && result !== null && !Array.isArray(result) && 'value' in result;
+    const value = withRationale ? (result as { value: ScorerValue }).value : result;
+    const rationale = withRationale ? String((result as { rationale?: unknown }).rationale ?? '') : '';
+    return { ...base, ...typedValue(value, 'value'), Rationale: rationale, Error: '' };
+  } catch (err) {
+    const code = err instanceof ScorerTimeout ? 'SCORER_TIMEOUT' : 'SCORER_ERROR';
+    return { ...base, ValueType: 'none', Score: null, Label: '', Value: 'null', Rationale: '', Error: `${code}: ${(err as Error)?.message ?? String(err)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+}

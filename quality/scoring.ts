@@ -1,0 +1,142 @@
+// Runs scorers over stored traces: offline over a filtered (and sampled) set (`verdict score`),
+// or online as traces complete (`verdict serve --scorer`), checkpointed so that each trace is
+// scored once per scorer version across restarts. Traces are loaded and results stored in
+// batches; a scorer failing on a trace is an error assessment, never an exception here.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { renderSqlFile } from '../schema/sql-files.js';
+import type { AssessmentRow } from './assessment.js';
+import { insertAssessments } from './assessment-store.js';
+import { loadTraces, scorerSource, scoreTrace, type Scorer } from './scorer.js';
+
+export interface ScoreOptions {
+  /** Per call of a scorer on one trace. */
+  timeoutMs?: number;
+  /** Scorer calls in flight at once (scorers that call a model wait on the network). */
+  concurrency?: number;
+}
+
+export interface ScoreCounts {
+  scored: number;
+  errors: number;
+  skipped: number;
+}
+
+const BATCH = 1000;
+
+async function rowsOf<T>(client: ClickHouseClient, file: string, params: Record<string, unknown>, fragments: Record<string, string> = {}): Promise<T[]> {
+  const result = await client.query({ query: renderSqlFile(file, fragments), query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+/** Scores one batch of traces with every scorer, skipping what each has scored already. */
+export async function scoreBatch(client: ClickHouseClient, scorers: readonly Scorer[], traceIds: string[], options: ScoreOptions = {}): Promise<ScoreCounts> {
+  const counts: ScoreCounts = { scored: 0, errors: 0, skipped: 0 };
+  if (traceIds.length === 0) return counts;
+  const traces = await loadTraces(client, traceIds);
+  const rows: AssessmentRow[] = [];
+  for (const scorer of scorers) {
+    const done = new Set((await rowsOf<{ traceId: string }>(client, 'quality/scorer-done.sql', { name: scorer.name, source: scorerSource(scorer), traces: traceIds })).map((r) => r.traceId));
+    const todo = traces.filter((t) => !done.has(t.traceId));
+    counts.skipped += traces.length - todo.length;
+    const concurrency = options.concurrency ?? 16;
+    for (let i = 0; i < todo.length; i += concurrency) {
+      const results = await Promise.all(todo.slice(i, i + concurrency).map((t) => scoreTrace(scorer, t, options.timeoutMs ?? 30_000)));
+      for (const r of results) {
+        rows.push(r);
+        if (r.Error) counts.errors++;
+        else counts.scored++;
+      }
+    }
+  }
+  // One insert per batch; the ids are deterministic, so a retried batch is the same assessments.
+  await insertAssessments(client, rows);
+  return counts;
+}
+
+/** Offline: every settled trace matching `where` (a trace-row condition and its parameters), a `sample` share of them. */
+export async function scoreStored(
+  client: ClickHouseClient,
+  scorers: readonly Scorer[],
+  selection: { where: string; params: Record<string, unknown>; sample?: number },
+  options: ScoreOptions & { onProgress?: (done: number, total: number) => void } = {},
+): Promise<ScoreCounts & { traces: number }> {
+  const sampleBp = Math.round((selection.sample ?? 1) * 10_000);
+  const ids = (await rowsOf<{ traceId: string }>(client, 'quality/scorer-candidates.sql', { ...selection.params, sample_bp: sampleBp }, { where: selection.where })).map((r) => r.traceId);
+  const total: ScoreCounts & { traces: number } = { scored: 0, errors: 0, skipped: 0, traces: ids.length };
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const c = await scoreBatch(client, scorers, ids.slice(i, i + BATCH), options);
+    total.scored += c.scored;
+    total.errors += c.errors;
+    total.skipped += c.skipped;
+    options.onProgress?.(Math.min(i + BATCH, ids.length), ids.length);
+  }
+  return total;
+}
+
+export interface OnlineScoring {
+  /** Scores whatever is pending now (also what the timer does); resolves with what it did. */
+  runOnce(): Promise<ScoreCounts>;
+  stop(): Promise<void>;
+}
+
+export interface OnlineOptions extends ScoreOptions {
+  /** A trace with no new span for this long is taken as complete. */
+  quietMs?: number;
+  intervalMs?: number;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+/** Online: scores traces as they complete, from each scorer version's checkpoint. */
+export function startOnlineScoring(client: ClickHouseClient, scorers: readonly Scorer[], options: OnlineOptions = {}): OnlineScoring {
+  const key = scorers.map(scorerSource).sort().join(',');
+  let running: Promise<ScoreCounts> | undefined;
+  let stopped = false;
+  const startedAt = Date.now();
+
+  async function watermark(): Promise<{ at: string; trace: string }> {
+    const [row] = await rowsOf<{ w: string; t: string; n: string | number }>(client, 'quality/scorer-checkpoint.sql', { scorer: key });
+    // A scorer set never run: from when online scoring started (`verdict score` scores what is older).
+    if (Number(row?.n ?? 0) === 0) {
+      await client.command({ query: renderSqlFile('quality/scorer-checkpoint-start.sql'), query_params: { scorer: key, age_ms: Date.now() - startedAt } });
+      return watermark();
+    }
+    return { at: row.w, trace: row.t };
+  }
+
+  async function run(): Promise<ScoreCounts> {
+    const total: ScoreCounts = { scored: 0, errors: 0, skipped: 0 };
+    for (;;) {
+      const since = await watermark();
+      const pending = await rowsOf<{ traceId: string; arrival: string }>(client, 'quality/scorer-pending.sql', { watermark: since.at, last_trace: since.trace, quiet_ms: options.quietMs ?? 2_000, limit: BATCH });
+      if (pending.length === 0 || stopped) return total;
+      const c = await scoreBatch(client, scorers, pending.map((p) => p.traceId), options);
+      total.scored += c.scored;
+      total.errors += c.errors;
+      total.skipped += c.skipped;
+      // Stored first, then the checkpoint: a crash in between re-reads the batch and skips it.
+      await client.insert({ table: 'verdict_scorer_checkpoints', values: [{ Scorer: key, Watermark: pending[pending.length - 1].arrival, LastTrace: pending[pending.length - 1].traceId }], format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } });
+      if (pending.length < BATCH) return total;
+    }
+  }
+
+  // A round of its own, after any in flight (which may have started before what the caller waits for).
+  const runOnce = async (): Promise<ScoreCounts> => {
+    while (running) await running.catch(() => {});
+    const round = run().finally(() => (running = undefined));
+    running = round;
+    return round;
+  };
+  const timer = setInterval(() => {
+    if (running) return;
+    runOnce().catch((err: Error) => options.log?.warn({ err: err.message }, 'online scoring failed; retried on the next beat'));
+  }, options.intervalMs ?? 1_000);
+  timer.unref();
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,175 @@
+// compare's quality and cost: each feedback name as a metric (numeric: Welch; boolean: two
+// proportions; categorical: chi-square), its coverage per side with a warning when they differ
+// (who gives feedback may differ, and selection bias can fake a quality change), and cost per
+// request with an interval plus the totals, with the unpriced models named in the warnings.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { chiSquareHomogeneity, welchTest } from '../quality-statistics.js';
+import { num, QueryInputError, queryRows, renderSql } from '../run-query.js';
+import { meanDifferenceTest, twoProportionTest, verdictOf, type TestResult } from '../statistics.js';
+import type { TimeRange } from '../time-range.js';
+import { pick, sideConditions, type CompareOptions, type Rules } from './plan.js';
+import { DEFAULT_QUALITY_RULES, type CostComparison, type QualityMetric, type QualityRules } from './quality-schema.js';
+
+export interface QualityAndCost {
+  quality: QualityMetric[];
+  cost: CostComparison;
+  warnings: string[];
+}
+
+type Row = Record<string, unknown>;
+
+/** Names that mean "less is better" when no direction is configured. */
+const LOWER_IS_BETTER = /(down|bad|negative|toxic|hallucinat|error|fail|harm|complain|wrong|incorrect)/i;
+
+/** `name=higher,other=lower` → a map; a bad entry is an error naming it. */
+export function parseDirections(spec: string | undefined): Record<string, 'higher' | 'lower'> {
+  const out: Record<string, 'higher' | 'lower'> = {};
+  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(.+)=(higher|lower)$/.exec(part);
+    if (!m) throw new QueryInputError(`qualityDirection: "${part}" is not name=higher or name=lower`);
+    out[m[1].trim()] = m[2] as 'higher' | 'lower';
+  }
+  return out;
+}
+
+export function directionOf(name: string, directions: Record<string, 'higher' | 'lower'>): 'higher' | 'lower' {
+  return directions[name] ?? (LOWER_IS_BETTER.test(name) ? 'lower' : 'higher');
+}
+
+const share = (part: number, whole: number) => (whole > 0 ? part / whole : null);
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
+
+function labelCounts(v: unknown): Record<string, number> {
+  // sumMap returns ([keys], [values]) as a tuple: an array of two arrays over JSON.
+  const [keys, values] = (Array.isArray(v) ? v : Object.values(v ?? {})) as [unknown[], unknown[]];
+  return Object.fromEntries((keys ?? []).map((k, i) => [String(k), num(values[i])]));
+}
+
+function shares(counts: Record<string, number>): Record<string, number> | null {
+  const total = Object.values(counts).reduce((s, x) => s + x, 0);
+  return total > 0 ? Object.fromEntries(Object.entries(counts).map(([k, x]) => [k, x / total])) : null;
+}
+
+function qualityMetric(row: Row, requestTraces: { b: number; c: number }, rules: Rules, q: QualityRules, warnings: string[]): QualityMetric {
+  const name = String(row.name);
+  const types = (row.value_types as string[]) ?? [];
+  const type = types.includes('number') ? 'numeric' : types.includes('boolean') ? 'boolean' : 'categorical';
+  const direction = directionOf(name, q.directions);
+  const side = (p: 'b' | 'c') => ({ n: num(row[`${p}_n`]), sum: num(row[`${p}_sum`]), sumSq: num(row[`${p}_sum_sq`]), traces: num(row[`${p}_traces`]), labels: labelCounts(row[`${p}_labels`]) });
+  const b = side('b');
+  const c = side('c');
+  const coverage = { b: share(b.traces, requestTraces.b), c: share(c.traces, requestTraces.c) };
+  if (coverage.b !== null && coverage.c !== null) {
+    const test = twoProportionTest(b.traces, requestTraces.b, c.traces, requestTraces.c);
+    if (test.pValue !== null && test.pValue < rules.alpha && Math.abs(coverage.c - coverage.b) >= 0.02) {
+      warnings.push(`feedback "${name}" covers ${pct(coverage.b)} of the baseline's requests but ${pct(coverage.c)} of the candidate's: who gives feedback differs between the sides, and selection bias can fake a quality change`);
+    }
+  }
+  let result: TestResult | null = null;
+  let value = { b: null as number | null, c: null as number | null };
+  let minChange: number | null = null;
+  let enough = b.n >= 2 && c.n >= 2;
+  if (type === 'numeric') {
+    value = { b: b.n > 0 ? b.sum / b.n : null, c: c.n > 0 ? c.sum / c.n : null };
+    result = b.n > 0 && c.n > 0 ? welchTest(b, c) : null;
+    minChange = value.b !== null ? q.minQualityChange * Math.abs(value.b) : null;
+  } else if (type === 'boolean') {
+    value = { b: b.n > 0 ? b.sum / b.n : null, c: c.n > 0 ? c.sum / c.n : null };
+    result = b.n > 0 && c.n > 0 ? twoProportionTest(b.sum, b.n, c.sum, c.n) : null;
+    minChange = q.minQualityRateDelta;
+  } else {
+    const bn = Object.values(b.labels).reduce((s, x) => s + x, 0);
+    const cn = Object.values(c.labels).reduce((s, x) => s + x, 0);
+    enough = bn >= 2 && cn >= 2;
+    const chi = chiSquareHomogeneity(b.labels, c.labels);
+    result = { delta: NaN, pValue: chi.pValue, ciLow: null, ciHigh: null, test: `chi-square (df ${chi.df})` };
+    b.n = bn;
+    c.n = cn;
+  }
+  let verdict: QualityMetric['verdict'];
+  if (type === 'categorical') {
+    verdict = !enough || result === null || result.pValue === null ? 'insufficient_data' : result.pValue < rules.alpha ? 'different' : 'no_significant_difference';
+  } else {
+    const delta = value.b !== null && value.c !== null ? value.c - value.b : null;
+    verdict = delta === null || result === null || minChange === null
+      ? 'insufficient_data'
+      : verdictOf({ delta, pValue: result.pValue, minChange, alpha: rules.alpha, enoughData: enough, lowerIsBetter: direction === 'lower', ciLow: result.ciLow, ciHigh: result.ciHigh });
+  }
+  const delta = value.b !== null && value.c !== null ? value.c - value.b : null;
+  return {
+    name,
+    type,
+    direction,
+    baseline: { coverage: coverage.b, count: b.n, value: value.b, shares: type === 'categorical' ? shares(b.labels) : null },
+    candidate: { coverage: coverage.c, count: c.n, value: value.c, shares: type === 'categorical' ? shares(c.labels) : null },
+    delta,
+    ciLow: result?.ciLow ?? null,
+    ciHigh: result?.ciHigh ?? null,
+    pValue: result?.pValue ?? null,
+    test: result?.test ?? 'none',
+    minChange,
+    verdict,
+  };
+}
+
+function costComparison(row: Row, rules: Rules, q: QualityRules, warnings: string[]): CostComparison {
+  const side = (p: 'b' | 'c') => {
+    const requests = num(row[`${p}_r`]);
+    return {
+      totalUsd: num(row[`${p}_x`]),
+      perRequestUsd: requests > 0 ? num(row[`${p}_x`]) / requests : null,
+      llmCalls: num(row[`${p}_calls`]),
+      unpricedCalls: num(row[`${p}_unpriced`]),
+      unpricedModels: (row[`${p}_unpriced_models`] as string[]) ?? [],
+      priceSources: (row[`${p}_price_sources`] as string[]) ?? [],
+      sums: { n: num(row[`${p}_rows`]), sumX: num(row[`${p}_x`]), sumR: requests, sumXX: num(row[`${p}_xx`]), sumRR: num(row[`${p}_rr`]), sumXR: num(row[`${p}_xr`]) },
+    };
+  };
+  const b = side('b');
+  const c = side('c');
+  for (const [label, s] of [['baseline', b], ['candidate', c]] as const) {
+    if (s.unpricedCalls > 0) {
+      warnings.push(`${label}: ${s.unpricedCalls} of ${s.llmCalls} LLM calls have no price (${s.unpricedModels.join(', ')}), so its cost leaves them out; price them with --prices`);
+    }
+  }
+  const priced = b.llmCalls > 0 || c.llmCalls > 0;
+  const result = priced && b.perRequestUsd !== null && c.perRequestUsd !== null ? meanDifferenceTest(b.perRequestUsd, c.perRequestUsd, b.sums, c.sums) : null;
+  const delta = result?.delta ?? null;
+  const minChange = b.perRequestUsd !== null ? q.minCostChange * b.perRequestUsd : null;
+  const enough = b.sums.sumR >= rules.minRequests && c.sums.sumR >= rules.minRequests;
+  const verdict = delta === null || result === null || minChange === null
+    ? 'insufficient_data'
+    : verdictOf({ delta, pValue: result.pValue, minChange, alpha: rules.alpha, enoughData: enough, ciLow: result.ciLow, ciHigh: result.ciHigh });
+  const strip = ({ sums: _sums, ...rest }: typeof b) => rest;
+  return {
+    baseline: strip(b),
+    candidate: strip(c),
+    delta,
+    relativeDelta: delta !== null && b.perRequestUsd ? delta / b.perRequestUsd : null,
+    ciLow: result?.ciLow ?? null,
+    ciHigh: result?.ciHigh ?? null,
+    pValue: result?.pValue ?? null,
+    test: result?.test ?? 'none',
+    minChange,
+    verdict,
+  };
+}
+
+/** Both sides' feedback metrics and cost, over the settled traces of the compared range. */
+export async function qualityAndCost(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules, quality: Partial<QualityRules> = {}): Promise<QualityAndCost> {
+  const q: QualityRules = { ...DEFAULT_QUALITY_RULES, directions: {}, ...Object.fromEntries(Object.entries(quality).filter(([, v]) => v !== undefined)) };
+  const s = sideConditions(options, range);
+  const fragments = pick(s.fragments, 'scope', 'baseline', 'candidate');
+  const [costRows, qualityRows] = await Promise.all([
+    queryRows(client, renderSql('compare/cost', fragments), s.params),
+    queryRows(client, renderSql('compare/quality', fragments), s.params),
+  ]);
+  const warnings: string[] = [];
+  const costRow = costRows[0] ?? {};
+  const requestTraces = { b: num(costRow.b_request_traces), c: num(costRow.c_request_traces) };
+  return {
+    quality: qualityRows.map((row) => qualityMetric(row, requestTraces, rules, q, warnings)),
+    cost: costComparison(costRow, rules, q, warnings),
+    warnings,
+  };
+}

@@ -1,0 +1,42 @@
+-- compare's quality inputs: per feedback name, each side's live assessments (the latest per trace,
+-- name and source, as verdict_assessments_live defines it) of the side's settled traces. An assessment that
+-- arrived before its trace joins here, by trace id, once the trace is settled. Moments for numeric
+-- and boolean values (true = 1), label counts for categorical ones, and the traces covered.
+SELECT
+    a.Name AS name,
+    groupUniqArray(a.ValueType) AS value_types,
+    countIf(t.b AND a.Score IS NOT NULL) AS b_n,
+    sumIf(a.Score, t.b AND a.Score IS NOT NULL) AS b_sum,
+    sumIf(a.Score * a.Score, t.b AND a.Score IS NOT NULL) AS b_sum_sq,
+    sumMapIf([a.Label], [toUInt64(1)], t.b AND a.ValueType = 'string') AS b_labels,
+    uniqExactIf(t.TraceId, t.b) AS b_traces,
+    countIf(t.c AND a.Score IS NOT NULL) AS c_n,
+    sumIf(a.Score, t.c AND a.Score IS NOT NULL) AS c_sum,
+    sumIf(a.Score * a.Score, t.c AND a.Score IS NOT NULL) AS c_sum_sq,
+    sumMapIf([a.Label], [toUInt64(1)], t.c AND a.ValueType = 'string') AS c_labels,
+    uniqExactIf(t.TraceId, t.c) AS c_traces
+FROM (
+    WITH
+        ({{baseline}}) AS in_baseline,
+        ({{candidate}}) AS in_candidate
+    SELECT TraceId, max(in_baseline) AS b, max(in_candidate) AS c
+    FROM verdict_traces_live
+    WHERE {{scope}} AND (in_baseline OR in_candidate) AND Requests > 0
+    GROUP BY TraceId
+) AS t
+INNER JOIN (
+    -- verdict_assessments_live's rule (the latest per trace, name and source), computed here only
+    -- for the sides' traces: grouping every assessment stored is what would cost.
+    SELECT TraceId, Name, latest.1 AS ValueType, latest.2 AS Score, latest.3 AS Label
+    FROM (
+        SELECT TraceId, Name, argMax(tuple(ValueType, Score, Label, Error), (Timestamp, Arrival)) AS latest
+        FROM verdict_assessments
+        WHERE Kind = 'feedback' AND TraceId IN (
+            WITH ({{baseline}}) AS in_baseline, ({{candidate}}) AS in_candidate
+            SELECT TraceId FROM verdict_traces_live WHERE {{scope}} AND (in_baseline OR in_candidate) AND Requests > 0)
+        GROUP BY TraceId, Name, SourceType, SourceId
+    )
+    WHERE latest.4 = '' AND latest.1 IN ('number', 'boolean', 'string')
+) AS a ON a.TraceId = t.TraceId
+GROUP BY name
+ORDER BY name
