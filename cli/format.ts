@@ -144,3 +144,8 @@ export function verdict(word: string, out: Output): Cell {
   const paint = word === 'worse' ? (s: string) => out.color.bold(out.color.red(s)) : word === 'better' ? out.color.green : out.color.dim;
   return { text: word, paint };
 }
+
+/** Dollars: "$0.00271" below a cent (three significant digits), else "$1.2345". */
+export function usd(v: number | null | undefined): string {
+  return v === null || v === undefined ? '' : `$${Math.abs(v) < 0.01 ? v.toPrecision(3) : v.toFixed(4)}`;
+}

@@ -1,10 +1,9 @@
 // compare's feedback metrics and cost for people: a table after the metrics, and the names that
 // enter the conclusion (feedback.<name>, costPerRequest).
 import type { CompareResult } from '../../queries/compare/schema.js';
-import { percent, pValue, renderBareTable, verdict, type Cell, type Output } from '../format.js';
+import { percent, pValue, renderBareTable, usd, verdict, type Cell, type Output } from '../format.js';
 
 const painted = (c: Cell) => (typeof c === 'string' ? c : c.paint(c.text));
-const usd = (v: number | null | undefined) => (v === null || v === undefined ? '' : `$${v < 0.01 ? v.toPrecision(3) : v.toFixed(4)}`);
 
 export function qualityLines(r: CompareResult, out: Output): string[] {
   const lines: string[] = [];

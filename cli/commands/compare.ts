@@ -4,9 +4,9 @@
 // when a side has too little data to judge (an unknown version, an empty side, fewer than
 // minRequests): a gate must not pass on nothing. --allow-insufficient lets such a run pass.
 import { Option } from 'commander';
-import type { CompareResult, Metric } from '../../queries/compare/schema.js';
+import type { AdjustedMetric, CompareResult, Metric } from '../../queries/compare/schema.js';
 import { registryCompareQuestion, type RegistryCompare } from '../../registry/compare-default.js';
-import { amount, ms, percent, points, pValue, renderBareTable, time, verdict, type Output } from '../format.js';
+import { amount, ms, usd, percent, points, pValue, renderBareTable, time, verdict, type Output } from '../format.js';
 import { EXIT_INSUFFICIENT, EXIT_REGRESSION } from '../exit-codes.js';
 import type { CliQuestion } from '../question-command.js';
 import { qualityLines, qualityVerdicts } from './compare-quality.js';
@@ -64,15 +64,16 @@ function changed(a: RegistryCompare): string {
 }
 
 /** A metric's value with its unit: "5.00 %", "199.1 ms", "1000.0 tokens". */
-function value(m: Pick<Metric, 'unit'>, v: number | null): string {
+function value(m: { unit: AdjustedMetric['unit'] }, v: number | null): string {
   if (v === null) return '';
   if (m.unit === 'ratio') return percent(v);
   if (m.unit === 'ms') return ms(v);
+  if (m.unit === 'usd') return usd(v);
   return amount(v, m.unit, 2);
 }
 
 /** Differences of rates are in percentage points, not percent. */
-function difference(m: Pick<Metric, 'unit'>, v: number | null): string {
+function difference(m: { unit: AdjustedMetric['unit'] }, v: number | null): string {
   if (v === null) return '';
   return m.unit === 'ratio' ? points(v) : value(m, v);
 }

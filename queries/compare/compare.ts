@@ -12,6 +12,7 @@ import { breakdown } from './breakdown.js';
 import { compareMetrics, latencyDistribution } from './metrics.js';
 import { mixAdjustment, mixStrata, parseStratify, regressionOf } from './mix-adjustment.js';
 import { parseDirections, qualityAndCost, type QualityAndCost } from './quality-metrics.js';
+import { DEFAULT_QUALITY_RULES } from './quality-schema.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
 import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
@@ -94,10 +95,13 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     ? await Promise.all([testInputs(client, options, range, cuts), mixStrata(client, plan, sideConditions(options, range), cuts)])
     : [undefined, undefined];
   const metrics = compareMetrics(baseline, candidate, tests, plan);
-  const mix = strata ? mixAdjustment(plan, strata, { baseline, candidate }, metrics) : undefined;
-  if (mix) warnings.push(...mix.warnings);
   const extra: QualityAndCost = await qualityAndCost(client, options, range, plan, options.quality);
   warnings.push(...extra.warnings);
+  const rawCost = { baseline: extra.cost.baseline.perRequestUsd, candidate: extra.cost.candidate.perRequestUsd, minChange: options.quality?.minCostChange ?? DEFAULT_QUALITY_RULES.minCostChange };
+  const mix = strata ? mixAdjustment(plan, strata, { baseline, candidate }, metrics, rawCost) : undefined;
+  if (mix) warnings.push(...mix.warnings);
+  // On the adjusted basis the mix-adjusted cost decides (it is one of mix.metrics), not the raw one.
+  const adjustedBasis = mix?.adjustment.verdictBasis === 'adjusted';
 
   const result: CompareResult = {
     service: options.service ?? null,
@@ -116,7 +120,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     quality: extra.quality,
     cost: extra.cost,
     warnings,
-    regression: regressionOf(metrics, mix?.adjustment) || extra.quality.some((m) => m.verdict === 'worse') || extra.cost.verdict === 'worse',
+    regression: regressionOf(metrics, mix?.adjustment) || extra.quality.some((m) => m.verdict === 'worse') || (!adjustedBasis && extra.cost.verdict === 'worse'),
     sufficiency: await sufficiency(client, options, { baseline, candidate }, plan.minRequests, overlapMissing),
     sampling: {
       baselineRate,

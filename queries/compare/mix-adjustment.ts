@@ -39,7 +39,7 @@ export interface Stratum {
   c: Record<string, number>;
 }
 
-const SUMS = ['traces', 'r', 'rr', 'errors', 'lat', 'latlat', 'latr', 'ti', 'titi', 'tir', 'to', 'toto', 'tor', 'sp', 'spsp', 'spr'];
+const SUMS = ['traces', 'r', 'rr', 'errors', 'lat', 'latlat', 'latr', 'ti', 'titi', 'tir', 'to', 'toto', 'tor', 'sp', 'spsp', 'spr', 'usd', 'usdusd', 'usdr'];
 
 function clusterSums(s: Record<string, number>, x: string): ClusterSums {
   return { n: s.traces, sumX: s[x], sumR: s.r, sumXX: s[`${x}${x}`], sumRR: s.rr, sumXR: s[`${x}r`] };
@@ -91,7 +91,13 @@ export interface MixAdjustmentAnswer {
 }
 
 /** The mix-adjusted deltas beside the raw `metrics`, from mixStrata's strata. */
-export function mixAdjustment(plan: Plan, all: Stratum[], sides: { baseline: SideSummary; candidate: SideSummary }, rawMetrics: Metric[]): MixAdjustmentAnswer {
+export function mixAdjustment(
+  plan: Plan,
+  all: Stratum[],
+  sides: { baseline: SideSummary; candidate: SideSummary },
+  rawMetrics: Metric[],
+  rawCost: { baseline: number | null; candidate: number | null; minChange: number },
+): MixAdjustmentAnswer {
   const keys = plan.options.stratify ?? DEFAULT_STRATIFY;
   const shared = all.filter((s) => s.b.r > 0 && s.c.r > 0);
   const total = (p: 'b' | 'c', list: Stratum[]) => list.reduce((sum, s) => sum + s[p].r, 0);
@@ -119,12 +125,14 @@ export function mixAdjustment(plan: Plan, all: Stratum[], sides: { baseline: Sid
     ['inputTokensPerRequest', 'tokens', 'ti', thresholds.minTokenChange, raw('inputTokensPerRequest')],
     ['outputTokensPerRequest', 'tokens', 'to', thresholds.minTokenChange, raw('outputTokensPerRequest')],
     ['spansPerRequest', 'spans', 'sp', thresholds.minSpanChange, raw('spansPerRequest')],
+    ['costPerRequest', 'usd', 'usd', rawCost.minChange, rawCost],
   ] as const;
   for (const [name, unit, x, change, rawValues] of means) {
     const result = standardisedMeanDifference(shared.map((s): StratumMeans => ({ baseline: clusterSums(s.b, x), candidate: clusterSums(s.c, x) })));
     const rawDelta = rawValues.baseline !== null && rawValues.candidate !== null ? rawValues.candidate - rawValues.baseline : null;
-    // The adjusted metric reuses the raw verdict rules (metric()); its name there is only a label.
-    const m = metric('errorRate', unit, result?.baseline ?? null, result?.candidate ?? null, result, result ? change * result.baseline : null, enoughData, alpha);
+    // The adjusted metric reuses the raw verdict rules (metric()); its name and unit there are only
+    // labels (adjusted() sets the real ones), and metric() knows no dollars.
+    const m = metric('errorRate', unit === 'usd' ? 'tokens' : unit, result?.baseline ?? null, result?.candidate ?? null, result, result ? change * result.baseline : null, enoughData, alpha);
     metrics.push(adjusted({ baseline: rawValues.baseline, candidate: rawValues.candidate, delta: rawDelta }, name, unit, m));
   }
 
@@ -140,7 +148,8 @@ export function mixAdjustment(plan: Plan, all: Stratum[], sides: { baseline: Sid
   } else {
     // Only where the adjustment covers most of both sides is a disagreement the mix's doing.
     for (const m of metrics) {
-      const r = m.name === 'latencyMean' ? undefined : raw(m.name);
+      // Cost's raw verdict is compare's `cost` field, not one of `metrics`; latencyMean has none.
+      const r = m.name === 'latencyMean' || m.name === 'costPerRequest' ? undefined : raw(m.name);
       if (r?.verdict === 'worse' && m.verdict !== 'worse') {
         warnings.push(`${m.name} is worse raw but not after adjusting for the mix by ${by} (${m.verdict}): the candidate serves a different mix (Simpson's paradox)`);
       }

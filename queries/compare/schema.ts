@@ -125,11 +125,14 @@ export const SufficiencySchema = answer(
   { description: 'Whether the comparison had enough data to be trusted by a gate.' },
 );
 
-export const ADJUSTED_METRIC_NAMES = ['errorRate', 'latencyMean', 'inputTokensPerRequest', 'outputTokensPerRequest', 'spansPerRequest'] as const;
+export const ADJUSTED_METRIC_NAMES = ['errorRate', 'latencyMean', 'inputTokensPerRequest', 'outputTokensPerRequest', 'spansPerRequest', 'costPerRequest'] as const;
+
+/** The adjusted metrics' units: the raw metrics' and cost's. */
+export const ADJUSTED_METRIC_UNITS = [...METRIC_UNITS, 'usd'] as const;
 
 export const AdjustedMetricSchema = answer({
   name: oneOf(ADJUSTED_METRIC_NAMES),
-  unit: oneOf(METRIC_UNITS),
+  unit: oneOf(ADJUSTED_METRIC_UNITS),
   rawBaseline: nullable(Type.Number()),
   rawCandidate: nullable(Type.Number()),
   rawDelta: nullable(Type.Number({ description: 'candidate − baseline over all requests, whatever their mix.' })),

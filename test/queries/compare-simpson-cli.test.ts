@@ -82,6 +82,16 @@ describe("compare on a population with Simpson's paradox", () => {
     expect(r.mixAdjustment.metrics.map((m: { verdict: string }) => m.verdict)).not.toContain('worse');
   });
 
+  it('cost per request is adjusted too: worse raw (more of the token-heavy route), not on the baseline\'s mix', () => {
+    expect(r.cost.verdict).toBe('worse');
+    const cost = named(r.mixAdjustment.metrics, 'costPerRequest');
+    expect(cost.unit).toBe('usd');
+    expect(cost.rawDelta).toBeCloseTo(r.cost.delta, 12);
+    // Same tokens per route on both sides, so the same cost per route: the standardised delta is 0.
+    expect(cost.delta).toBeCloseTo(0, 12);
+    expect(cost.verdict).not.toBe('worse');
+  });
+
   it('says what it stratified by, which deltas decide, and warns where raw and adjusted disagree', () => {
     expect(r.mixAdjustment).toMatchObject({ stratifiedBy: ['name', 'model'], strata: 2, sharedStrata: 2, coverage: { baseline: 1, candidate: 1 }, verdictBasis: 'raw' });
     expect(r.warnings).toContain("errorRate is worse raw but not after adjusting for the mix by name, model (no_significant_difference): the candidate serves a different mix (Simpson's paradox)");
