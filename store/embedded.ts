@@ -61,7 +61,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
       }
       await settleAfter(settler, dedupToken);
     },
-    settle: () => settler.settle(),
+    settle: (options) => settler.settle(undefined, options),
     async close() {
       await userSql.close();
       await Promise.all([readOnlyClient.close(), client.close()]);

@@ -2,7 +2,8 @@
 // body of an INSERT … FORMAT RowBinary, so the bytes on disk are the bytes on the wire.
 import { createClient } from '@clickhouse/client';
 import type { ReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { settleLock } from '../schema/apply-schema.js';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
@@ -21,7 +22,9 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   shown.username = '';
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
-  const settler = createSettler(client);
+  // Other collectors may share this server: every settle run holds the settle lock.
+  const settler = createSettler(client, settleLock(client, { lockLeaseMs: config.lockLeaseMs, cluster: config.cluster }));
+  let replayed = false;
   return {
     client,
     readOnlyClient,
@@ -41,9 +44,14 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
       } finally {
         body?.destroy();
       }
-      await settleAfter(settler, dedupToken);
+      // The first batch after a start may be one stored before a crash but never settled, and the
+      // other collectors' runs since moved the watermark past it: this run looks back to the
+      // batch's own time, once.
+      const lookBackToMs = replayed ? undefined : (await stat(dataPath).catch(() => undefined))?.mtimeMs;
+      replayed = true;
+      await settleAfter(settler, dedupToken, { lookBackToMs });
     },
-    settle: () => settler.settle(),
+    settle: (options) => settler.settle(undefined, options),
     async close() {
       await userSql.close();
       await Promise.all([client.close(), readOnlyClient.close()]);

@@ -1,24 +1,38 @@
 // Settles traces after their spans are stored (schema/settle.sql): every trace whose spans arrived
 // since the last run gets its summary recomputed from all its parts, so its facts and totals are
 // the whole trace's whatever order its spans came in. One run at a time per store: two runs
-// cancelling the same old summary would subtract it twice.
+// cancelling the same old summary would subtract it twice. On a server that several collectors
+// share, every run holds the settle lock (schema/lease-lock.ts; why: docs/operations.md).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
+import type { LeaseLock } from '../schema/lease-lock.js';
 import { readSqlFile } from '../schema/sql-files.js';
 import { StoreUnavailableError } from './errors.js';
+
+export interface SettleOptions {
+  /** Skip this run if another collector is settling: its run covers the same traces (the timed run). */
+  skipIfBusy?: boolean;
+  /**
+   * Look back at least to this time (ms since the epoch) in this run: a batch replayed after a
+   * restart may have been stored, unsettled, before the crash, and others' runs since moved the
+   * watermark past it.
+   */
+  lookBackToMs?: number;
+}
 
 export interface Settler {
   /**
    * Settles what arrived since the last run. `token` makes a retried run after a failure a no-op
    * in the engine (derive it from the insert it follows); a fresh one is used when absent.
    */
-  settle(token?: string): Promise<void>;
+  settle(token?: string, options?: SettleOptions): Promise<void>;
 }
 
 /** Parts that arrive while a run reads are caught by the next run: it looks this far back again. */
 const OVERLAP_MS = 2_000;
 
-export function createSettler(client: ClickHouseClient): Settler {
+/** `lock`: the settle lock shared with other collectors on the same server (none on the embedded engine). */
+export function createSettler(client: ClickHouseClient, lock?: LeaseLock): Settler {
   let since: string | undefined;
   let running: Promise<void> = Promise.resolve();
 
@@ -33,22 +47,50 @@ export function createSettler(client: ClickHouseClient): Settler {
     return row?.since ?? '1970-01-01 00:00:00.000';
   }
 
-  async function run(token: string): Promise<void> {
+  /** The query id of a statement under the lock: one taking it over waits for this statement to end. */
+  const queryId = () => (lock ? { query_id: lock.queryId() } : {});
+
+  async function run(token: string, options: SettleOptions): Promise<void> {
     since ??= await watermark();
+    let from = since;
+    if (options.lookBackToMs !== undefined) {
+      const earlier = await client.query({
+        query: 'SELECT toString(least({since:DateTime64(3)}, fromUnixTimestamp64Milli({ms:Int64}) - toIntervalMillisecond({overlap:UInt32}))) AS from',
+        query_params: { since, ms: Math.floor(options.lookBackToMs), overlap: OVERLAP_MS },
+        format: 'JSONEachRow',
+        ...queryId(),
+      });
+      [{ from }] = await earlier.json<{ from: string }>();
+    }
     // The next run starts from what this one will have seen, less an overlap for late commits.
     const newest = await client.query({
       query: 'SELECT toString(max(LastArrival) - toIntervalMillisecond({overlap:UInt32})) AS next FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)}',
-      query_params: { since, overlap: OVERLAP_MS },
+      query_params: { since: from, overlap: OVERLAP_MS },
       format: 'JSONEachRow',
+      ...queryId(),
     });
     const [{ next }] = await newest.json<{ next: string }>();
-    await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since, token } });
+    await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token }, ...queryId() });
     if (next > since) since = next;
   }
 
+  async function locked(token: string, options: SettleOptions): Promise<void> {
+    if (!lock) return run(token, options);
+    if (options.skipIfBusy) {
+      if (!(await lock.tryAcquire())) return;
+    } else {
+      await lock.acquire();
+    }
+    try {
+      await run(token, options);
+    } finally {
+      await lock.release();
+    }
+  }
+
   return {
-    settle(token = `settle-${randomUUID()}`) {
-      const result = running.then(() => run(token));
+    settle(token = `settle-${randomUUID()}`, options = {}) {
+      const result = running.then(() => locked(token, options));
       running = result.catch(() => {});
       return result;
     },
@@ -59,9 +101,9 @@ export function createSettler(client: ClickHouseClient): Settler {
  * Settles the traces a stored batch touched. A failure here fails the batch's insert, so the
  * inserter retries it: the insert is then dropped as a replay (same token) and the settling runs again.
  */
-export async function settleAfter(settler: Settler, dedupToken: string): Promise<void> {
+export async function settleAfter(settler: Settler, dedupToken: string, options: SettleOptions = {}): Promise<void> {
   try {
-    await settler.settle(`${dedupToken}-settle`);
+    await settler.settle(`${dedupToken}-settle`, options);
   } catch (err) {
     throw new StoreUnavailableError(`spans stored, but their traces could not be settled: ${(err as Error).message}`, { cause: err });
   }
