@@ -79,6 +79,7 @@ async function applyPending(client: ClickHouseClient, files: string[], transform
     result.applied.push(name);
     if (dryRun) continue;
     for (const statement of splitStatements(readSqlFile(file)).flatMap(transform)) {
+      await lock?.confirm();
       // The query id names the lock's holder: one taking over after this collector died waits
       // for its last statement to end (and a holder that lost the lock stops here).
       await client.command({ query: statement, ...(lock ? { query_id: lock.queryId() } : {}) });

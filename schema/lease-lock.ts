@@ -28,6 +28,12 @@ export interface LeaseLock {
   /** Whether this caller still holds it (false once another took it over after a silence). */
   held(): boolean;
   /**
+   * Asks the server whether this caller still holds the newest generation; throws LockLostError if
+   * not. Run before each write: a holder whose beats were late (a stalled process, a busy server)
+   * may have been replaced, and must not write beside its successor.
+   */
+  confirm(): Promise<void>;
+  /**
    * A query id for a statement run under the lock: a holder taking over after a silence waits for
    * statements carrying the dead holder's ids to end.
    */
@@ -170,6 +176,14 @@ export function createLeaseLock(client: ClickHouseClient, options: LeaseLockOpti
       if (g && !lost) await store.beat(g.lock, holder, true);
     },
     held: () => mine !== undefined && !lost,
+    async confirm() {
+      const [top] = await generations();
+      if (!mine || lost || top?.generation !== mine.generation || top.holder !== holder) {
+        lost = true;
+        stopBeating();
+        throw new LockLostError(options.name);
+      }
+    },
     queryId: () => {
       if (lost) throw new LockLostError(options.name);
       return `verdict-${holder}-${randomUUID()}`;

@@ -70,6 +70,7 @@ export function createSettler(client: ClickHouseClient, lock?: LeaseLock): Settl
       ...queryId(),
     });
     const [{ next }] = await newest.json<{ next: string }>();
+    await lock?.confirm();
     await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token }, ...queryId() });
     if (next > since) since = next;
   }
