@@ -74,7 +74,7 @@ export function createLeaseLock(client: ClickHouseClient, options: LeaseLockOpti
   if (!(options.leaseMs >= 100)) throw new Error(`lock lease must be at least 100 ms, got ${options.leaseMs}`);
   const holder = randomUUID();
   const prefix = `verdict_lock_${options.name}_`;
-  const store = options.cluster ? keeperClaims(client) : tableClaims(client);
+  const store = options.cluster ? keeperClaims(client, options.cluster) : tableClaims(client);
   const pollMs = options.pollMs ?? Math.min(250, Math.floor(options.leaseMs / 4));
   const processes = options.cluster ? `clusterAllReplicas('${options.cluster.replace(/'/g, '')}', system.processes)` : 'system.processes';
   let prepared = false;
@@ -219,10 +219,10 @@ function tableClaims(client: ClickHouseClient): ClaimStore {
   };
 }
 
-function keeperClaims(client: ClickHouseClient): ClaimStore {
+function keeperClaims(client: ClickHouseClient, cluster: string): ClaimStore {
   return {
     async prepare() {
-      await client.command({ query: readSqlFile('schema/lock/keeper-map.sql') });
+      await client.command({ query: renderSqlFile('schema/lock/keeper-map.sql', { cluster: cluster.replace(/'/g, '') }) });
     },
     async list(prefix) {
       const result = await client.query({ query: readSqlFile('schema/lock/generations-keeper.sql'), query_params: { prefix }, format: 'JSONEachRow' });

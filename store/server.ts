@@ -1,9 +1,10 @@
 // The server placement: a ClickHouse server at a URL. A sealed queue segment is streamed as the
 // body of an INSERT … FORMAT RowBinary, so the bytes on disk are the bytes on the wire.
-import { createClient } from '@clickhouse/client';
+import { createClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { settleLock } from '../schema/apply-schema.js';
+import { clusterDdl, mergeTreeTables } from '../schema/cluster-ddl.js';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
@@ -13,10 +14,35 @@ import type { Store } from './store.js';
 import { createServerUserSql } from './user-sql-server.js';
 import { userSqlLimits } from './user-sql.js';
 
+/**
+ * On a cluster, every statement's settings, in this one place (the SQL itself is unchanged):
+ * - distributed_product_mode = 'global': an IN or JOIN over a Distributed table inside a query on
+ *   one (verdict_traces_live's cancelled rows, settling's prior summaries) reads the whole cluster
+ *   once, not each shard only its own part;
+ * - distributed_foreground_insert = 1: an insert returns when its rows are on their shards, so the
+ *   settling that follows sees them;
+ * - insert_quorum = 'auto': on a majority of each shard's replicas;
+ * - select_sequential_consistency = 1: reads see every quorum insert acknowledged before them.
+ */
+export const CLUSTER_SETTINGS: ClickHouseSettings = {
+  distributed_product_mode: 'global',
+  distributed_foreground_insert: 1,
+  insert_quorum: 'auto',
+  select_sequential_consistency: '1',
+};
+
 export function openServerStore(config: VerdictConfig, url: string): Store {
-  const connection = { url, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase };
+  const connection = {
+    url,
+    username: config.clickhouseUser,
+    password: config.clickhousePassword,
+    database: config.clickhouseDatabase,
+    ...(config.cluster ? { clickhouse_settings: CLUSTER_SETTINGS } : {}),
+  };
+  const cluster = config.cluster;
+  const tables = cluster ? mergeTreeTables() : undefined;
   const client = createClient(connection);
-  const readOnlyClient = createClient({ ...connection, clickhouse_settings: { readonly: '1' } });
+  const readOnlyClient = createClient({ ...connection, clickhouse_settings: { ...connection.clickhouse_settings, readonly: '1' } });
   const userSql = createServerUserSql({ connection, limits: userSqlLimits(config) });
   const shown = new URL(url);
   shown.username = '';
@@ -52,6 +78,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
       await settleAfter(settler, dedupToken, { lookBackToMs });
     },
     settle: (options) => settler.settle(undefined, options),
+    ...(cluster ? { transformDdl: (statement: string) => clusterDdl(statement, cluster, tables) } : {}),
     async close() {
       await userSql.close();
       await Promise.all([client.close(), readOnlyClient.close()]);
