@@ -4,7 +4,8 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySchema } from '../schema/apply-schema.js';
+import { applySchema, settleLock } from '../schema/apply-schema.js';
+import { createSettler } from '../store/settle.js';
 import { createLeaseLock } from '../schema/lease-lock.js';
 import { listSqlFiles, readSqlFile, splitStatements } from '../schema/sql-files.js';
 import { startClickHouseDouble, type ClickHouseDouble } from './helpers/clickhouse-double-process.js';
@@ -12,6 +13,7 @@ import { startClickHouseDouble, type ClickHouseDouble } from './helpers/clickhou
 const FILES = listSqlFiles('schema/migrations').map((f) => basename(f));
 let fresh: ClickHouseDouble;
 let crashed: ClickHouseDouble;
+let upgraded: ClickHouseDouble;
 const clients: ClickHouseClient[] = [];
 
 function client(server: ClickHouseDouble): ClickHouseClient {
@@ -21,12 +23,12 @@ function client(server: ClickHouseDouble): ClickHouseClient {
 }
 
 beforeAll(async () => {
-  [fresh, crashed] = await Promise.all([startClickHouseDouble(), startClickHouseDouble()]);
+  [fresh, crashed, upgraded] = await Promise.all([startClickHouseDouble(), startClickHouseDouble(), startClickHouseDouble()]);
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await Promise.all([fresh?.kill(), crashed?.kill()]);
+  await Promise.all([fresh?.kill(), crashed?.kill(), upgraded?.kill()]);
 });
 
 describe('migrations on a shared server', () => {
@@ -75,6 +77,59 @@ describe('migrations on a shared server', () => {
     expect(settled).toEqual([{ AppVersion: '1.0', traces: 1, spans: 2 }, { AppVersion: '1.1', traces: 2, spans: 2 }]);
     const rollup = numbers(await crashed.query('SELECT AppVersion, sum(Traces) AS traces FROM verdict_rollup_1h GROUP BY AppVersion ORDER BY AppVersion'));
     expect(rollup).toEqual([{ AppVersion: '1.0', traces: 1 }, { AppVersion: '1.1', traces: 2 }]);
+  }, 60_000);
+
+  it('a migration that backfills (050, the daily rollup) counts each trace once while another collector keeps inserting and settling', async () => {
+    const old = client(upgraded);
+    await old.command({ query: readSqlFile('schema/migrations-table.sql') });
+    for (const file of FILES.filter((f) => f < '050')) {
+      for (const statement of splitStatements(readSqlFile(`schema/migrations/${file}`))) await old.command({ query: statement });
+      await old.insert({ table: 'verdict_schema_migrations', values: [{ name: file }], format: 'JSONEachRow' });
+    }
+    // The other collector: a batch of spans, then a settle under the settle lock, again and again.
+    const writer = client(upgraded);
+    const settler = createSettler(writer, settleLock(writer, { lockLeaseMs: 5_000 }));
+    const batch = async (i: number) => {
+      const rows = Array.from({ length: 5 }, (_, k) => `(now64(9) - ${3600 * 30 + i * 60 + k}, 'trace-${i}-${k}', 'span-${i}-${k}', '', 'GET /', 'Server', 'svc', {'service.version': '${i % 2 ? '2.0' : '1.0'}'}, 1000000, 'Ok')`);
+      await writer.command({ query: `INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, Duration, StatusCode) SETTINGS async_insert = 0 VALUES ${rows.join(', ')}` });
+      await settler.settle();
+    };
+    await batch(0);
+    let migrated = false;
+    const writing = (async () => {
+      let i = 1;
+      for (; !migrated || i < 8; i++) await batch(i);
+      return i;
+    })();
+    // The race made certain: right before the backfill (the view feeding the daily rollup exists),
+    // another batch is stored and settled. Under the settle lock its settling waits for the
+    // migration (so this waits out its bound); without the lock it would land in the gap and be
+    // counted twice.
+    let injected: Promise<void> | undefined;
+    const migrator = client(upgraded);
+    const migrating = new Proxy(migrator, {
+      get(target, prop, receiver) {
+        if (prop !== 'command') return Reflect.get(target, prop, receiver) as unknown;
+        return async (params: Parameters<ClickHouseClient['command']>[0]) => {
+          if (!injected && /^INSERT INTO verdict_rollup_1d/.test(params.query)) {
+            injected = batch(100);
+            await Promise.race([injected, new Promise((resolve) => setTimeout(resolve, 1_500))]);
+          }
+          return target.command(params);
+        };
+      },
+    });
+    const result = await applySchema(migrating, { lockLeaseMs: 5_000 });
+    migrated = true;
+    await injected;
+    const batches = (await writing) + 1;
+    expect(result.applied).toEqual(FILES.filter((f) => f >= '050'));
+    const [sums] = await upgraded.query(`SELECT
+        (SELECT sum(Sign) FROM verdict_traces) AS traces,
+        (SELECT sum(Traces) FROM verdict_rollup_1h) AS hourly,
+        (SELECT sum(Traces) FROM verdict_rollup_1d) AS daily,
+        (SELECT uniqExact(TraceId) FROM otel_traces) AS spans_traces`);
+    expect(Object.values(sums).map(Number)).toEqual([batches * 5, batches * 5, batches * 5, batches * 5]);
   }, 60_000);
 
   it('a live holder keeps its lock past its lease: it heartbeats by the server clock', async () => {
