@@ -150,7 +150,12 @@ export function createLeaseLock(client: ClickHouseClient, options: LeaseLockOpti
     }
     const [top] = await generations();
     if (!top) return claimAfter(undefined);
-    if (top.holder === holder && mine?.generation === top.generation) return true;
+    if (top.holder === holder) {
+      if (mine?.generation === top.generation) return true;
+      // Ours, but let go without the server hearing it (the release failed in an outage): nobody
+      // else may use it, so this caller moves on to the next generation without waiting a lease.
+      return claimAfter(top);
+    }
     const { silentMs, released } = await store.silence(top.lock);
     if (released) return claimAfter(top);
     if (silentMs <= options.leaseMs) return false;
