@@ -127,6 +127,7 @@ describe('three collectors on one server, one SIGKILLed, equal one collector', (
       'hourly rollups',
       'SELECT ServiceName, Environment, AppVersion, Hour, sum(Traces) AS traces, sum(Requests) AS requests, sum(Errors) AS errors, sumMap(Latency) AS latency FROM verdict_rollup_1h GROUP BY ALL HAVING traces != 0 ORDER BY ALL',
     ],
+    ['daily rollups', 'SELECT ServiceName, AppVersion, Day, sum(Traces) AS traces, sum(Requests) AS requests, sum(Errors) AS errors FROM verdict_rollup_1d GROUP BY ALL HAVING traces != 0 ORDER BY ALL'],
   ])('%s', async (_, query) => {
     const expected = await single.sql(query);
     expect(expected.length).toBeGreaterThan(1);
