@@ -6,9 +6,11 @@
 //         condition cache, page cache); the OS page cache stays warm — the data set fits in RAM.
 //   warm: the median of 5 runs after one untimed run.
 //
-// The data set is kept in .verdict/bench-query (BENCH_DIR) and reused while the generator and size
-// are unchanged; BENCH_TRACES sets the size (default 2.5M traces ≈ 10M spans), BENCH_REGENERATE=1
-// rebuilds it. BENCH_ONLY=regex times only the matching questions.
+// The data set is kept in .verdict/bench-query-<size> (BENCH_DIR) and reused while the generator
+// and size are unchanged; `--spans 1M | 10M | 100M` sets the size (default 10M; 4 spans per trace;
+// BENCH_TRACES still sets it in traces), BENCH_REGENERATE=1 rebuilds it. BENCH_ONLY=regex times only the matching questions. The disk each table uses,
+// and its rows, are printed with the timings: the rollups' rows are what the rolled-up questions
+// read, so they show how those questions grow with the data kept.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -30,8 +32,20 @@ import { versions } from '../queries/versions.js';
 import { startProgress } from '../cli/progress.js';
 import { createSettler } from '../store/settle.js';
 
-const TRACES = Number(process.env.BENCH_TRACES ?? 2_500_000);
-const DIR = resolve(process.env.BENCH_DIR ?? join(PACKAGE_ROOT, '.verdict', 'bench-query'));
+/** `--spans 1M` (or 10M, 100M, 250k…): the data set's size in spans. */
+function spansArg(argv: string[]): number | undefined {
+  const i = argv.indexOf('--spans');
+  if (i < 0) return undefined;
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(argv[i + 1] ?? '');
+  if (!m) throw new Error(`--spans takes a size such as 1M, 10M or 100M, got ${JSON.stringify(argv[i + 1])}`);
+  const unit = m[2] === '' ? 1 : m[2].toLowerCase() === 'k' ? 1e3 : 1e6;
+  return Math.round(Number(m[1]) * unit);
+}
+
+const SPANS = spansArg(process.argv.slice(2));
+const TRACES = SPANS ? Math.round(SPANS / 4) : Number(process.env.BENCH_TRACES ?? 2_500_000);
+const SIZE = SPANS ? process.argv[process.argv.indexOf('--spans') + 1].toUpperCase() : `${TRACES * 4}`;
+const DIR = resolve(process.env.BENCH_DIR ?? join(PACKAGE_ROOT, '.verdict', SPANS ? `bench-query-${SIZE}` : 'bench-query'));
 const DAYS = 30;
 const CHUNK = 100_000;
 const WARM_RUNS = 5;
@@ -160,11 +174,16 @@ async function main(): Promise<void> {
     }
     log('waiting for background merges to settle…');
     await waitForMerges(client);
-    const disk = await one<{ tables: string }>(
-      client,
-      "SELECT arrayStringConcat(groupArray(concat(table, ' ', formatReadableSize(bytes))), ', ') AS tables FROM (SELECT table, sum(bytes_on_disk) AS bytes FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table ORDER BY bytes DESC)",
-    );
-    log(`on disk: ${disk.tables}`);
+    const tables = await client.query({
+      query: 'SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS disk, sum(data_compressed_bytes) AS compressed, sum(data_uncompressed_bytes) AS uncompressed FROM system.parts WHERE active AND database = currentDatabase() GROUP BY table ORDER BY disk DESC',
+      format: 'JSONEachRow',
+    });
+    const disk = await tables.json<{ table: string; rows: string; disk: string; compressed: string; uncompressed: string }>();
+    const total = disk.reduce((sum, t) => sum + Number(t.disk), 0);
+    log(`on disk: ${(total / 2 ** 20).toFixed(0)} MiB in all, ${(total / marker.spans).toFixed(0)} bytes per span (otel_traces alone: ${(Number(disk.find((t) => t.table === 'otel_traces')?.disk ?? 0) / marker.spans).toFixed(0)})`);
+    log('| table | rows | on disk | compressed | uncompressed |');
+    log('|---|---:|---:|---:|---:|');
+    for (const t of disk) log(`| ${t.table} | ${Number(t.rows).toLocaleString('en-US')} | ${(Number(t.disk) / 2 ** 20).toFixed(1)} MiB | ${(Number(t.compressed) / 2 ** 20).toFixed(1)} MiB | ${(Number(t.uncompressed) / 2 ** 20).toFixed(1)} MiB |`);
 
     const prod = { service: 'chat-api', environment: 'production' };
     const { trace_id: traceId } = await one<{ trace_id: string }>(

@@ -1,6 +1,8 @@
-// Which rollup table answers a range, and the scope condition on it. verdict_rollup_1h serves
-// ranges on whole hours (a month is 720 rows per key), verdict_rollup_1m everything else; both are
-// fed by materialized views (schema/migrations/011_rollup_1m.sql) and hold the same sums.
+// Which rollup table answers a range, and the scope condition on it: the coarsest one the range
+// (and the series bucket) fits. verdict_rollup_1d serves ranges on whole UTC days (a month is 30
+// rows per key), verdict_rollup_1h whole hours (720), verdict_rollup_1m everything else; all are
+// fed by materialized views (schema/migrations/020_trace_attribution.sql, 050_rollup_1d.sql) and
+// hold the same sums, so a question's cost follows the window asked, not the data kept.
 import type { Scope } from './cohort.js';
 import { renderSql, type QueryParams } from './run-query.js';
 import { QUANTILE_LEVELS } from './statistics.js';
@@ -23,14 +25,27 @@ export interface RollupSource {
   /** Structural fragments for a rollup query: table name, time column, scope condition, latency quantiles. */
   fragments: { rollup: string; bucket: string; scope: string; latency_quantiles: string };
   params: QueryParams;
-  table: 'verdict_rollup_1h' | 'verdict_rollup_1m';
+  table: RollupTable;
+}
+
+export type RollupTable = 'verdict_rollup_1d' | 'verdict_rollup_1h' | 'verdict_rollup_1m';
+
+/** Coarsest first: each table, its time column and the seconds one of its rows covers. */
+const ROLLUPS: ReadonlyArray<{ table: RollupTable; bucket: string; seconds: number }> = [
+  { table: 'verdict_rollup_1d', bucket: 'Day', seconds: 86_400 },
+  { table: 'verdict_rollup_1h', bucket: 'Hour', seconds: 3_600 },
+  { table: 'verdict_rollup_1m', bucket: 'Minute', seconds: 60 },
+];
+
+/** The coarsest rollup whose rows fit the range and the series bucket (`bucketSeconds`, if any). */
+export function rollupFor(range: TimeRange | undefined, bucketSeconds?: number): (typeof ROLLUPS)[number] {
+  const r = range ?? { fromMs: 0, toMs: UNBOUNDED_TO_MS };
+  return ROLLUPS.find((t) => isAligned(r, t.seconds) && (bucketSeconds === undefined || bucketSeconds % t.seconds === 0)) ?? ROLLUPS[ROLLUPS.length - 1];
 }
 
 /** `bucketSeconds` is the series bucket, if any: an hourly table can only serve whole-hour buckets. */
 export function rollupSource(scope: Scope, bucketSeconds?: number): RollupSource {
-  const hourly = isAligned(scope.range, 3600) && (bucketSeconds === undefined || bucketSeconds % 3600 === 0);
-  const table = hourly ? 'verdict_rollup_1h' : 'verdict_rollup_1m';
-  const bucket = hourly ? 'Hour' : 'Minute';
+  const { table, bucket } = rollupFor(scope.range, bucketSeconds);
   const range = toMinutes(scope.range);
   const parts: string[] = [];
   const params: QueryParams = { from_ms: range.fromMs, to_ms: range.toMs };

@@ -1,13 +1,32 @@
 // Applies schema/migrations/*.sql in name order at start-up, forward-only, recording each applied
 // file in verdict_schema_migrations so a restart (or a second collector) skips what is done.
 // Every statement is itself idempotent (IF NOT EXISTS), so a crash between applying and recording is safe.
+// Collectors sharing a server take the migration lock (schema/lease-lock.ts): exactly one applies
+// each migration while the others wait, and it holds the settle lock meanwhile, so no collector
+// settles while a migration backfills from settled traces.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { basename } from 'node:path';
+import { createLeaseLock, type LeaseLock } from './lease-lock.js';
 import { listSqlFiles, readSqlFile, splitStatements } from './sql-files.js';
 
 export interface SchemaOptions {
   /** Days to keep spans; 0 leaves the table's TTL as it is. */
   ttlDays?: number;
+  /**
+   * Other collectors may share this store (a server): migrations are applied under the migration
+   * and settle locks, a holder silent this many ms being taken for dead. Absent: no locks (the
+   * embedded engine, one process per data directory).
+   */
+  lockLeaseMs?: number;
+  /** Rewrites each statement for a cluster (schema/cluster-ddl.ts); absent on one server. */
+  transform?: (statement: string) => string[];
+  /** Claims go to KeeperMap on this cluster instead of tables on one server. */
+  cluster?: string;
+}
+
+/** The lock every settle run and every migration takes on a shared server. */
+export function settleLock(client: ClickHouseClient, options: Pick<SchemaOptions, 'cluster'> & { lockLeaseMs: number }): LeaseLock {
+  return createLeaseLock(client, { name: 'settle', leaseMs: options.lockLeaseMs, cluster: options.cluster });
 }
 
 export interface SchemaResult {
@@ -16,22 +35,56 @@ export interface SchemaResult {
 }
 
 export async function applySchema(client: ClickHouseClient, options: SchemaOptions = {}): Promise<SchemaResult> {
-  await client.command({ query: readSqlFile('schema/migrations-table.sql') });
+  const transform = options.transform ?? ((statement: string) => [statement]);
+  for (const statement of transform(readSqlFile('schema/migrations-table.sql'))) await client.command({ query: statement });
+  const files = listSqlFiles('schema/migrations');
+  let result = await applyPending(client, files, transform, undefined, true);
+  if (result.applied.length > 0 && options.lockLeaseMs !== undefined) {
+    // Something is pending and others may be starting too: look again under the locks.
+    const migrations = createLeaseLock(client, { name: 'migrations', leaseMs: options.lockLeaseMs, cluster: options.cluster });
+    const settle = settleLock(client, { lockLeaseMs: options.lockLeaseMs, cluster: options.cluster });
+    await migrations.acquire();
+    try {
+      await settle.acquire();
+      try {
+        result = await applyPending(client, files, transform, migrations);
+      } finally {
+        await settle.release();
+      }
+    } finally {
+      await migrations.release();
+    }
+  } else if (result.applied.length > 0) {
+    result = await applyPending(client, files, transform);
+  }
+  if (options.ttlDays && options.ttlDays > 0) {
+    for (const statement of transform(readSqlFile('schema/ttl.sql'))) {
+      await client.command({ query: statement, query_params: { days: options.ttlDays } });
+    }
+  }
+  return result;
+}
+
+/** Applies what the migrations table does not list (or, with `dryRun`, only says what that is). */
+async function applyPending(client: ClickHouseClient, files: string[], transform: (s: string) => string[], lock?: LeaseLock, dryRun = false): Promise<SchemaResult> {
   const done = await client.query({ query: 'SELECT DISTINCT name FROM verdict_schema_migrations', format: 'JSONEachRow' });
   const appliedBefore = new Set((await done.json<{ name: string }>()).map((r) => r.name));
   const result: SchemaResult = { applied: [], alreadyApplied: [] };
-  for (const file of listSqlFiles('schema/migrations')) {
+  for (const file of files) {
     const name = basename(file);
     if (appliedBefore.has(name)) {
       result.alreadyApplied.push(name);
       continue;
     }
-    for (const statement of splitStatements(readSqlFile(file))) await client.command({ query: statement });
-    await client.insert({ table: 'verdict_schema_migrations', values: [{ name }], format: 'JSONEachRow' });
     result.applied.push(name);
-  }
-  if (options.ttlDays && options.ttlDays > 0) {
-    await client.command({ query: readSqlFile('schema/ttl.sql'), query_params: { days: options.ttlDays } });
+    if (dryRun) continue;
+    for (const statement of splitStatements(readSqlFile(file)).flatMap(transform)) {
+      await lock?.confirm();
+      // The query id names the lock's holder: one taking over after this collector died waits
+      // for its last statement to end (and a holder that lost the lock stops here).
+      await client.command({ query: statement, ...(lock ? { query_id: lock.queryId() } : {}) });
+    }
+    await client.insert({ table: 'verdict_schema_migrations', values: [{ name }], format: 'JSONEachRow', ...(lock ? { query_id: lock.queryId() } : {}) });
   }
   return result;
 }

@@ -69,8 +69,9 @@ const RETRY_AFTER_SECONDS = 2;
 
 /** Applies the schema: at once on the embedded engine (failing is fatal), in the background for a server that may be down. */
 function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: AbortSignal): Promise<unknown> {
-  const options = { ttlDays: config.ttlDays };
-  if (store.placement === 'embedded') return applySchema(store.client, options);
+  if (store.placement === 'embedded') return applySchema(store.client, { ttlDays: config.ttlDays });
+  // Other collectors may be starting on the same server: migrations are applied under its locks.
+  const options = { ttlDays: config.ttlDays, lockLeaseMs: config.lockLeaseMs, cluster: config.cluster, transform: store.transformDdl };
   return applySchemaWithRetry(store.client, options, {
     signal,
     onRetry: (err, attempt) => {
@@ -168,7 +169,8 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     // Spans that other writers (the upstream exporter) insert straight into otel_traces are settled
     // on this beat; the queue's own are settled right after each insert.
     const settleTimer = setInterval(() => {
-      if (schemaApplied) store.settle().catch((err) => log.warn({ err: (err as Error).message }, 'settling traces failed; retried on the next beat'));
+      // Another collector settling now covers the same traces: this beat is skipped then.
+      if (schemaApplied) store.settle({ skipIfBusy: true }).catch((err) => log.warn({ err: (err as Error).message }, 'settling traces failed; retried on the next beat'));
     }, config.settleIntervalMs);
     settleTimer.unref();
     stopTimers.push(() => clearInterval(settleTimer));

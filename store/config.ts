@@ -79,6 +79,10 @@ export interface VerdictConfig {
   tlsKey?: string;
   /** PEM CA: clients must present a certificate it signed (mutual TLS). */
   tlsClientCa?: string;
+  /** A ClickHouse cluster (with clickhouseUrl): the schema is made ON CLUSTER, replicated and distributed. */
+  cluster?: string;
+  /** Collectors sharing a server: a lock holder silent this long (server time) is taken over. */
+  lockLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +131,7 @@ export const DEFAULT_CONFIG: VerdictConfig = {
   sqlMaxConcurrent: 2,
   minFreeDiskBytes: 512 * 1024 * 1024,
   storeFailingGraceMs: 30_000,
+  lockLeaseMs: 30_000,
 };
 
 export type Kind = 'string' | 'port' | 'int' | 'list' | 'boolean';
@@ -192,6 +197,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'tlsKey', flag: 'tls-key', env: 'VERDICT_TLS_KEY', kind: 'string', description: 'PEM private key of --tls-cert' },
   { key: 'tlsClientCa', flag: 'tls-client-ca', env: 'VERDICT_TLS_CLIENT_CA', kind: 'string', description: 'PEM CA: every client must present a certificate it signed (mutual TLS)' },
   { key: 'alertsConfig', flag: 'alerts-config', env: 'VERDICT_ALERTS_CONFIG', kind: 'string', description: 'a JSON file of alert rules (metrics, thresholds, environments, quiet hours, webhooks); see docs/alerts.md' },
+  { key: 'cluster', flag: 'cluster', env: 'VERDICT_CLUSTER', kind: 'string', description: 'a ClickHouse cluster name (with --clickhouse-url): replicated tables, sharded by trace, with distributed tables over them' },
+  { key: 'lockLeaseMs', flag: 'lock-lease-ms', env: 'VERDICT_LOCK_LEASE_MS', kind: 'int', description: 'ms a collector holding the migration or settle lock may be silent before another takes it over' },
   { key: 'storeFailingGraceMs', flag: 'store-failing-grace-ms', env: 'VERDICT_STORE_FAILING_GRACE_MS', kind: 'int', description: 'ms inserts may fail before /readyz says not ready' },
 ];
 
@@ -236,6 +243,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Record<s
   const atLeastOne = [['sql-timeout-ms', config.sqlTimeoutMs], ['sql-max-threads', config.sqlMaxThreads], ['sql-max-concurrent', config.sqlMaxConcurrent]] as const;
   for (const [flag, value] of atLeastOne) if (value < 1) throw new ConfigError(`--${flag} must be at least 1`);
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) throw new ConfigError('--tls-cert and --tls-key go together: set both, or neither');
+  if (config.cluster && !config.clickhouseUrl) throw new ConfigError('--cluster needs --clickhouse-url: a cluster is reached through one of its servers');
+  if (config.cluster && !/^[\w.-]+$/.test(config.cluster)) throw new ConfigError(`--cluster must be a cluster name (letters, digits, _ . -), got ${JSON.stringify(config.cluster)}`);
+  if (config.lockLeaseMs < 1000) throw new ConfigError('--lock-lease-ms must be at least 1000');
   if (config.tlsClientCa && !config.tlsCert) throw new ConfigError('--tls-client-ca needs --tls-cert and --tls-key: client certificates are checked over TLS');
   return config;
 }

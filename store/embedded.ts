@@ -72,7 +72,7 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
         throw insertFailure('embedded store rejected a batch of log records', dataPath, err);
       }
     },
-    settle: () => settler.settle(),
+    settle: (options) => settler.settle(undefined, options),
     async close() {
       await settler.close();
       await userSql.close();

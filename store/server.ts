@@ -1,8 +1,10 @@
 // The server placement: a ClickHouse server at a URL. A sealed queue segment is streamed as the
 // body of an INSERT … FORMAT RowBinary, so the bytes on disk are the bytes on the wire.
-import { createClient } from '@clickhouse/client';
+import { createClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { settleLock } from '../schema/apply-schema.js';
+import { clusterDdl, mergeTreeTables } from '../schema/cluster-ddl.js';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
@@ -13,18 +15,46 @@ import type { Store } from './store.js';
 import { createServerUserSql } from './user-sql-server.js';
 import { userSqlLimits } from './user-sql.js';
 
+/**
+ * On a cluster, every statement's settings, in this one place (the SQL itself is unchanged):
+ * - distributed_product_mode = 'global': an IN or JOIN over a Distributed table inside a query on
+ *   one (verdict_traces_live's cancelled rows, settling's prior summaries) reads the whole cluster
+ *   once, not each shard only its own part;
+ * - distributed_foreground_insert = 1: an insert returns when its rows are on their shards, so the
+ *   settling that follows sees them;
+ * - insert_quorum = 'auto': on a majority of each shard's replicas;
+ * - select_sequential_consistency = 1: reads see every quorum insert acknowledged before them.
+ */
+export const CLUSTER_SETTINGS: ClickHouseSettings = {
+  distributed_product_mode: 'global',
+  distributed_foreground_insert: 1,
+  insert_quorum: 'auto',
+  select_sequential_consistency: '1',
+};
+
 export function openServerStore(config: VerdictConfig, url: string): Store {
-  const connection = { url, username: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase };
+  const connection = {
+    url,
+    username: config.clickhouseUser,
+    password: config.clickhousePassword,
+    database: config.clickhouseDatabase,
+    ...(config.cluster ? { clickhouse_settings: CLUSTER_SETTINGS } : {}),
+  };
+  const cluster = config.cluster;
+  const tables = cluster ? mergeTreeTables() : undefined;
   const client = createClient(connection);
-  const readOnlyClient = createClient({ ...connection, clickhouse_settings: { readonly: '1' } });
+  const readOnlyClient = createClient({ ...connection, clickhouse_settings: { ...connection.clickhouse_settings, readonly: '1' } });
   const userSql = createServerUserSql({ connection, limits: userSqlLimits(config) });
   const shown = new URL(url);
   shown.username = '';
   shown.password = '';
   const insert = renderSqlFile('schema/inserts/span-rows-rowbinary.sql', { columns: insertColumnList() });
   const logInsert = renderSqlFile('schema/inserts/log-rows-jsoneachrow.sql');
-  // Other writers (collectors, the upstream exporter) may insert concurrently: look 2 s back again.
-  const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs }, createPricer({ pricesFile: config.prices }));
+  // Other collectors may share this server: every settle run holds the settle lock, and a run looks
+  // 2 s back again for parts they committed behind an arrival already seen.
+  const lock = settleLock(client, { lockLeaseMs: config.lockLeaseMs, cluster: config.cluster });
+  const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs, lock }, createPricer({ pricesFile: config.prices }));
+  let replayed = false;
   return {
     client,
     readOnlyClient,
@@ -44,7 +74,12 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
       } finally {
         body?.destroy();
       }
-      await settleAfter(settler, dedupToken);
+      // The first batch after a start may be one stored before a crash but never settled, and the
+      // other collectors' runs since moved the watermark past it: this run looks back to the
+      // batch's own time, once.
+      const lookBackToMs = replayed ? undefined : (await stat(dataPath).catch(() => undefined))?.mtimeMs;
+      replayed = true;
+      await settleAfter(settler, dedupToken, { lookBackToMs });
     },
     async insertLogSegment(dataPath, dedupToken) {
       let body: ReadStream | undefined;
@@ -58,7 +93,8 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
         body?.destroy();
       }
     },
-    settle: () => settler.settle(),
+    settle: (options) => settler.settle(undefined, options),
+    ...(cluster ? { transformDdl: (statement: string) => clusterDdl(statement, cluster, tables) } : {}),
     async close() {
       await settler.close();
       await userSql.close();

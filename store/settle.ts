@@ -1,24 +1,37 @@
 // Settles traces after their spans are stored (schema/settle.sql): every trace whose spans arrived
 // since the last run gets its summary recomputed from all its parts, so its facts and totals are
 // the whole trace's whatever order its spans came in. One run at a time per store: two runs
-// cancelling the same old summary would subtract it twice.
+// cancelling the same old summary would subtract it twice. On a server that several collectors
+// share, every run holds the settle lock (schema/lease-lock.ts; why: docs/operations.md).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
+import type { LeaseLock } from '../schema/lease-lock.js';
 import { readSqlFile } from '../schema/sql-files.js';
 import { StoreUnavailableError } from './errors.js';
 import { createPricer, type Pricer } from './prices.js';
+
+export interface SettleOptions {
+  /** Skip this run if another collector is settling: its run covers the same traces (the timed run). */
+  skipIfBusy?: boolean;
+  /**
+   * Look back at least to this time (ms since the epoch) in this run: a batch replayed after a
+   * restart may have been stored, unsettled, before the crash, and others' runs since moved the
+   * watermark past it.
+   */
+  lookBackToMs?: number;
+}
 
 export interface Settler {
   /**
    * Settles what arrived since the last run. `token` makes a retried run after a failure a no-op
    * in the engine (derive it from the insert it follows); a fresh one is used when absent.
    */
-  settle(token?: string): Promise<void>;
+  settle(token?: string, options?: SettleOptions): Promise<void>;
   /**
    * After an insert: settles now when the last run started at least `minGapMs` ago, else once,
    * `minGapMs` after it, for every insert in between. Many small batches then share one run.
    */
-  settleSoon(token: string): Promise<void>;
+  settleSoon(token: string, options?: SettleOptions): Promise<void>;
   /** Runs a pending trailing run now, so that a closed store has settled all it stored. */
   close(): Promise<void>;
 }
@@ -38,10 +51,13 @@ export interface SettlerOptions {
    * batch it was most of the collector's CPU. Questions see a stored span settled within this.
    */
   minGapMs: number;
+  /** The settle lock shared with other collectors on the same server (none on the embedded engine). */
+  lock?: LeaseLock;
 }
 
 export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pricer: Pricer = createPricer()): Settler {
   const OVERLAP_MS = opts.overlapMs;
+  const lock = opts.lock;
   let since: string | undefined;
   let running: Promise<void> = Promise.resolve();
 
@@ -56,38 +72,68 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     return row?.since ?? '1970-01-01 00:00:00.000';
   }
 
-  async function run(token: string): Promise<void> {
+  /** The query id of a statement under the lock: one taking it over waits for this statement to end. */
+  const queryId = () => (lock ? { query_id: lock.queryId() } : {});
+
+  async function run(token: string, options: SettleOptions): Promise<void> {
     since ??= await watermark();
+    let from = since;
+    if (options.lookBackToMs !== undefined) {
+      const earlier = await client.query({
+        query: 'SELECT toString(least({since:DateTime64(3)}, fromUnixTimestamp64Milli({ms:Int64}) - toIntervalMillisecond({overlap:UInt32}))) AS from',
+        query_params: { since, ms: Math.floor(options.lookBackToMs), overlap: OVERLAP_MS },
+        format: 'JSONEachRow',
+        ...queryId(),
+      });
+      [{ from }] = await earlier.json<{ from: string }>();
+    }
     // The next run starts from what this one will have seen, less an overlap for late commits.
     const newest = await client.query({
       query: 'SELECT toString(max(LastArrival) - toIntervalMillisecond({overlap:UInt32})) AS next FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)}',
-      query_params: { since, overlap: OVERLAP_MS },
+      query_params: { since: from, overlap: OVERLAP_MS },
       format: 'JSONEachRow',
+      ...queryId(),
     });
     const [{ next }] = await newest.json<{ next: string }>();
     // New (provider, model, day) keys get their price first, so the summaries below can join it.
     await pricer.priceNewKeys(client);
-    await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since, token } });
+    await lock?.confirm();
+    await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token }, ...queryId() });
     if (next > since) since = next;
+  }
+
+  async function locked(token: string, options: SettleOptions): Promise<void> {
+    if (!lock) return run(token, options);
+    if (options.skipIfBusy) {
+      if (!(await lock.tryAcquire())) return;
+    } else {
+      await lock.acquire();
+    }
+    try {
+      await run(token, options);
+    } finally {
+      await lock.release();
+    }
   }
 
   let lastStart = Number.NEGATIVE_INFINITY;
   let trailing: NodeJS.Timeout | undefined;
 
-  function settle(token = `settle-${randomUUID()}`): Promise<void> {
+  function settle(token = `settle-${randomUUID()}`, options: SettleOptions = {}): Promise<void> {
     lastStart = Date.now();
     if (trailing) clearTimeout(trailing);
     trailing = undefined;
-    const result = running.then(() => run(token));
+    const result = running.then(() => locked(token, options));
     running = result.catch(() => {});
     return result;
   }
 
   return {
     settle,
-    settleSoon(token) {
+    settleSoon(token, options = {}) {
       const wait = lastStart + opts.minGapMs - Date.now();
-      if (wait <= 0) return settle(token);
+      // A replayed batch's look-back belongs to this run: it is not deferred.
+      if (wait <= 0 || options.lookBackToMs !== undefined) return settle(token, options);
       // A failed trailing run loses nothing: the watermark stays, and the next run covers it.
       trailing ??= setTimeout(() => void settle().catch(() => {}), wait);
       trailing.unref();
@@ -103,12 +149,12 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
 
 /**
  * Settles the traces a stored batch touched, now or together with the next ones (settleSoon). A
- * failure here fails the batch's insert, so the
- * inserter retries it: the insert is then dropped as a replay (same token) and the settling runs again.
+ * failure here fails the batch's insert, so the inserter retries it: the insert is then dropped as
+ * a replay (same token) and the settling runs again.
  */
-export async function settleAfter(settler: Settler, dedupToken: string): Promise<void> {
+export async function settleAfter(settler: Settler, dedupToken: string, options: SettleOptions = {}): Promise<void> {
   try {
-    await settler.settleSoon(`${dedupToken}-settle`);
+    await settler.settleSoon(`${dedupToken}-settle`, options);
   } catch (err) {
     throw new StoreUnavailableError(`spans stored, but their traces could not be settled: ${(err as Error).message}`, { cause: err });
   }

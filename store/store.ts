@@ -3,6 +3,7 @@
 // configured. Only this room knows which one it is; the rest sees a ClickHouse client.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { VerdictConfig } from './config.js';
+import type { SettleOptions } from './settle.js';
 import { openEmbeddedStore } from './embedded.js';
 import { openServerStore } from './server.js';
 import type { UserSqlRunner } from './user-sql.js';
@@ -30,7 +31,9 @@ export interface Store {
   /** Inserts a sealed logs-queue segment (JSON lines of otel_logs rows) as one batch; a replay with the same token is not stored twice. */
   insertLogSegment(dataPath: string, dedupToken: string): Promise<void>;
   /** Settles traces whose spans arrived by other writers (the upstream exporter) or since the last insert. */
-  settle(): Promise<void>;
+  settle(options?: Pick<SettleOptions, 'skipIfBusy'>): Promise<void>;
+  /** On a cluster: rewrites each schema statement into its replicated, distributed form (schema/cluster-ddl.ts). */
+  transformDdl?: (statement: string) => string[];
   close(): Promise<void>;
 }
 

@@ -9,6 +9,8 @@ export interface ClickHouseDouble {
   url: string;
   port: number;
   dataDir: string;
+  /** The engine's process (benchmarks read its CPU time). */
+  pid: number;
   /** 'fail': every request is answered 503 until 'ok'. */
   setMode(mode: 'ok' | 'fail'): Promise<void>;
   /** Runs a query on the server directly (not through Verdict) and returns its rows. */
@@ -37,6 +39,7 @@ export async function startClickHouseDouble(opts: { dataDir?: string; port?: num
     url,
     port,
     dataDir,
+    pid: child.pid!,
     async setMode(mode) {
       const res = await fetch(`${url}/__test/mode?mode=${mode}`, { method: 'POST' });
       if (!res.ok) throw new Error(`cannot set test double mode: ${res.status}`);

@@ -7,6 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Store } from '../../store/store.js';
 import { errorRate } from '../../queries/error-rate.js';
 import { versions, type VersionRow } from '../../queries/versions.js';
+import { rollupFor } from '../../queries/rollup.js';
 import { openTestStore, seed, T0, MINUTE, HOUR, type Population } from '../helpers/seed-spans.js';
 
 let store: Store;
@@ -36,8 +37,14 @@ function expectSameVersions(rollup: VersionRow[], raw: VersionRow[]): void {
 }
 
 async function expectRollupsEqualRaw(client: ClickHouseClient): Promise<void> {
-  // Unbounded (whole hours: the hourly table) and a range cut mid-hour (the minute table).
-  for (const range of [undefined, { fromMs: T0 + 37 * MINUTE, toMs: T0 + 151 * MINUTE }]) {
+  // Unbounded (whole days: the daily table), whole hours (the hourly one) and a range cut mid-hour (the minute one).
+  const hour = Math.ceil(T0 / HOUR) * HOUR;
+  expect([undefined, { fromMs: hour, toMs: hour + 2 * HOUR }, { fromMs: T0 + 37 * MINUTE, toMs: T0 + 151 * MINUTE }].map((r) => rollupFor(r).table)).toEqual([
+    'verdict_rollup_1d',
+    'verdict_rollup_1h',
+    'verdict_rollup_1m',
+  ]);
+  for (const range of [undefined, { fromMs: hour, toMs: hour + 2 * HOUR }, { fromMs: T0 + 37 * MINUTE, toMs: T0 + 151 * MINUTE }]) {
     const fromRollup = await versions(client, { range, source: 'rollup' });
     const fromRaw = await versions(client, { range, source: 'raw' });
     expect(fromRollup.versions.length).toBeGreaterThan(0);
@@ -103,6 +110,7 @@ describe('rollups = raw spans', () => {
     expect(await count(store.client, 'SELECT count() FROM otel_traces')).toBe(before);
     expect(await count(store.client, 'SELECT sum(Spans) FROM verdict_rollup_1m')).toBe(rollupBefore);
     expect(await count(store.client, 'SELECT sum(Spans) FROM verdict_rollup_1h')).toBe(rollupBefore);
+    expect(await count(store.client, 'SELECT sum(Spans) FROM verdict_rollup_1d')).toBe(rollupBefore);
     expect(await count(store.client, 'SELECT sum(Spans) FROM verdict_traces')).toBe(before);
     await expectRollupsEqualRaw(store.client);
   });

@@ -1,0 +1,1 @@
+DELETE FROM verdict_locks WHERE Lock = {lock:String}
