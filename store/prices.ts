@@ -8,6 +8,10 @@ import { calcPrice } from '@pydantic/genai-prices';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
+import { readSqlFile } from '../schema/sql-files.js';
+
+/** Keys priced per insert statement: ~200 bytes each keeps the statement's URL well under servers' limits. */
+const PRICE_ROWS_PER_INSERT = 40;
 
 /** A price the user sets for a model the bundled data lacks (self-hosted, fine-tuned): USD per million tokens. */
 export interface UserPrice {
@@ -167,7 +171,11 @@ export function createPricer(options: { userPrices?: readonly UserPrice[]; price
           PriceSource: p.source,
         };
       });
-      await client.insert({ table: 'verdict_prices', values, format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } });
+      // The rows travel as a query parameter, in the URL on a server: a few dozen keys at a time.
+      for (let i = 0; i < values.length; i += PRICE_ROWS_PER_INSERT) {
+        const rows = values.slice(i, i + PRICE_ROWS_PER_INSERT).map((v) => JSON.stringify(v)).join('\n');
+        await client.command({ query: readSqlFile('store/prices-insert.sql'), query_params: { rows } });
+      }
       return keys.length;
     },
   };

@@ -66,9 +66,13 @@ async function merge(): Promise<void> {
     await client.command({ query: `TRUNCATE TABLE ${table}` });
     for (const shard of shards) {
       const source = `SELECT * FROM ${table} FORMAT Native`;
-      await client.command({
-        query: `INSERT INTO ${table} SELECT * FROM url('${shard.url}/?query=${encodeURIComponent(source)}', 'Native') SETTINGS use_structure_from_insertion_table_in_table_functions = 1, async_insert = 0, max_partitions_per_insert_block = 0`,
-      });
+      await client
+        .command({
+          query: `INSERT INTO ${table} SELECT * FROM url('${shard.url}/?query=${encodeURIComponent(source)}', 'Native') SETTINGS use_structure_from_insertion_table_in_table_functions = 1, async_insert = 0, max_partitions_per_insert_block = 0`,
+        })
+        .catch((err: Error) => {
+          throw new Error(`merging ${table}: ${err.message}`, { cause: err });
+        });
     }
   }
 }
@@ -113,6 +117,18 @@ beforeAll(async () => {
   expected = await answers(one);
 }, 120_000);
 
+/**
+ * Floating-point sums (cost in USD, latency in ms) depend on the order rows are added in, which
+ * differs between one store and two merged shards in the last bits: numbers are compared to 12
+ * significant digits, everything else exactly.
+ */
+function sameToTheLastBits(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isInteger(value) ? value : Number(value.toPrecision(12));
+  if (Array.isArray(value)) return value.map(sameToTheLastBits);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sameToTheLastBits(v)]));
+  return value;
+}
+
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await merged?.close();
@@ -128,7 +144,7 @@ describe('two shards filled separately, merged, equal one store', () => {
     const got = await answers(merged.client);
     for (const key of Object.keys(expected)) {
       expect(JSON.stringify(expected[key]).length, `${key} answers something`).toBeGreaterThan(50);
-      expect(got[key], key).toEqual(expected[key]);
+      expect(sameToTheLastBits(got[key]), key).toEqual(sameToTheLastBits(expected[key]));
     }
   }, 120_000);
 
