@@ -16,6 +16,7 @@ import { insertColumnList, rowStructure } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import { startCollectorProcess } from '../test/helpers/collector-process.js';
 import { makeProtobufRequests } from './span-fixtures.js';
+import { postProtobuf } from './otlp-post.js';
 
 const DISTINCT_SPANS = Number(process.env.BENCH_SPANS ?? 20_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 10);
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   async function worker(): Promise<void> {
     while (next < jobs) {
       const body = bodies[next++];
-      const status = await post(agent, url, body);
+      const status = await postProtobuf(agent, url, body);
       if (status !== 200) failures++;
     }
   }
@@ -148,16 +149,6 @@ async function countRows(client: ReturnType<typeof openStore>['client']): Promis
   return Number(rows[0].c);
 }
 
-function post(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 main().catch((err) => {
   process.stderr.write(`${err.stack ?? err}\n`);

@@ -11,6 +11,7 @@ import { createLeaseLock } from '../schema/lease-lock.js';
 import { startClickHouseDouble } from '../test/helpers/clickhouse-double-process.js';
 import { startCollectorProcess } from '../test/helpers/collector-process.js';
 import { makeProtobufRequests } from './span-fixtures.js';
+import { postProtobuf } from './otlp-post.js';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 200_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -33,16 +34,6 @@ function memoryMiB(pid: number): { rss: number; peak: number } {
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
 
-function post(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -63,7 +54,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        while (next < bodies.length) if ((await post(agent, url, bodies[next++])) !== 200) failures++;
+        while (next < bodies.length) if ((await postProtobuf(agent, url, bodies[next++])) !== 200) failures++;
       }),
     );
     await collector.flush();
