@@ -135,9 +135,12 @@ export function openOutbox(options: OutboxOptions): Outbox {
       writeDurably(dir, fileName(m), m);
       return m;
     },
-    deliverDue() {
-      // One delivery pass at a time: two passes could send the same message twice.
-      running ??= deliver().finally(() => (running = undefined));
+    async deliverDue() {
+      // One delivery pass at a time: two passes could send the same message twice. A pass already
+      // under way may have listed the messages before the newest were written: wait for it, then
+      // run a pass of our own.
+      while (running) await running;
+      running = deliver().finally(() => (running = undefined));
       return running;
     },
     pending,

@@ -23,7 +23,11 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
   app.post(ALERT_ROUTES.check.url, routeOptions(ALERT_ROUTES.check, ErrorSchema), async () => {
     if (!options.watcher || !options.outbox) throw new HttpError(404, 'this collector runs no alert watcher');
     const summary = await options.watcher.check();
-    const { delivered } = await options.outbox.deliverDue();
-    return { ...summary, delivered, pending: options.outbox.pending().length };
+    // Delivered: what was waiting after this pass and is gone after delivery, whichever pass (this
+    // one, or the background one) sent it.
+    const waiting = options.outbox.pending().map((m) => m.id);
+    await options.outbox.deliverDue();
+    const left = new Set(options.outbox.pending().map((m) => m.id));
+    return { ...summary, delivered: waiting.filter((id) => !left.has(id)).length, pending: left.size };
   });
 };
