@@ -36,7 +36,11 @@ SELECT
     if(Sign = 1, s.SpanErrors, prior.SpanErrors) AS SpanErrors,
     if(Sign = 1, s.InputTokens, prior.InputTokens) AS InputTokens,
     if(Sign = 1, s.OutputTokens, prior.OutputTokens) AS OutputTokens,
-    if(Sign = 1, s.LastArrival, prior.LastArrival) AS LastArrival,
+    -- A new summary is always later than the one it replaces, even when the parts it adds were
+    -- stamped in the same millisecond as the old ones (two collectors inserting at once): the last
+    -- summary is found by its LastArrival, and a tie would let a later run pick the stale one and
+    -- cancel it twice.
+    if(Sign = 1, greatest(s.LastArrival, state.last_arrival + toIntervalMillisecond(1)), prior.LastArrival) AS LastArrival,
     if(Sign = 1, s.SummaryHash, prior.SummaryHash) AS SummaryHash,
     Sign,
     if(Sign = 1, s.Cost, prior.Cost) AS Cost,
@@ -48,7 +52,7 @@ SELECT
 FROM (SELECT * FROM verdict_trace_summaries(since = {since:DateTime64(3)})) AS s
 -- Where each changed trace's last summary is (none for a new trace) …
 LEFT JOIN (
-    SELECT TraceHash, TraceId, ServiceName, argMax(SummaryHash, LastArrival) AS last_hash
+    SELECT TraceHash, TraceId, ServiceName, argMax(SummaryHash, LastArrival) AS last_hash, max(LastArrival) AS last_arrival
     FROM verdict_trace_state
     WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)})
     GROUP BY TraceHash, TraceId, ServiceName
