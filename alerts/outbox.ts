@@ -35,6 +35,8 @@ export interface Outbox {
   /** Sends every due message in order; resolves with how many were delivered. */
   deliverDue(): Promise<{ delivered: number; failed: number }>;
   pending(): OutboxMessage[];
+  /** How many messages were delivered since the outbox was opened, by any pass. */
+  deliveredCount(): number;
   /** Delivers on a timer until close(). */
   start(intervalMs: number): void;
   close(): Promise<void>;
@@ -73,6 +75,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<{ delivered: number; failed: number }> | undefined;
   let seq = 0;
+  let deliveredTotal = 0;
 
   const pending = (): OutboxMessage[] =>
     readdirSync(dir)
@@ -116,6 +119,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
         unlinkSync(join(dir, fileName(m)));
         syncDir(dir);
         delivered++;
+        deliveredTotal++;
       } else {
         failed++;
         blocked.add(m.url);
@@ -144,6 +148,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
       return running;
     },
     pending,
+    deliveredCount: () => deliveredTotal,
     start(intervalMs) {
       timer = setInterval(() => void this.deliverDue(), intervalMs);
       timer.unref();

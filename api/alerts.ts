@@ -22,12 +22,11 @@ export const alertRoutes: FastifyPluginAsync<AlertRoutesOptions> = async (app, o
 
   app.post(ALERT_ROUTES.check.url, routeOptions(ALERT_ROUTES.check, ErrorSchema), async () => {
     if (!options.watcher || !options.outbox) throw new HttpError(404, 'this collector runs no alert watcher');
+    // Delivered: what any pass (this one, or the background one, which may run while the watcher
+    // writes its alerts) sent between the start of the check and the end of its delivery pass.
+    const before = options.outbox.deliveredCount();
     const summary = await options.watcher.check();
-    // Delivered: what was waiting after this pass and is gone after delivery, whichever pass (this
-    // one, or the background one) sent it.
-    const waiting = options.outbox.pending().map((m) => m.id);
     await options.outbox.deliverDue();
-    const left = new Set(options.outbox.pending().map((m) => m.id));
-    return { ...summary, delivered: waiting.filter((id) => !left.has(id)).length, pending: left.size };
+    return { ...summary, delivered: options.outbox.deliveredCount() - before, pending: options.outbox.pending().length };
   });
 };
