@@ -1,21 +1,11 @@
--- compare --by on version cohorts: each group's Mann–Whitney U p-value and p50/p95 intervals
--- (quantile-ci.sql) from a deterministic sample
--- of its settled traces (TraceHash at most the group's cut per side, so that a large group reads
--- about as many requests as compare's own test; a small one reads all). The bound on TraceHash is
--- also a range of verdict_traces' sort key, so the sample is all that is read. A group seen on one
--- side only gets nan, fed a stand-in pair as in breakdown.sql (if() may evaluate both branches).
+-- compare --by on version cohorts: each group's tests ({{group_tests}}: group-tests.sql) from a
+-- deterministic sample of its settled traces (TraceHash at most the group's cut per side, so that a
+-- large group reads about as many requests as compare's own test; a small one reads all). The bound
+-- on TraceHash is also a range of verdict_traces' sort key, so the sample is all that is read.
 SELECT
     group_key,
     length(b_durations) > 0 AND length(c_durations) > 0 AS both_sides,
-    if(both_sides,
-       arrayReduce('mannWhitneyUTest(\'two-sided\')',
-           if(both_sides, arrayConcat(b_durations, c_durations), [0, 1]),
-           if(both_sides, arrayConcat(arrayMap(x -> toUInt8(0), b_durations), arrayMap(x -> toUInt8(1), c_durations)), [0, 1])).2,
-       nan) AS latency_p_value,
-    arraySort(b_durations) AS b_sorted,
-    arraySort(c_durations) AS c_sorted,
-    {{baseline_quantile_ci}},
-    {{candidate_quantile_ci}}
+    {{group_tests}}
 FROM (
     SELECT
         group_key,

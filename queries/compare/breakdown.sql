@@ -1,23 +1,13 @@
 -- compare broken down by a key: the trace's root operation (name), its model (model), or an
 -- attribute ({{group_join}} brings the attribute's value). Per group and side: requests, errors,
--- p50/p95 with their order-statistic intervals (quantile-ci.sql), and the Mann–Whitney U p-value
--- of the whole distribution, in one pass over the settled traces; the largest groups first. The test needs both samples, so a group seen on one side only
--- gets nan. It is fed a stand-in pair then, rather than relying on if() to skip it: with
--- short_circuit_function_evaluation off, if() evaluates both branches.
+-- p50/p95, and the group's tests ({{group_tests}}: group-tests.sql), in one pass over the settled
+-- traces; the largest groups first.
 SELECT
     group_key,
     b_requests, b_errors, b_latency_ns,
     c_requests, c_errors, c_latency_ns,
     b_requests > 0 AND c_requests > 0 AS both_sides,
-    if(both_sides,
-       arrayReduce('mannWhitneyUTest(\'two-sided\')',
-           if(both_sides, arrayConcat(b_durations, c_durations), [0, 1]),
-           if(both_sides, arrayConcat(arrayMap(x -> toUInt8(0), b_durations), arrayMap(x -> toUInt8(1), c_durations)), [0, 1])).2,
-       nan) AS latency_p_value,
-    arraySort(b_durations) AS b_sorted,
-    arraySort(c_durations) AS c_sorted,
-    {{baseline_quantile_ci}},
-    {{candidate_quantile_ci}}
+    {{group_tests}}
 FROM (
     SELECT
         group_key,

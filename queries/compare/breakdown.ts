@@ -13,10 +13,10 @@ import type { BreakdownGroup } from './schema.js';
 
 const ms = (ns: number) => round(ns / 1e6, 3);
 
-/** Each group's p50/p95 intervals: quantile-ci.sql at those two levels. */
+/** Each group's tests (group-tests.sql): the distribution test, and p50/p95 intervals at those two levels. */
 const GROUP_INTERVALS = (() => {
   const ci = quantileIntervals();
-  return { fragments: ci.fragments, params: { ...ci.params, quantiles: [0.5, 0.95] } };
+  return { fragments: { group_tests: renderSql('compare/group-tests', ci.fragments) }, params: { ...ci.params, quantiles: [0.5, 0.95] } };
 })();
 
 export async function breakdown(client: ClickHouseClient, plan: Plan, conditions: SideConditions): Promise<{ by: string; groups: BreakdownGroup[] }> {
