@@ -7,7 +7,7 @@ import type { Question } from '../queries/question.js';
 import { schemaStatus } from '../schema/apply-schema.js';
 import type { VerdictConfig } from '../store/config.js';
 import { NoStoreError } from '../store/errors.js';
-import { openStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { callApi, chooseTarget } from './target.js';
 
 /** How a command reaches the data: an explicit API URL, or the configured folder / server. */
@@ -50,6 +50,8 @@ export async function ask<R extends TSchema>(question: Question<never, R> | Ques
  * without Verdict's schema or with migrations this version would apply is refused with what to do.
  */
 export async function withLocalStore<T>(config: VerdictConfig, work: (store: Store) => Promise<T>): Promise<T> {
+  // The engine is loaded only when a command reads the data itself (not for the API or --help).
+  const { openStore } = await import('../store/store.js');
   const store = openStore(config, { existingOnly: true });
   try {
     const where = config.clickhouseUrl ? store.location : resolve(config.dataDir);

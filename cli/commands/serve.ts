@@ -1,7 +1,6 @@
 // `verdict serve`: runs the collector until SIGINT/SIGTERM, then stops cleanly (finishes in-flight
 // requests, stores what is batched, closes the engine).
 import { Command } from 'commander';
-import { startCollector } from '../../service/start.js';
 import { loadConfig, type VerdictConfig } from '../../store/config.js';
 import { settingFlags, settingOptions } from '../flags.js';
 
@@ -35,6 +34,8 @@ export async function serve(config: VerdictConfig): Promise<number> {
   let onHangup = () => {};
   process.on('SIGHUP', () => onHangup());
 
+  // Loaded here: the collector (receivers, engine, prices) is most of the CLI's start-up time, and only serve needs it.
+  const { startCollector } = await import('../../service/start.js');
   const collector = await startCollector(config);
   onHangup = () => collector.reloadKeys('SIGHUP');
   const { keys } = collector;

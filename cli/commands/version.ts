@@ -16,7 +16,6 @@ import type { HistoryEntry, RegistryEvent, VersionDiff, VersionRecord } from '..
 import { schemaStatus } from '../../schema/apply-schema.js';
 import { claimDataDir } from '../../store/data-dir-claim.js';
 import { NoStoreError } from '../../store/errors.js';
-import { openStore } from '../../store/store.js';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { withLocalStore, NotFoundError, type Reach } from '../ask.js';
 import { UsageError } from '../errors.js';
@@ -44,6 +43,7 @@ async function write<T>(reach: Reach, path: string, body: unknown, local: Local<
   if (target.kind === 'api') return callApi<T>(target.url, path, { method: 'POST', body, headers: { 'x-verdict-actor': cliActor() } });
   const claim = target.config.clickhouseUrl ? undefined : claimDataDir(resolve(target.config.dataDir));
   try {
+    const { openStore } = await import('../../store/store.js');
     const store = openStore(target.config, { existingOnly: true });
     try {
       const status = await schemaStatus(store.client);

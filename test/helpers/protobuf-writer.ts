@@ -20,6 +20,26 @@ function varint(v: number | bigint): Buffer {
   return Buffer.from(out);
 }
 
+/** A length-delimited field's tag and length, without its body: for building deep nests linearly. */
+export function lengthPrefix(n: number, length: number): Buffer {
+  return Buffer.concat([varint((n << 3) | 2), varint(length)]);
+}
+
+/**
+ * `depth` levels of nesting around `leaf`, each level's prefix made by `level` from the length of what it wraps.
+ * Built in one pass: wrapping a growing buffer level by level copies it each time (quadratic at 20,000 levels).
+ */
+export function nest(leaf: Buffer, depth: number, level: (innerLength: number) => Buffer): Buffer {
+  const prefixes: Buffer[] = [];
+  let length = leaf.length;
+  for (let i = 0; i < depth; i++) {
+    const prefix = level(length);
+    prefixes.push(prefix);
+    length += prefix.length;
+  }
+  return Buffer.concat([...prefixes.reverse(), leaf]);
+}
+
 export function encode(fields: Field[]): Buffer {
   const parts: Buffer[] = [];
   for (const f of fields) {
