@@ -20,7 +20,11 @@ export interface VerdictConfig {
   ttlDays: number;
   /** A batch (durable queue segment) is inserted when it holds this many spans... */
   batchMaxRows: number;
-  /** ...or when its oldest span has waited this long. */
+  /**
+   * ...or when its oldest span has waited this long. A batch that reaches it while the one before
+   * is still being inserted keeps filling until the inserter is free: its spans wait for the
+   * inserter either way, and fewer, larger inserts are far cheaper for the engine.
+   */
   batchMaxDelayMs: number;
   /** Spans waiting on disk for insertion beyond this many bytes make ingest answer 503 (retry later). */
   queueMaxBytes: number;

@@ -86,6 +86,8 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     onGroupFailed(bytes) {
       diskBytes -= bytes;
     },
+    // An aged segment is sealed at once only while the inserter waits for one (or the queue closes).
+    sealOnAge: () => nextWaiter !== undefined || closed,
   });
 
   function wake(): void {
@@ -129,6 +131,8 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
     },
     async next() {
       for (;;) {
+        // A segment held open past its age while the inserter was busy: sealed now that it asks.
+        if (sealed.length === 0) writer.sealIfAged();
         if (sealed.length > 0) return sealed[0];
         if (closed && writer.idle()) return undefined;
         await new Promise<void>((resolve) => (nextWaiter = resolve));

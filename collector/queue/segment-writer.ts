@@ -25,6 +25,13 @@ export interface SegmentWriterOptions {
   onSealed(segment: SealedSegment): void;
   /** A group was not written (nor acknowledged): its bytes are not on disk. */
   onGroupFailed(bytes: number): void;
+  /**
+   * Whether a segment that reached its age is sealed at once. When not (the inserter is busy with
+   * an earlier one), it stays open, taking more records, until sealIfAged(): it would wait for
+   * the inserter just the same, and one larger insert costs the engine far less than several small
+   * ones (a part per table and view, and the merges behind them). Absent: always at once.
+   */
+  sealOnAge?(): boolean;
 }
 
 export interface SegmentWriter {
@@ -34,6 +41,8 @@ export interface SegmentWriter {
   sealOpen(): Promise<void>;
   /** Waits for the commits under way, then seals the open segment. */
   drain(): Promise<void>;
+  /** Seals the open segment if it reached its age while sealOnAge() said no. */
+  sealIfAged(): void;
   /** Nothing is open and nothing is being committed. */
   idle(): boolean;
   /** Rows in the open segment; undefined when none is open. */
@@ -49,6 +58,8 @@ interface OpenSegment extends SegmentName {
   bytes: number;
   records: number;
   timer?: NodeJS.Timeout;
+  /** Reached its age, held open while the inserter was busy (sealOnAge). */
+  aged?: boolean;
 }
 
 /** The records of one group commit, and who waits on it. */
@@ -81,11 +92,16 @@ export function startSegmentWriter(options: SegmentWriterOptions): SegmentWriter
     seg.timer = setTimeout(() => {
       seg.timer = undefined;
       if (current !== seg) return;
-      // Never under a write: the commit loop seals between groups.
-      if (committing) sealWhenIdle = true;
-      else void sealCurrent();
+      if (options.sealOnAge && !options.sealOnAge()) seg.aged = true;
+      else sealSoon();
     }, limits.segmentMaxAgeMs);
     return seg;
+  }
+
+  function sealSoon(): void {
+    // Never under a write: the commit loop seals between groups.
+    if (committing) sealWhenIdle = true;
+    else void sealCurrent();
   }
 
   async function sealCurrent(): Promise<void> {
@@ -197,6 +213,9 @@ export function startSegmentWriter(options: SegmentWriterOptions): SegmentWriter
     async drain() {
       while (committing) await committing;
       await sealCurrent();
+    },
+    sealIfAged() {
+      if (current?.aged) sealSoon();
     },
     idle: () => !current && !committing,
     openRows: () => current?.rows,
