@@ -1,5 +1,5 @@
 // Overview: every service × environment with its versions side by side — what is live now,
-// requests, error rate, latency, tokens and a sparkline of traffic. A version's name opens its
+// requests, error rate, latency, tokens, cost, the main feedback and a sparkline of traffic. A version's name opens its
 // comparison with the version before it. An empty store shows how to send the first spans, and
 // fills in by itself when they arrive.
 import { useEffect } from 'preact/hooks';
@@ -11,7 +11,7 @@ import { Link } from '../components/link.js';
 import { LocalTime, TimeCell } from '../components/local-time.js';
 import { Sparkline } from '../components/sparkline.js';
 import { num, TableHead } from '../components/table-head.js';
-import { formatCount, formatMs, formatPercent, formatTokens } from '../format.js';
+import { formatCount, formatMs, formatPercent, formatScore, formatTokens, formatUsd, NONE } from '../format.js';
 import { scopeQuery, withScope, type Params } from '../route.js';
 import { useApi } from '../use-api.js';
 
@@ -21,7 +21,6 @@ interface Column {
   cell(v: VersionRow): string;
 }
 
-// Cost, feedback rates and the registry's stage join this list when their questions exist.
 export const OVERVIEW_COLUMNS: Column[] = [
   { key: 'requests', header: 'Requests', cell: (v) => formatCount(v.requests) },
   { key: 'errorRate', header: 'Error rate', cell: (v) => formatPercent(v.errorRate) },
@@ -29,7 +28,31 @@ export const OVERVIEW_COLUMNS: Column[] = [
   { key: 'p95', header: 'p95', cell: (v) => formatMs(v.latencyMs?.p95) },
   { key: 'inputTokens', header: 'Input tokens / request', cell: (v) => formatTokens(v.inputTokensPerRequest) },
   { key: 'outputTokens', header: 'Output tokens / request', cell: (v) => formatTokens(v.outputTokensPerRequest) },
+  // A version with unpriced LLM calls says so: its cost leaves them out.
+  { key: 'costPerRequest', header: 'Cost / request', cell: (v) => `${formatUsd(v.costPerRequestUsd)}${v.unpricedCalls > 0 ? ' *' : ''}` },
+  { key: 'cost', header: 'Total cost', cell: (v) => `${formatUsd(v.costUsd)}${v.unpricedCalls > 0 ? ' *' : ''}` },
 ];
+
+/** Feedback columns per service and environment: the names rated most often there, at most this many. */
+const MAIN_FEEDBACK = 2;
+
+type Feedback = VersionRow['feedback'][number];
+
+/** The group's main feedback names: most assessments first, then by name. */
+export function mainFeedback(rows: VersionRow[]): Array<{ name: string; type: Feedback['type'] }> {
+  const totals = new Map<string, { n: number; type: Feedback['type'] }>();
+  for (const f of rows.flatMap((v) => v.feedback)) {
+    const t = totals.get(f.name);
+    totals.set(f.name, { n: (t?.n ?? 0) + f.count, type: t && t.type !== f.type ? 'numeric' : f.type });
+  }
+  return [...totals]
+    .sort(([a, x], [b, y]) => y.n - x.n || a.localeCompare(b))
+    .slice(0, MAIN_FEEDBACK)
+    .map(([name, t]) => ({ name, type: t.type }));
+}
+
+/** A boolean feedback as its rate of true, a numeric one as its mean. */
+export const formatFeedback = (f: Feedback | undefined) => (!f ? NONE : f.type === 'boolean' ? formatPercent(f.value) : formatScore(f.value));
 
 const EMPTY_POLL_MS = 3000;
 
@@ -83,6 +106,7 @@ function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: 
   const deployment = props.deployments?.deployments.find((d) => d.service === service && d.environment === environment);
   const live = new Set(deployment?.live ?? []);
   const bucketMinutes = props.trends ? props.trends.bucketSeconds / 60 : 0;
+  const feedback = mainFeedback(rows);
   return (
     <section class="panel version-group" data-testid="version-group" data-service={service} data-environment={environment}>
       <h2>
@@ -95,7 +119,17 @@ function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: 
       )}
       <div class="table-scroll">
         <table>
-          <TableHead columns={['Version', 'Stage', ...OVERVIEW_COLUMNS.map((c) => num(c.header)), 'Requests over time', 'First seen', 'Last seen']} />
+          <TableHead
+            columns={[
+              'Version',
+              'Stage',
+              ...OVERVIEW_COLUMNS.map((c) => num(c.header)),
+              ...feedback.map((f) => num(f.type === 'boolean' ? `${f.name} rate` : `${f.name} mean`)),
+              'Requests over time',
+              'First seen',
+              'Last seen',
+            ]}
+          />
           <tbody>
             {rows.map((v, i) => {
               const record = props.records.find((r) => r.service === service && r.version === v.version);
@@ -118,10 +152,18 @@ function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: 
                     )}
                   </td>
                   {OVERVIEW_COLUMNS.map((c) => (
-                    <td class="num" data-metric={c.key}>
+                    <td class="num" data-metric={c.key} title={c.key.startsWith('cost') && v.unpricedCalls > 0 ? `${formatCount(v.unpricedCalls)} LLM calls have no price and are left out` : undefined}>
                       {c.cell(v)}
                     </td>
                   ))}
+                  {feedback.map(({ name }) => {
+                    const f = v.feedback.find((x) => x.name === name);
+                    return (
+                      <td class="num" data-feedback={name} title={f ? `${formatCount(f.count)} rated, ${formatPercent(f.coverage, 1)} of requests` : 'no feedback'}>
+                        {formatFeedback(f)}
+                      </td>
+                    );
+                  })}
                   <td>
                     {props.trends && <Sparkline values={points.map((p) => p.requests)} label={`${v.version}: requests per ${bucketMinutes} minutes`} />}
                   </td>
