@@ -17,6 +17,8 @@ export interface VersionsOptions {
   filter?: string;
   /** `auto`: the rollups unless a filter needs raw spans. */
   source?: Source;
+  /** Also each version's feedback (reads the assessments of the scope's traces). */
+  feedback?: boolean;
 }
 
 /** One feedback name of a version: boolean feedback as its rate of true, numeric as its mean. */
@@ -48,7 +50,7 @@ export const VersionRowSchema = answer({
   costUsd: Type.Number({ description: 'Total cost of its LLM calls (priced at settle time; an app-reported cost wins).' }),
   costPerRequestUsd: nullable(Type.Number()),
   unpricedCalls: Type.Integer({ description: 'LLM calls whose model has no price: not in the cost.' }),
-  feedback: Type.Array(VersionFeedbackSchema, { description: 'Boolean and numeric feedback names (kind feedback), by name; categorical feedback is in compare.' }),
+  feedback: Type.Optional(Type.Array(VersionFeedbackSchema, { description: 'With feedback=true: boolean and numeric feedback names (kind feedback), by name; categorical feedback is in compare.' })),
 });
 export type VersionRow = Static<typeof VersionRowSchema>;
 
@@ -64,9 +66,15 @@ export const versionsQuestion = defineQuestion({
   summary: 'Versions of each service and environment',
   description:
     'Each version with first/last seen, git commits, requests, error rate, latency quantiles (t-digest estimates from the rollups, exact from raw spans), spans and tokens per request, cost, and its feedback rates and means. From the rollups; from raw spans when a filter is given.',
-  params: Type.Object({ ...SCOPE_PARAMS, filter: FILTER_PARAM }),
+  params: Type.Object({
+    ...SCOPE_PARAMS,
+    filter: FILTER_PARAM,
+    // Asked for apart: it groups the live assessments of every trace in scope, seconds at millions of
+    // assessments until a feedback rollup carries it, while the rest reads the rollups in milliseconds.
+    feedback: Type.Optional(Type.Boolean({ description: "Also each version's feedback: rate of true (boolean) or mean (numeric) per feedback name, with its coverage. Reads the assessments of the scope's traces, so it is slower on large stores." })),
+  }),
   response: VersionsResultSchema,
-  run: (client, p) => versions(client, { ...scopeOf(p), filter: given(p.filter) }),
+  run: (client, p) => versions(client, { ...scopeOf(p), filter: given(p.filter), feedback: p.feedback === true }),
 });
 
 export async function versions(client: ClickHouseClient, options: VersionsOptions = {}): Promise<VersionsResult> {
@@ -83,14 +91,14 @@ export async function versions(client: ClickHouseClient, options: VersionsOption
     const source = rollupSource(scope);
     rows = queryRows(client, renderSql('versions', source.fragments), source.params);
   }
-  const feedback = queryRows(client, renderSql('versions-feedback', { scope: s.sql, traces: cohort.sql }), traceParams);
+  const feedback = options.feedback ? queryRows(client, renderSql('versions-feedback', { scope: s.sql, traces: cohort.sql }), traceParams) : undefined;
   const [versionRows, feedbackRows] = await Promise.all([rows, feedback]);
   const byVersion = new Map<string, Record<string, unknown>[]>();
-  for (const f of feedbackRows) {
+  for (const f of feedbackRows ?? []) {
     const k = versionKey(f);
     byVersion.set(k, [...(byVersion.get(k) ?? []), f]);
   }
-  return { source: raw ? 'raw' : 'rollup', versions: versionRows.map((r) => versionRow(r, byVersion.get(versionKey(r)) ?? [])) };
+  return { source: raw ? 'raw' : 'rollup', versions: versionRows.map((r) => versionRow(r, feedbackRows && (byVersion.get(versionKey(r)) ?? []))) };
 }
 
 const versionKey = (r: Record<string, unknown>) => JSON.stringify([r.service, r.environment, r.version]);
@@ -107,7 +115,7 @@ function feedbackOf(f: Record<string, unknown>, requests: number): VersionFeedba
   };
 }
 
-function versionRow(r: Record<string, unknown>, feedback: Record<string, unknown>[]): VersionRow {
+function versionRow(r: Record<string, unknown>, feedback: Record<string, unknown>[] | undefined): VersionRow {
   const requests = num(r.requests);
   const q = (r.latency_ns as unknown[]).map((v) => round(num(v) / 1e6, 3));
   const per = (v: unknown) => (requests > 0 ? num(v) / requests : null);
@@ -128,6 +136,6 @@ function versionRow(r: Record<string, unknown>, feedback: Record<string, unknown
     costUsd: num(r.cost_usd),
     costPerRequestUsd: per(r.cost_usd),
     unpricedCalls: num(r.unpriced_calls),
-    feedback: feedback.map((f) => feedbackOf(f, requests)),
+    ...(feedback ? { feedback: feedback.map((f) => feedbackOf(f, requests)) } : {}),
   };
 }

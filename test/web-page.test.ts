@@ -129,14 +129,15 @@ describe('with known traffic', () => {
     // requests. Feedback (STORY_FEEDBACK): thumbs_up on 100 requests of each, 90 and 70 up;
     // relevance on 40 of each, means 0.8 and 0.6 (±0.1 alternating).
     expect(STORY_FEEDBACK).toMatchObject({ thumbsRated: 100, thumbsUp: { v1: 90, v2: 70 }, relevanceRated: 40, relevanceMean: { v1: 0.8, v2: 0.6 } });
-    const { versions } = await api<VersionsResult>(`/api/versions?${story}`);
-    expect(versions.map((v) => [v.version, v.costPerRequestUsd?.toFixed(6), v.costUsd.toFixed(6), v.feedback.map((f) => [f.name, f.type, f.value.toFixed(6), f.count])])).toEqual([
+    const { versions } = await api<VersionsResult>(`/api/versions?${story}&feedback=true`);
+    expect(versions.map((v) => [v.version, v.costPerRequestUsd?.toFixed(6), v.costUsd.toFixed(6), v.feedback!.map((f) => [f.name, f.type, f.value.toFixed(6), f.count])])).toEqual([
       ['v1', '0.002500', '1.352500', [['relevance', 'numeric', '0.800000', 40], ['thumbs_up', 'boolean', '0.900000', 100]]],
       ['v2', '0.003000', '0.576000', [['relevance', 'numeric', '0.600000', 40], ['thumbs_up', 'boolean', '0.700000', 100]]],
     ]);
     const overview = await open(`/?${story}`);
     const group = overview.locator(`[data-testid=version-group][data-service="${STORY.service}"]`);
-    await group.locator('tr[data-version=v2]').waitFor();
+    // The feedback columns come with the second (feedback) answer.
+    await group.locator('tr[data-version=v2] td[data-feedback=thumbs_up]').waitFor();
     const cells = async (version: string) => {
       const row = group.locator(`tr[data-version=${version}]`);
       return Promise.all([
