@@ -6,6 +6,7 @@
 // queue's own token instead (quality/assessment-segments.ts).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createHash } from 'node:crypto';
+import { renderSqlFile } from '../schema/sql-files.js';
 import type { AssessmentRow } from './assessment.js';
 
 export interface InsertAssessmentsOptions {
@@ -15,17 +16,11 @@ export interface InsertAssessmentsOptions {
   token?: string;
 }
 
+const INSERT = renderSqlFile('quality/assessment-insert.sql');
+
 export async function insertAssessments(client: ClickHouseClient, rows: readonly AssessmentRow[], options: InsertAssessmentsOptions = {}): Promise<void> {
   if (rows.length === 0) return;
-  const token = options.token ?? (options.clientIds ? createHash('sha256').update(JSON.stringify(rows)).digest('hex') : undefined);
-  await client.insert({
-    table: 'verdict_assessments',
-    values: rows as AssessmentRow[],
-    format: 'JSONEachRow',
-    columns: ['AssessmentId', 'TraceId', 'SpanId', 'Name', 'Kind', 'ValueType', 'Score', 'Label', 'Value', 'SourceType', 'SourceId', 'Rationale', 'Metadata', 'Error', 'Origin', 'Timestamp'],
-    // Always set, '' (the engine's default: the block's hash) when there is no token: on the
-    // embedded engine a setting sent with a query sticks to the writer's session, so an earlier
-    // insert's token would otherwise silently deduplicate (drop) the next, different batch.
-    clickhouse_settings: { async_insert: 0, insert_deduplication_token: token ?? '' },
-  });
+  const token = options.token ?? (options.clientIds ? createHash('sha256').update(JSON.stringify(rows)).digest('hex') : '');
+  const lines = rows.map((r) => JSON.stringify(r)).join('\n');
+  await client.command({ query: `${INSERT}\n${lines}`, query_params: { token } });
 }
