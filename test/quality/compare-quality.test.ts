@@ -13,6 +13,7 @@ import { search } from '../../queries/search.js';
 import { versions } from '../../queries/versions.js';
 import type { RunningCollector } from '../../service/start.js';
 import { startTestCollector } from '../helpers/in-process-collector.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let c: RunningCollector;
 const traces: Record<string, string[]> = { '1.0.0': [], '2.0.0': [] };
@@ -133,6 +134,14 @@ describe('compare with feedback and cost', () => {
     ]);
     const raw = (await versions(c.store.client, { service: 'assistant', source: 'raw', feedback: true })).versions;
     expect(raw.map((x) => x.feedback)).toEqual(withFeedback.map((x) => x.feedback));
+    // The CLI prints them as columns: the most-rated names (a tie here: by name), rate or mean.
+    const cli = await runCli(['versions', '--service', 'assistant', '--feedback', '--api', c.apiUrl]);
+    const lines = cli.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/ cost\/req +relevance +thumbs_up$/);
+    expect(lines.slice(2, 4).map((l) => l.split(/ {2,}/).slice(-3))).toEqual([
+      [`$${price('gpt-4o-mini').toPrecision(3)}`, '0.80', '90.00 %'],
+      [`$${price('gpt-4o').toPrecision(3)}`, '0.70', '50.00 %'],
+    ]);
   });
 
   it('searches by feedback, expectations and assessments with MLflow\'s meaning', async () => {
