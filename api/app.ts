@@ -10,7 +10,7 @@ import type { Outbox } from '../alerts/outbox.js';
 import type { Watcher } from '../alerts/watcher.js';
 import { alertRoutes } from './alerts.js';
 import { readKeyAuth } from './auth.js';
-import { FEEDBACK_PATH, feedbackRoutes } from './feedback.js';
+import { FEEDBACK_PATH, feedbackRoutes, type AssessmentSink } from './feedback.js';
 import { flushRoute } from './flush.js';
 import { health, type HealthOptions } from './health.js';
 import { openApiRoute } from './openapi.js';
@@ -38,6 +38,8 @@ export interface ApiOptions {
   tls?: TlsMaterial;
   /** The alert watcher and its outbox (/api/alerts/check). */
   alerts?: { watcher: Watcher; outbox: Outbox };
+  /** The durable queue POST /api/feedback acknowledges into; absent, it inserts synchronously. */
+  feedbackQueue?: AssessmentSink;
 }
 
 export function createApi(options: ApiOptions): FastifyInstance {
@@ -57,7 +59,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(alertRoutes, { client: options.client, ...options.alerts });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });
-  app.register(feedbackRoutes, { client: options.client });
+  app.register(feedbackRoutes, { client: options.client, queue: options.feedbackQueue });
   app.register(webPage);
   app.register(rejectedRoutes, options.rejected);
 

@@ -53,12 +53,13 @@ export function openApiDocument(): Record<string, unknown> {
     ...(paths['/api/feedback'] as object),
     post: {
       summary: 'Send feedback and expectations',
-      description: 'One assessment, a list, or {"assessments": [...]}, in MLflow\'s assessment shape (trace_id, assessment_name, feedback | expectation {value, error}, source {source_type HUMAN | LLM_JUDGE | CODE, source_id}, rationale, metadata, assessment_id, create_time) or Langfuse\'s score shape (traceId, name, value, dataType NUMERIC | BOOLEAN | CATEGORICAL, comment, id). Needs an ingest key. Idempotent on the client id; a later assessment of the same trace, name and source overrides the earlier (history kept).',
+      description: 'One assessment, a list, or {"assessments": [...]}, in MLflow\'s assessment shape (trace_id, assessment_name, feedback | expectation {value, error}, source {source_type HUMAN | LLM_JUDGE | CODE, source_id}, rationale, metadata, assessment_id, create_time) or Langfuse\'s score shape (traceId, name, value, dataType NUMERIC | BOOLEAN | CATEGORICAL, comment, id). Needs an ingest key. Acknowledged once on disk in the collector\'s feedback queue (queryable within the batch delay, or after POST /api/flush); inserted exactly once. Idempotent on the client id; a later assessment of the same trace, name and source overrides the earlier (history kept).',
       requestBody: { required: true, content: json({ type: ['object', 'array'] }) },
       responses: {
-        200: { description: 'Stored.', content: json({ type: 'object', properties: { accepted: { type: 'integer' }, ids: { type: 'array', items: { type: 'string' } } } }) },
+        200: { description: 'Accepted: durable on disk (stored, where no collector queue is in the way).', content: json({ type: 'object', properties: { accepted: { type: 'integer' }, ids: { type: 'array', items: { type: 'string' } } } }) },
         400: { description: 'A field is wrong (named in `field`); nothing of the request is stored.', content: json(ErrorSchema) },
-        503: { description: 'The store cannot take it now; retry after Retry-After.', content: json(ErrorSchema) },
+        413: { description: 'One request larger than the whole feedback queue: split it.', content: json(ErrorSchema) },
+        503: { description: 'The queue is full, the collector is shutting down, or the store cannot take it now; retry after Retry-After.', content: json(ErrorSchema) },
       },
     },
   };

@@ -19,6 +19,7 @@ import { createOtlpHttpReceiver } from '../collector/http-receiver.js';
 import { createExportSlots } from '../collector/export-slots.js';
 import { createIngestor, type Ingestor } from '../collector/ingest.js';
 import { createLogsIngestor } from '../collector/logs-ingest.js';
+import { encodeAssessmentRecord, insertAssessmentSegment } from '../quality/assessment-segments.js';
 import { loadScorer } from '../quality/scorer.js';
 import { startOnlineScoring, type OnlineScoring } from '../quality/scoring.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, metricsRenderer } from '../collector/metrics.js';
@@ -27,6 +28,8 @@ import { QUEUE_DIR } from '../collector/queue/segment-format.js';
 
 /** The logs queue's folder inside a data directory, beside the spans' queue. */
 const LOGS_QUEUE_DIR = 'queue-logs';
+/** The feedback queue's folder (POST /api/feedback), beside the others. */
+const FEEDBACK_QUEUE_DIR = 'queue-feedback';
 import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
 import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
 import type { VerdictConfig } from '../store/config.js';
@@ -161,8 +164,25 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       },
     });
     stopInserters.push((ms) => logsInserter.close(ms));
+    // Assessments sent to POST /api/feedback: acknowledged once on disk, inserted with the
+    // segment's token (exactly once across a crash and replay), like spans and log records.
+    const feedbackQueue = openQueue(config, dataDir, log, FEEDBACK_QUEUE_DIR);
+    const feedbackInserter = startSegmentInserter({
+      queue: feedbackQueue,
+      insertSegment: async (path, token) => {
+        await schemaReady;
+        await insertAssessmentSegment(store.client, path, token);
+      },
+      onError: (err, attempt) => {
+        if (attempt === 1 || attempt % 10 === 0) log.warn({ err: (err as Error).message, attempt }, 'feedback insert failed; assessments stay queued and will be retried');
+      },
+      onRejected: (err, segment) => {
+        log.error({ err: (err as Error).message, rows: segment.rows, segment: segment.dataPath }, 'the store refused a batch of assessments for its content; it is set aside in the feedback queue\'s rejected/ folder and not retried');
+      },
+    });
+    stopInserters.push((ms) => feedbackInserter.close(ms));
     const flush = async () => {
-      await Promise.all([inserter.flush(), logsInserter.flush()]);
+      await Promise.all([inserter.flush(), logsInserter.flush(), feedbackInserter.flush()]);
       await schemaReady;
       await store.settle();
     };
@@ -239,6 +259,7 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       logLevel: config.logLevel,
       tls,
       flush,
+      feedbackQueue: { append: (rows) => feedbackQueue.append(encodeAssessmentRecord(rows)) },
       rejected: { list: () => queue.listRejected(), retry: (id) => queue.retryRejected(id), discard: (id) => queue.discardRejected(id) },
       health: {
         metrics: async () => `${await pipelineMetrics()}${await alertGauge()}`,

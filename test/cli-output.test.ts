@@ -97,9 +97,9 @@ describe('verdict commands', () => {
   it('versions: a unit on every number and 12-character commits', async () => {
     const r = await runCli(['versions', ...api, ...scope]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^service +environment +version +commits +first_seen +last_seen +requests +error_rate +p50 +p95$/);
-    expect(r.stdout).toMatch(/^shop +production +1\.0\.0 +abcdef012345 +\S+ +\S+ +200 +2\.00 % +\d+\.\d ms +\d+\.\d ms$/m);
-    expect(r.stdout).toMatch(/^shop +production +1\.1\.0 +abcdef012345 +\S+ +\S+ +200 +20\.00 % +\d+\.\d ms +\d+\.\d ms$/m);
+    expect(r.stdout.split('\n')[0]).toMatch(/^service +environment +version +commits +first_seen +last_seen +requests +error_rate +p50 +p95 +cost\/req$/);
+    expect(r.stdout).toMatch(/^shop +production +1\.0\.0 +abcdef012345 +\S+ +\S+ +200 +2\.00 % +\d+\.\d ms +\d+\.\d ms +\$\S+$/m);
+    expect(r.stdout).toMatch(/^shop +production +1\.1\.0 +abcdef012345 +\S+ +\S+ +200 +20\.00 % +\d+\.\d ms +\d+\.\d ms +\$\S+$/m);
   });
 
   it('compare: verdicts in colour with FORCE_COLOR, plain when piped, with NO_COLOR or --no-color; --json unchanged', async () => {

@@ -187,6 +187,7 @@ beforeAll(async () => {
   const traces = await (await c.store.client.query({ query: 'SELECT DISTINCT TraceId AS t FROM otel_traces', format: 'JSONEachRow' })).json<{ t: string }>();
   const feedback = await fetch(`${c.apiUrl}/api/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(traces.map(({ t }) => ({ trace_id: t, name: 'thumbs_up', value: true }))) });
   expect(feedback.status).toBe(200);
+  await c.flush();
 });
 afterAll(async () => {
   await c?.close();

@@ -58,6 +58,9 @@ beforeAll(async () => {
     // An evaluation result as a log record: the logs queue's insert on each placement.
     const logs = await fetch(`${c.otlpHttpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: logRequest() });
     expect(logs.status).toBe(200);
+    // And one through POST /api/feedback: the feedback queue's insert on each placement.
+    const feedback = { assessment_id: 'placement-1', trace_id: '00000000000000000000000000000001', assessment_name: 'thumbs_up', feedback: { value: true }, source: { source_type: 'HUMAN', source_id: 'u' }, create_time: NOW_MS };
+    expect((await fetch(`${c.apiUrl}/api/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(feedback) })).status).toBe(200);
     await c.flush();
   }
 }, 60_000);

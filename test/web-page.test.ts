@@ -13,7 +13,7 @@ import { VERDICT_WORDS } from '../web/src/metric-words.js';
 import type { CompareResult, DeploymentsResult, ErrorsResult, SearchResult, TimeseriesResult, VersionsResult } from '../queries/index.js';
 import { launchBrowser, openPage, type WatchedPage } from './helpers/browser.js';
 import { startCollectorProcess, type CollectorProcess } from './helpers/collector-process.js';
-import { HOSTILE, sendPageTraffic, STORY } from './helpers/page-traffic.js';
+import { HOSTILE, sendPageTraffic, STORY, STORY_FEEDBACK } from './helpers/page-traffic.js';
 import { runCli } from './helpers/run-cli.js';
 
 let c: CollectorProcess;
@@ -121,6 +121,82 @@ describe('with known traffic', () => {
     expect(await firstSeen.getAttribute('datetime')).toBe(shop[0].firstSeen);
     expect(await firstSeen.getAttribute('title')).toBe(formatUtc(shop[0].firstSeen));
     expect(await firstSeen.textContent()).toContain('9:00:00 AM'); // 08:00 UTC
+  });
+
+  it('shows cost and feedback with their units: the main feedback per version, and each feedback and cost compared', async () => {
+    // Known data: every request is one gpt-4o call ($2.50 / $10 per million input / output tokens
+    // on the story's day): v1 400 + 150 tokens = $0.0025, v2 600 + 150 = $0.0030; 541 and 192
+    // requests. Feedback (STORY_FEEDBACK): thumbs_up on 100 requests of each, 90 and 70 up;
+    // relevance on 40 of each, means 0.8 and 0.6 (±0.1 alternating).
+    expect(STORY_FEEDBACK).toMatchObject({ thumbsRated: 100, thumbsUp: { v1: 90, v2: 70 }, relevanceRated: 40, relevanceMean: { v1: 0.8, v2: 0.6 } });
+    const { versions } = await api<VersionsResult>(`/api/versions?${story}&feedback=true`);
+    expect(versions.map((v) => [v.version, v.costPerRequestUsd?.toFixed(6), v.costUsd.toFixed(6), v.feedback!.map((f) => [f.name, f.type, f.value.toFixed(6), f.count])])).toEqual([
+      ['v1', '0.002500', '1.352500', [['relevance', 'numeric', '0.800000', 40], ['thumbs_up', 'boolean', '0.900000', 100]]],
+      ['v2', '0.003000', '0.576000', [['relevance', 'numeric', '0.600000', 40], ['thumbs_up', 'boolean', '0.700000', 100]]],
+    ]);
+    const overview = await open(`/?${story}`);
+    const group = overview.locator(`[data-testid=version-group][data-service="${STORY.service}"]`);
+    // The feedback columns come with the second (feedback) answer.
+    await group.locator('tr[data-version=v2] td[data-feedback=thumbs_up]').waitFor();
+    const cells = async (version: string) => {
+      const row = group.locator(`tr[data-version=${version}]`);
+      return Promise.all([
+        row.locator('td[data-metric=costPerRequest]').textContent(),
+        row.locator('td[data-metric=cost]').textContent(),
+        row.locator('td[data-feedback=thumbs_up]').textContent(),
+        row.locator('td[data-feedback=relevance]').textContent(),
+      ]);
+    };
+    expect(await cells('v1')).toEqual(['$0.0025', '$1.35', '90.00 %', '0.80 mean']);
+    expect(await cells('v2')).toEqual(['$0.0030', '$0.5760', '70.00 %', '0.60 mean']);
+    const headers = await group.locator('thead th').allTextContents();
+    expect(headers).toEqual(expect.arrayContaining(['Cost / request', 'Total cost', 'thumbs_up rate', 'relevance mean']));
+    expect(await group.locator('tr[data-version=v1] td[data-feedback=thumbs_up]').getAttribute('title')).toBe('100 rated, 18.5 % of requests');
+
+    const page = await open(`/?view=compare&${story}&baseline=v1&candidate=v2`);
+    await page.getByTestId('cost-card').waitFor();
+    const r = await api<CompareResult>(`/api/compare?${story}&baseline=v1&candidate=v2`);
+    const card = (name: string) => page.locator(`[data-testid=quality-card][data-metric=${name}]`);
+    const shown = async (c: ReturnType<typeof card>) =>
+      Promise.all(['baseline-value', 'candidate-value', 'delta', 'interval', 'verdict', 'coverage'].map((id) => c.getByTestId(id).textContent()));
+    expect(await page.getByTestId('quality-card').count()).toBe(r.quality.length);
+    // thumbs_up: 90 % → 70 %, the two-proportion interval −0.2 ± 1.96·√(0.9·0.1/100 + 0.7·0.3/100).
+    const thumbs = r.quality.find((q) => q.name === 'thumbs_up')!;
+    const half = 1.959964 * Math.sqrt((0.9 * 0.1) / 100 + (0.7 * 0.3) / 100);
+    expect([thumbs.ciLow! + 0.2, thumbs.ciHigh! + 0.2].map((x) => x.toFixed(4))).toEqual([(-half).toFixed(4), half.toFixed(4)]);
+    expect(await shown(card('thumbs_up'))).toEqual([
+      '90.00 %',
+      '70.00 %',
+      '−20.00 pt',
+      `${formatDelta('ratio', -0.2 - half)} to ${formatDelta('ratio', -0.2 + half)}`,
+      'Worse',
+      'Coverage 18.5 % of baseline requests (100 rated) · 52.1 % of candidate requests (100 rated)coverage differs',
+    ]);
+    // relevance: means 0.8 → 0.6, Welch's interval ±t(78)·√(2·0.01·(40/39)/40).
+    const relevance = r.quality.find((q) => q.name === 'relevance')!;
+    expect(relevance.ciHigh! - relevance.ciLow!).toBeCloseTo(2 * 1.990847 * Math.sqrt((2 * 0.01) / 39), 5);
+    expect(await shown(card('relevance'))).toEqual([
+      '0.80 mean',
+      '0.60 mean',
+      '−0.20',
+      '−0.25 to −0.15',
+      'Worse',
+      'Coverage 7.4 % of baseline requests (40 rated) · 20.8 % of candidate requests (40 rated)coverage differs',
+    ]);
+    // Cost per request $0.0025 → $0.0030 (+20 %), totals $1.35 and $0.5760.
+    const cost = page.getByTestId('cost-card');
+    expect(await Promise.all(['baseline-value', 'candidate-value', 'delta', 'verdict', 'baseline-total', 'candidate-total'].map((id) => cost.getByTestId(id).textContent()))).toEqual([
+      '$0.0025',
+      '$0.0030',
+      '+$0.0005 (+20.0 %)',
+      VERDICT_WORDS[r.cost.verdict],
+      '$1.35',
+      '$0.5760',
+    ]);
+    expect(await cost.getByTestId('interval').textContent()).toBe(`${formatDelta('usd', r.cost.ciLow)} to ${formatDelta('usd', r.cost.ciHigh)}`);
+    const warnings = await page.getByTestId('warnings').textContent();
+    expect(warnings).toContain('feedback "thumbs_up" covers 18.5 % of the baseline\'s requests but 52.1 % of the candidate\'s');
+    expect(await page.getByTestId('regression').textContent()).toContain('feedback thumbs_up');
   });
 
   it('clicking a version in the overview opens its comparison with the version before it', async () => {

@@ -1,7 +1,8 @@
 // `verdict versions`: every version of each service and environment, with when it was seen,
-// its commits, traffic, error rate and latency.
+// its commits, traffic, error rate, latency and cost per request; with --feedback, the two
+// most-rated feedback names (a boolean's rate, a numeric mean).
 import { versionsQuestion, type VersionsResult } from '../../queries/versions.js';
-import { commit, ms, percent, renderJsonLines, renderTable, time } from '../format.js';
+import { commit, ms, percent, renderJsonLines, renderTable, time, usd } from '../format.js';
 import type { CliQuestion } from '../question-command.js';
 import { listRecords } from '../../registry/records.js';
 import type { VersionRecord } from '../../registry/schema.js';
@@ -18,6 +19,10 @@ export const versionsCommand: CliQuestion = {
       process.stdout.write(renderJsonLines(r.versions));
       return 0;
     }
+    // The most-rated feedback names over the whole answer, as two columns at most.
+    const totals = new Map<string, number>();
+    for (const f of r.versions.flatMap((v) => v.feedback ?? [])) totals.set(f.name, (totals.get(f.name) ?? 0) + f.count);
+    const feedback = [...totals].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, 2).map(([name]) => name);
     const rows = r.versions.map((v) => ({
       service: v.service,
       environment: v.environment,
@@ -29,8 +34,15 @@ export const versionsCommand: CliQuestion = {
       error_rate: percent(v.errorRate),
       p50: ms(v.latencyMs?.p50),
       p95: ms(v.latencyMs?.p95),
+      'cost/req': usd(v.costPerRequestUsd),
+      ...Object.fromEntries(
+        feedback.map((name) => {
+          const f = v.feedback?.find((x) => x.name === name);
+          return [name, !f ? '' : f.type === 'boolean' ? percent(f.value) : f.value.toFixed(2)];
+        }),
+      ),
     }));
-    process.stdout.write(renderTable(['service', 'environment', 'version', 'commits', 'first_seen', 'last_seen', 'requests', 'error_rate', 'p50', 'p95'], rows, ctx.out));
+    process.stdout.write(renderTable(['service', 'environment', 'version', 'commits', 'first_seen', 'last_seen', 'requests', 'error_rate', 'p50', 'p95', 'cost/req', ...feedback], rows, ctx.out));
     return 0;
   },
   // Where the registry and the traffic disagree (docs/registry.md), under the table.

@@ -1,6 +1,7 @@
 // Known traffic for the web page's tests, sent over OTLP/JSON to a running collector: a deployment
 // story of one service (v1; a v2 canary; v2 rolled out; rolled back to v1), a trace whose spans
-// arrive out of order, and a service whose names and attributes are hostile markup.
+// arrive out of order, and a service whose names and attributes are hostile markup; then feedback
+// on the story's requests through POST /api/feedback (STORY_FEEDBACK).
 import type { CollectorProcess } from './collector-process.js';
 
 export const STORY_T0 = Date.UTC(2026, 0, 5, 8, 0);
@@ -19,6 +20,17 @@ export const STORY = {
   waterfallTraceId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001',
   waterfallOrder: ['POST /chat', 'retrieve_context', 'chat gpt-4o', 'parse_answer'],
   sessionId: 's-v1-0',
+};
+
+/**
+ * Feedback on the story's first requests of each version (in order of start): thumbs_up on 100 of
+ * each (v1: 90 up, v2: 70 up), relevance from a judge on 40 of each (v1 0.8 ± 0.1, v2 0.6 ± 0.1).
+ */
+export const STORY_FEEDBACK = {
+  thumbsRated: 100,
+  thumbsUp: { v1: 90, v2: 70 } as Record<string, number>,
+  relevanceRated: 40,
+  relevanceMean: { v1: 0.8, v2: 0.6 } as Record<string, number>,
 };
 
 export const HOSTILE = {
@@ -104,6 +116,9 @@ function resourceSpans(service: string, environment: string, version: string, sp
   };
 }
 
+/** The story's request traces per version, in order of start (filled by story()). */
+const storyTraces: Record<string, string[]> = { v1: [], v2: [] };
+
 function story(): unknown[] {
   const v1: Span[] = [];
   const v2: Span[] = [];
@@ -129,6 +144,10 @@ function story(): unknown[] {
     endTimeUnixNano: ns(start + 190),
   });
   v1.push(...w.reverse());
+  for (const [version, spans] of [['v1', v1], ['v2', v2]] as const) {
+    const roots = spans.filter((s) => !s.parentSpanId && s.traceId !== STORY.waterfallTraceId).sort((a, b) => Number(BigInt(a.startTimeUnixNano) - BigInt(b.startTimeUnixNano)));
+    storyTraces[version] = roots.map((s) => s.traceId);
+  }
   return [resourceSpans(STORY.service, STORY.environment, 'v1', v1), resourceSpans(STORY.service, STORY.environment, 'v2', v2)];
 }
 
@@ -150,12 +169,23 @@ function hostile(): unknown {
   ]);
 }
 
-/** Sends the story and the hostile service, then makes them queryable. */
+/** STORY_FEEDBACK as assessments: MLflow's shape for the thumbs, Langfuse's for the judge. */
+function storyFeedback(): unknown[] {
+  const f = STORY_FEEDBACK;
+  return Object.entries(storyTraces).flatMap(([version, traces]) => [
+    ...traces.slice(0, f.thumbsRated).map((t, i) => ({ trace_id: t, assessment_name: 'thumbs_up', feedback: { value: i < f.thumbsUp[version] }, source: { source_type: 'HUMAN', source_id: `user-${i}` } })),
+    ...traces.slice(0, f.relevanceRated).map((t, i) => ({ traceId: t, name: 'relevance', value: f.relevanceMean[version] + (i % 2 ? 0.1 : -0.1), dataType: 'NUMERIC' })),
+  ]);
+}
+
+/** Sends the story and the hostile service, then the story's feedback, and makes them queryable. */
 export async function sendPageTraffic(c: CollectorProcess): Promise<void> {
   const body = JSON.stringify({ resourceSpans: [...story(), hostile()] });
   const res = await fetch(`${c.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const text = await res.text();
   const rejected = res.status === 200 ? Number((JSON.parse(text) as { partialSuccess?: { rejectedSpans?: string } }).partialSuccess?.rejectedSpans ?? 0) : -1;
   if (rejected !== 0) throw new Error(`sending the page's traffic failed (${res.status}): ${text}`);
+  const feedback = await fetch(`${c.apiUrl}/api/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(storyFeedback()) });
+  if (feedback.status !== 200) throw new Error(`sending the page's feedback failed (${feedback.status}): ${await feedback.text()}`);
   await c.flush();
 }

@@ -13,6 +13,7 @@ import { search } from '../../queries/search.js';
 import { versions } from '../../queries/versions.js';
 import type { RunningCollector } from '../../service/start.js';
 import { startTestCollector } from '../helpers/in-process-collector.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let c: RunningCollector;
 const traces: Record<string, string[]> = { '1.0.0': [], '2.0.0': [] };
@@ -119,6 +120,28 @@ describe('compare with feedback and cost', () => {
     expect(v.map((x) => x.version)).toEqual(['1.0.0', '2.0.0']);
     expect(v[0].costPerRequestUsd).toBeCloseTo(price('gpt-4o-mini'), 9);
     expect(v[1].costUsd).toBeCloseTo(N * price('gpt-4o'), 9);
+    // ...and its boolean and numeric feedback (tone, categorical, is compare's alone).
+    const withFeedback = (await versions(c.store.client, { service: 'assistant', feedback: true })).versions;
+    expect(v[0].feedback).toBeUndefined();
+    const fb = (i: number) => withFeedback[i].feedback!.map((f) => ({ ...f, value: Math.round(f.value * 1e9) / 1e9 }));
+    expect(fb(0)).toEqual([
+      { name: 'relevance', type: 'numeric', value: 0.8, count: 40, coverage: 1 },
+      { name: 'thumbs_up', type: 'boolean', value: 0.9, count: 40, coverage: 1 },
+    ]);
+    expect(fb(1)).toEqual([
+      { name: 'relevance', type: 'numeric', value: 0.7, count: 40, coverage: 1 },
+      { name: 'thumbs_up', type: 'boolean', value: 0.5, count: 40, coverage: 1 },
+    ]);
+    const raw = (await versions(c.store.client, { service: 'assistant', source: 'raw', feedback: true })).versions;
+    expect(raw.map((x) => x.feedback)).toEqual(withFeedback.map((x) => x.feedback));
+    // The CLI prints them as columns: the most-rated names (a tie here: by name), rate or mean.
+    const cli = await runCli(['versions', '--service', 'assistant', '--feedback', '--api', c.apiUrl]);
+    const lines = cli.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/ cost\/req +relevance +thumbs_up$/);
+    expect(lines.slice(2, 4).map((l) => l.split(/ {2,}/).slice(-3))).toEqual([
+      [`$${price('gpt-4o-mini').toPrecision(3)}`, '0.80', '90.00 %'],
+      [`$${price('gpt-4o').toPrecision(3)}`, '0.70', '50.00 %'],
+    ]);
   });
 
   it('searches by feedback, expectations and assessments with MLflow\'s meaning', async () => {

@@ -41,7 +41,10 @@ async function sendTrace(version: string, llm: Record<string, string | number>, 
 
 async function postFeedback(body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${c.apiUrl}/api/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  const json = (await res.json()) as Record<string, unknown>;
+  // Acknowledged once queued on disk: flushed, so that the assertions read it stored.
+  await c.flush();
+  return { status: res.status, json };
 }
 
 const live = (traceId: string) =>

@@ -42,6 +42,7 @@ describe('verdict feedback', () => {
       expect.stringMatching(new RegExp(`^${file}:3: line: not JSON`)),
       `${file}:5: source.source_type: must be one of HUMAN, LLM_JUDGE, CODE`,
     ]);
+    await c.flush();
     const listed = await runCli(['feedback', 'list', '--trace', `tr-${T}`, '--json', '--api', c.apiUrl]);
     expect(listed.code).toBe(0);
     const doc = JSON.parse(listed.stdout) as { assessments: Array<Record<string, unknown>> };

@@ -27,6 +27,8 @@ describe('feedback and API keys', () => {
     expect((await post()).status).toBe(401);
     expect((await post(READ)).status).toBe(403);
     expect((await post(INGEST)).status).toBe(200);
+    // Acknowledged once queued on disk; flushed so that it reads back stored.
+    await c.flush();
     const get = (key: string) => fetch(`${c.apiUrl}/api/feedback?trace=${'5'.repeat(32)}`, { headers: { authorization: `Bearer ${key}` } });
     expect((await get(INGEST)).status).toBe(403);
     const read = await get(READ);

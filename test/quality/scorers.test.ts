@@ -104,6 +104,7 @@ describe('offline scoring', () => {
   it('runs the built-ins and the documented LLM judge (against a local fake model) over stored traces', async () => {
     const [good, bad] = await send([{ answer: 'Paris' }, { answer: 'Lyon', toolFails: true }]);
     await fetch(`${c.apiUrl}/api/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ trace_id: good, name: 'expected_response', expectation: { value: 'paris' } }) });
+    await c.flush();
     process.env.JUDGE_URL = judgeUrl;
     const scorers = await Promise.all(['builtin:expected-match', 'builtin:tool-errors', 'builtin:answer-length', join(PACKAGE_ROOT, 'examples', 'scorers', 'llm-judge.mjs')].map(loadScorer));
     const result = await scoreStored(c.store.client, scorers, { where: 'TraceId IN {ids:Array(String)}', params: { ids: [good, bad] } });

@@ -41,14 +41,22 @@ export function formatSpans(v: number | null | undefined): string {
   return missing(v) ? NONE : `${formatNumber(v, 2)} spans`;
 }
 
-/** Money, once costs arrive: small amounts keep their significant digits ($0.0042). */
+/** Money in US dollars: small amounts keep their significant digits ($0.0042). */
 export function formatUsd(v: number | null | undefined): string {
   if (missing(v)) return NONE;
-  return `$${formatNumber(v, Math.abs(v) >= 1 ? 2 : 4)}`;
+  return `${v < 0 ? '−' : ''}$${formatNumber(Math.abs(v), Math.abs(v) >= 1 ? 2 : 4)}`;
 }
 
-/** The units of /api/compare's metrics. */
-export type MetricUnit = 'ratio' | 'ms' | 'tokens' | 'spans';
+/** A feedback score's mean (scores have no unit of their own, so it says what it is): "0.80 mean". */
+export function formatScore(v: number | null | undefined): string {
+  return missing(v) ? NONE : `${formatNumber(v, 2)} mean`;
+}
+
+/**
+ * The units of /api/compare's metrics, and of the page's own cards beside them: usd for cost,
+ * score for a numeric feedback's mean.
+ */
+export type MetricUnit = 'ratio' | 'ms' | 'tokens' | 'spans' | 'usd' | 'score';
 
 export function formatMetricValue(unit: MetricUnit, v: number | null | undefined): string {
   switch (unit) {
@@ -60,6 +68,10 @@ export function formatMetricValue(unit: MetricUnit, v: number | null | undefined
       return formatTokens(v);
     case 'spans':
       return formatSpans(v);
+    case 'usd':
+      return formatUsd(v);
+    case 'score':
+      return formatScore(v);
   }
 }
 
@@ -68,7 +80,8 @@ const sign = (v: number) => (v > 0 ? '+' : v < 0 ? '−' : '±');
 /** A difference, signed; differences of rates are percentage points, not percent. */
 export function formatDelta(unit: MetricUnit, v: number | null | undefined): string {
   if (missing(v)) return NONE;
-  const magnitude = unit === 'ratio' ? `${formatNumber(Math.abs(v) * 100, 2)} pt` : formatMetricValue(unit, Math.abs(v));
+  const magnitude =
+    unit === 'ratio' ? `${formatNumber(Math.abs(v) * 100, 2)} pt` : unit === 'score' ? formatNumber(Math.abs(v), 2) : formatMetricValue(unit, Math.abs(v));
   return `${sign(v)}${magnitude}`;
 }
 

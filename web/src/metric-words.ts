@@ -13,7 +13,9 @@ export const METRIC_TITLES: Record<string, string> = {
   spansPerRequest: 'Spans per request',
 };
 
-export const VERDICT_WORDS: Record<Verdict, string> = {
+/** Compare's verdicts, and "different" (categorical feedback whose label shares changed). */
+export const VERDICT_WORDS: Record<Verdict | 'different', string> = {
+  different: 'Different',
   worse: 'Worse',
   better: 'Better',
   no_significant_difference: 'No significant difference',

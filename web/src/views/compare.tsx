@@ -13,6 +13,7 @@ import { useApi } from '../use-api.js';
 import { CompareForm } from './compare-form.js';
 import { METRIC_TITLES, VERDICT_WORDS } from '../metric-words.js';
 import { MetricCard } from './metric-card.js';
+import { QualityAndCost } from './compare-quality.js';
 
 const REFRESH_MS = 10_000;
 
@@ -85,6 +86,7 @@ export function CompareView(props: { params: Params }) {
                   <MetricCard metric={m} />
                 ))}
               </div>
+              <QualityAndCost r={r} />
               <WhatChanged a={a} />
               {r.breakdown && <Breakdown breakdown={r.breakdown} />}
             </div>
@@ -98,7 +100,12 @@ export function CompareView(props: { params: Params }) {
 
 function CompareSummary(props: { params: Params; r: CompareResult }) {
   const { r, params } = props;
-  const worse = r.metrics.filter((m) => m.verdict === 'worse').map((m) => METRIC_TITLES[m.name] ?? m.name);
+  // The regression flag counts feedback and cost too (the API's rule), so the headline names them.
+  const worse = [
+    ...r.metrics.filter((m) => m.verdict === 'worse').map((m) => METRIC_TITLES[m.name] ?? m.name),
+    ...r.quality.filter((q) => q.verdict === 'worse').map((q) => `feedback ${q.name}`),
+    ...(r.cost.verdict === 'worse' ? ['cost per request'] : []),
+  ];
   const bothVersions = r.baseline.version && r.candidate.version && !r.baseline.filter && !r.candidate.filter;
   return (
     <div class={`summary ${r.regression ? 'verdict-worse' : ''}`} data-testid="compare-summary">

@@ -1,16 +1,21 @@
 // One compared metric as a card: both values, the difference with its 95 % interval drawn as a bar
 // against zero (and the band of changes too small to matter), the p-value, and the verdict in
-// words and colour.
+// words and colour. Compare's metrics use it as they are; feedback and cost (compare-quality.tsx)
+// pass the same shape with their own title, test id and lines below.
+import type { ComponentChildren } from 'preact';
 import type { Metric } from '../api-types.js';
-import { formatDelta, formatMetricValue, formatPValue, formatRelative, NONE } from '../format.js';
+import { formatDelta, formatMetricValue, formatPValue, formatRelative, NONE, type MetricUnit } from '../format.js';
 import { METRIC_TITLES, VERDICT_WORDS } from '../metric-words.js';
 
-export function MetricCard(props: { metric: Metric }) {
+/** What a card shows: compare's Metric, or a feedback or cost comparison put in the same terms. */
+export type CardMetric = Omit<Metric, 'name' | 'unit' | 'verdict'> & { name: string; unit: MetricUnit; verdict: keyof typeof VERDICT_WORDS };
+
+export function MetricCard(props: { metric: CardMetric; title?: string; testId?: string; children?: ComponentChildren }) {
   const m = props.metric;
   return (
-    <article class={`card metric verdict-${m.verdict}`} data-testid="metric-card" data-metric={m.name} data-verdict={m.verdict}>
+    <article class={`card metric verdict-${m.verdict}`} data-testid={props.testId ?? 'metric-card'} data-metric={m.name} data-verdict={m.verdict}>
       <header>
-        <h3>{METRIC_TITLES[m.name] ?? m.name}</h3>
+        <h3>{props.title ?? METRIC_TITLES[m.name] ?? m.name}</h3>
         <span class="verdict" data-testid="verdict">
           {VERDICT_WORDS[m.verdict]}
         </span>
@@ -42,11 +47,12 @@ export function MetricCard(props: { metric: Metric }) {
         {' · '}
         {m.test}
       </p>
+      {props.children}
     </article>
   );
 }
 
-function IntervalBar(props: { metric: Metric }) {
+function IntervalBar(props: { metric: CardMetric }) {
   const m = props.metric;
   if (m.ciLow === null || m.ciHigh === null || m.delta === null) return null;
   // minChange is in the metric's own units (a relative threshold is already applied to the baseline).

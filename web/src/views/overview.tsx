@@ -1,5 +1,7 @@
 // Overview: every service × environment with its versions side by side — what is live now,
-// requests, error rate, latency, tokens and a sparkline of traffic. A version's name opens its
+// requests, error rate, latency, tokens, cost, the main feedback and a sparkline of traffic. The
+// feedback is asked apart, after the table's own questions (it reads the assessments, slower on a
+// large store), and fills its columns when it comes. A version's name opens its
 // comparison with the version before it. An empty store shows how to send the first spans, and
 // fills in by itself when they arrive.
 import { useEffect } from 'preact/hooks';
@@ -11,7 +13,7 @@ import { Link } from '../components/link.js';
 import { LocalTime, TimeCell } from '../components/local-time.js';
 import { Sparkline } from '../components/sparkline.js';
 import { num, TableHead } from '../components/table-head.js';
-import { formatCount, formatMs, formatPercent, formatTokens } from '../format.js';
+import { formatCount, formatMs, formatPercent, formatScore, formatTokens, formatUsd, NONE } from '../format.js';
 import { scopeQuery, withScope, type Params } from '../route.js';
 import { useApi } from '../use-api.js';
 
@@ -21,7 +23,6 @@ interface Column {
   cell(v: VersionRow): string;
 }
 
-// Cost, feedback rates and the registry's stage join this list when their questions exist.
 export const OVERVIEW_COLUMNS: Column[] = [
   { key: 'requests', header: 'Requests', cell: (v) => formatCount(v.requests) },
   { key: 'errorRate', header: 'Error rate', cell: (v) => formatPercent(v.errorRate) },
@@ -29,7 +30,31 @@ export const OVERVIEW_COLUMNS: Column[] = [
   { key: 'p95', header: 'p95', cell: (v) => formatMs(v.latencyMs?.p95) },
   { key: 'inputTokens', header: 'Input tokens / request', cell: (v) => formatTokens(v.inputTokensPerRequest) },
   { key: 'outputTokens', header: 'Output tokens / request', cell: (v) => formatTokens(v.outputTokensPerRequest) },
+  // A version with unpriced LLM calls says so: its cost leaves them out.
+  { key: 'costPerRequest', header: 'Cost / request', cell: (v) => `${formatUsd(v.costPerRequestUsd)}${v.unpricedCalls > 0 ? ' *' : ''}` },
+  { key: 'cost', header: 'Total cost', cell: (v) => `${formatUsd(v.costUsd)}${v.unpricedCalls > 0 ? ' *' : ''}` },
 ];
+
+/** Feedback columns per service and environment: the names rated most often there, at most this many. */
+const MAIN_FEEDBACK = 2;
+
+type Feedback = NonNullable<VersionRow['feedback']>[number];
+
+/** The group's main feedback names: most assessments first, then by name. */
+export function mainFeedback(rows: VersionRow[]): Array<{ name: string; type: Feedback['type'] }> {
+  const totals = new Map<string, { n: number; type: Feedback['type'] }>();
+  for (const f of rows.flatMap((v) => v.feedback ?? [])) {
+    const t = totals.get(f.name);
+    totals.set(f.name, { n: (t?.n ?? 0) + f.count, type: t && t.type !== f.type ? 'numeric' : f.type });
+  }
+  return [...totals]
+    .sort(([a, x], [b, y]) => y.n - x.n || a.localeCompare(b))
+    .slice(0, MAIN_FEEDBACK)
+    .map(([name, t]) => ({ name, type: t.type }));
+}
+
+/** A boolean feedback as its rate of true, a numeric one as its mean. */
+export const formatFeedback = (f: Feedback | undefined) => (!f ? NONE : f.type === 'boolean' ? formatPercent(f.value) : formatScore(f.value));
 
 const EMPTY_POLL_MS = 3000;
 
@@ -42,6 +67,7 @@ export function OverviewView(props: { params: Params }) {
   const deployments = useApi<DeploymentsResult>('/api/deployments', scope);
   const trends = useApi<TimeseriesResult>('/api/timeseries', scope);
   const registry = useApi<{ versions: VersionRecord[] }>('/api/registry/versions', { service: params.service });
+  const feedback = useApi<VersionsResult>('/api/versions', { ...scope, feedback: true }, { share: true });
   const unscoped = !params.service && !params.env && !params.from && !params.to;
   // An empty store is waiting for its first spans (`npm run example`): look again until they come.
   const empty = versions.data?.versions.length === 0 && unscoped;
@@ -60,6 +86,7 @@ export function OverviewView(props: { params: Params }) {
       <h1 id="overview-title">Versions</h1>
       {deployments.error && <ErrorNote title="Could not load what is live" message={deployments.error.message} />}
       {trends.error && <ErrorNote title="Could not load the trends" message={trends.error.message} />}
+      {feedback.error && <ErrorNote title="Could not load the feedback" message={feedback.error.message} />}
       <Answer state={versions} what="versions">
         {(answer) => {
           if (answer.versions.length === 0) return unscoped ? <FirstSpans /> : <p data-testid="empty-scope">No requests in this scope. Try another service, environment or time range.</p>;
@@ -69,7 +96,7 @@ export function OverviewView(props: { params: Params }) {
             groups.set(k, [...(groups.get(k) ?? []), v]);
           }
           return [...groups.values()].map((rows) => (
-            <VersionGroup params={params} rows={rows} deployments={deployments.data} trends={trends.data} records={registry.data?.versions ?? []} />
+            <VersionGroup params={params} rows={rows} deployments={deployments.data} trends={trends.data} records={registry.data?.versions ?? []} feedback={feedback.data} />
           ));
         }}
       </Answer>
@@ -77,12 +104,14 @@ export function OverviewView(props: { params: Params }) {
   );
 }
 
-function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: DeploymentsResult | null; trends: TimeseriesResult | null; records: VersionRecord[] }) {
+function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: DeploymentsResult | null; trends: TimeseriesResult | null; records: VersionRecord[]; feedback: VersionsResult | null }) {
   const { rows, params } = props;
   const { service, environment } = rows[0];
   const deployment = props.deployments?.deployments.find((d) => d.service === service && d.environment === environment);
   const live = new Set(deployment?.live ?? []);
   const bucketMinutes = props.trends ? props.trends.bucketSeconds / 60 : 0;
+  const feedbackRows = (props.feedback?.versions ?? []).filter((v) => v.service === service && v.environment === environment);
+  const feedback = mainFeedback(feedbackRows);
   return (
     <section class="panel version-group" data-testid="version-group" data-service={service} data-environment={environment}>
       <h2>
@@ -95,7 +124,17 @@ function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: 
       )}
       <div class="table-scroll">
         <table>
-          <TableHead columns={['Version', 'Stage', ...OVERVIEW_COLUMNS.map((c) => num(c.header)), 'Requests over time', 'First seen', 'Last seen']} />
+          <TableHead
+            columns={[
+              'Version',
+              'Stage',
+              ...OVERVIEW_COLUMNS.map((c) => num(c.header)),
+              ...feedback.map((f) => num(f.type === 'boolean' ? `${f.name} rate` : `${f.name} mean`)),
+              'Requests over time',
+              'First seen',
+              'Last seen',
+            ]}
+          />
           <tbody>
             {rows.map((v, i) => {
               const record = props.records.find((r) => r.service === service && r.version === v.version);
@@ -118,10 +157,18 @@ function VersionGroup(props: { params: Params; rows: VersionRow[]; deployments: 
                     )}
                   </td>
                   {OVERVIEW_COLUMNS.map((c) => (
-                    <td class="num" data-metric={c.key}>
+                    <td class="num" data-metric={c.key} title={c.key.startsWith('cost') && v.unpricedCalls > 0 ? `${formatCount(v.unpricedCalls)} LLM calls have no price and are left out` : undefined}>
                       {c.cell(v)}
                     </td>
                   ))}
+                  {feedback.map(({ name }) => {
+                    const f = feedbackRows.find((x) => x.version === v.version)?.feedback?.find((x) => x.name === name);
+                    return (
+                      <td class="num" data-feedback={name} title={f ? `${formatCount(f.count)} rated, ${formatPercent(f.coverage, 1)} of requests` : 'no feedback'}>
+                        {formatFeedback(f)}
+                      </td>
+                    );
+                  })}
                   <td>
                     {props.trends && <Sparkline values={points.map((p) => p.requests)} label={`${v.version}: requests per ${bucketMinutes} minutes`} />}
                   </td>
