@@ -72,7 +72,7 @@ const scopeOf = (options: CompareOptions, range: TimeRange) => ({ service: optio
 function rollupScope(options: CompareOptions, range: TimeRange, unaligned = false): RollupSource {
   if (!options.align) return rollupSource(scopeOf(options, range));
   const source = rollupSource(scopeOf(options, range), 60);
-  if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
+  if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND Minute IN (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
   return source;
 }
 
