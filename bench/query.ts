@@ -93,6 +93,11 @@ async function generate(client: ClickHouseClient): Promise<Marker> {
     });
     await settler.settle();
     bar.update(Math.min(first + CHUNK, TRACES));
+    // A log (no terminal, no bar) gets a line a step: how far a long run got, and how fast.
+    if (!process.stderr.isTTY) {
+      const done = Math.min(first + CHUNK, TRACES);
+      log(`  ${done.toLocaleString('en-US')} / ${TRACES.toLocaleString('en-US')} traces settled, ${((performance.now() - started) / 1000).toFixed(0)} s, load ${loadavg()[0].toFixed(1)}`);
+    }
   }
   bar.stop();
   const { spans } = await one<{ spans: number }>(client, 'SELECT count() AS spans FROM otel_traces');
