@@ -28,7 +28,7 @@ import { QUEUE_DIR } from '../collector/queue/segment-format.js';
 /** The logs queue's folder inside a data directory, beside the spans' queue. */
 const LOGS_QUEUE_DIR = 'queue-logs';
 import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
-import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
+import { applySchema, applySchemaWithRetry, holderFileIn } from '../schema/apply-schema.js';
 import type { VerdictConfig } from '../store/config.js';
 import { claimDataDir } from '../store/data-dir-claim.js';
 import { openStore, type Store } from '../store/store.js';
@@ -71,7 +71,7 @@ const RETRY_AFTER_SECONDS = 2;
 function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: AbortSignal): Promise<unknown> {
   if (store.placement === 'embedded') return applySchema(store.client, { ttlDays: config.ttlDays });
   // Other collectors may be starting on the same server: migrations are applied under its locks.
-  const options = { ttlDays: config.ttlDays, lockLeaseMs: config.lockLeaseMs, cluster: config.cluster, transform: store.transformDdl };
+  const options = { ttlDays: config.ttlDays, lockLeaseMs: config.lockLeaseMs, cluster: config.cluster, transform: store.transformDdl, holderFile: holderFileIn(config.dataDir) };
   return applySchemaWithRetry(store.client, options, {
     signal,
     onRetry: (err, attempt) => {
