@@ -5,7 +5,7 @@
 // each migration while the others wait, and it holds the settle lock meanwhile, so no collector
 // settles while a migration backfills from settled traces.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { createLeaseLock, type LeaseLock } from './lease-lock.js';
 import { listSqlFiles, readSqlFile, splitStatements } from './sql-files.js';
 
@@ -22,11 +22,18 @@ export interface SchemaOptions {
   transform?: (statement: string) => string[];
   /** Claims go to KeeperMap on this cluster instead of tables on one server. */
   cluster?: string;
+  /** The collector's lock-holders file (schema/lease-holders.ts): a restart takes its own locks back at once. */
+  holderFile?: string;
 }
 
 /** The lock every settle run and every migration takes on a shared server. */
-export function settleLock(client: ClickHouseClient, options: Pick<SchemaOptions, 'cluster'> & { lockLeaseMs: number }): LeaseLock {
-  return createLeaseLock(client, { name: 'settle', leaseMs: options.lockLeaseMs, cluster: options.cluster });
+export function settleLock(client: ClickHouseClient, options: Pick<SchemaOptions, 'cluster' | 'holderFile'> & { lockLeaseMs: number }): LeaseLock {
+  return createLeaseLock(client, { name: 'settle', leaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile });
+}
+
+/** Where a collector keeps its lock holders: beside its queue, in its data directory. */
+export function holderFileIn(dataDir: string): string {
+  return join(dataDir, 'lock-holders.json');
 }
 
 export interface SchemaResult {
@@ -41,8 +48,8 @@ export async function applySchema(client: ClickHouseClient, options: SchemaOptio
   let result = await applyPending(client, files, transform, undefined, true);
   if (result.applied.length > 0 && options.lockLeaseMs !== undefined) {
     // Something is pending and others may be starting too: look again under the locks.
-    const migrations = createLeaseLock(client, { name: 'migrations', leaseMs: options.lockLeaseMs, cluster: options.cluster });
-    const settle = settleLock(client, { lockLeaseMs: options.lockLeaseMs, cluster: options.cluster });
+    const migrations = createLeaseLock(client, { name: 'migrations', leaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile });
+    const settle = settleLock(client, { lockLeaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile });
     await migrations.acquire();
     try {
       await settle.acquire();

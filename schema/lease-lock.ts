@@ -3,6 +3,7 @@
 // by the server's clock, and a holder silent past its lease is replaced by claiming the next generation.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
+import { createHolderFile, type HolderFile } from './lease-holders.js';
 import { readSqlFile, renderSqlFile } from './sql-files.js';
 
 export interface LeaseLockOptions {
@@ -14,6 +15,14 @@ export interface LeaseLockOptions {
   cluster?: string;
   /** How often a waiting caller looks again (default: a quarter of the lease, at most 250 ms). */
   pollMs?: number;
+  /**
+   * A file in the collector's data directory (lease-holders.ts) recording the holders it claimed with.
+   * After a restart, a generation an earlier run of this collector still holds is its own: taken
+   * back at once (once that run's statements have ended) instead of after a lease.
+   */
+  holderFile?: string;
+  /** This process's run in the holder file (default: one per process; tests stand in a restart). */
+  run?: string;
 }
 
 export interface LeaseLock {
@@ -77,6 +86,7 @@ export function createLeaseLock(client: ClickHouseClient, options: LeaseLockOpti
   const store = options.cluster ? keeperClaims(client, options.cluster) : tableClaims(client);
   const pollMs = options.pollMs ?? Math.min(250, Math.floor(options.leaseMs / 4));
   const processes = options.cluster ? `clusterAllReplicas('${options.cluster.replace(/'/g, '')}', system.processes)` : 'system.processes';
+  const holders: HolderFile | undefined = options.holderFile ? createHolderFile(options.holderFile, options.run) : undefined;
   let prepared = false;
   let mine: Generation | undefined;
   let lost = false;
@@ -128,6 +138,9 @@ export function createLeaseLock(client: ClickHouseClient, options: LeaseLockOpti
     const [newest] = await generations();
     if (newest?.generation !== generation || newest.holder !== holder) return false;
     startBeating({ lock, generation, holder });
+    // Recorded before any statement runs under it: a crash from here on is reclaimed at the restart.
+    // (A file that cannot be written leaves a restart to the lease, as before.)
+    await holders?.record(options.name, holder).catch(() => {});
     if (top && top.generation > 1) await store.drop(`${prefix}${top.generation - 1}`).catch(() => {});
     return true;
   }
@@ -158,6 +171,12 @@ export function createLeaseLock(client: ClickHouseClient, options: LeaseLockOpti
     }
     const { silentMs, released } = await store.silence(top.lock);
     if (released) return claimAfter(top);
+    // Held by an earlier run of this collector, which a restart ended: this collector's own lock.
+    if (holders && (await holders.earlier(options.name)).has(top.holder)) {
+      if (!(await claimAfter(top))) return false;
+      await waitForStatementsOf(top.holder);
+      return true;
+    }
     if (silentMs <= options.leaseMs) return false;
     if (!(await claimAfter(top))) return false;
     await waitForStatementsOf(top.holder);

@@ -31,7 +31,7 @@ const LOGS_QUEUE_DIR = 'queue-logs';
 /** The feedback queue's folder (POST /api/feedback), beside the others. */
 const FEEDBACK_QUEUE_DIR = 'queue-feedback';
 import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
-import { applySchema, applySchemaWithRetry } from '../schema/apply-schema.js';
+import { applySchema, applySchemaWithRetry, holderFileIn } from '../schema/apply-schema.js';
 import type { VerdictConfig } from '../store/config.js';
 import { claimDataDir } from '../store/data-dir-claim.js';
 import { openStore, type Store } from '../store/store.js';
@@ -74,7 +74,7 @@ const RETRY_AFTER_SECONDS = 2;
 function startSchema(store: Store, config: VerdictConfig, log: Logger, signal: AbortSignal): Promise<unknown> {
   if (store.placement === 'embedded') return applySchema(store.client, { ttlDays: config.ttlDays });
   // Other collectors may be starting on the same server: migrations are applied under its locks.
-  const options = { ttlDays: config.ttlDays, lockLeaseMs: config.lockLeaseMs, cluster: config.cluster, transform: store.transformDdl };
+  const options = { ttlDays: config.ttlDays, lockLeaseMs: config.lockLeaseMs, cluster: config.cluster, transform: store.transformDdl, holderFile: holderFileIn(config.dataDir) };
   return applySchemaWithRetry(store.client, options, {
     signal,
     onRetry: (err, attempt) => {

@@ -3,7 +3,7 @@
 import { createClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { settleLock } from '../schema/apply-schema.js';
+import { holderFileIn, settleLock } from '../schema/apply-schema.js';
 import { clusterDdl, mergeTreeTables } from '../schema/cluster-ddl.js';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
@@ -52,7 +52,7 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   const logInsert = renderSqlFile('schema/inserts/log-rows-jsoneachrow.sql');
   // Other collectors may share this server: every settle run holds the settle lock, and a run looks
   // 2 s back again for parts they committed behind an arrival already seen.
-  const lock = settleLock(client, { lockLeaseMs: config.lockLeaseMs, cluster: config.cluster });
+  const lock = settleLock(client, { lockLeaseMs: config.lockLeaseMs, cluster: config.cluster, holderFile: holderFileIn(config.dataDir) });
   const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs, lock }, createPricer({ pricesFile: config.prices }));
   let replayed = false;
   return {

@@ -110,9 +110,10 @@ describe('ClickHouse server outage', () => {
   it('SIGTERM while the server fails: exits 0 within the shutdown timeout, the rest is inserted at the next start', async () => {
     const server = await startClickHouseDouble();
     cleanups.push(() => server.kill());
-    // A collector stopped while the server fails cannot release a lock it holds (the settle lock):
-    // the next one takes it over after the lease, which is shortened here so that waiting for it
-    // stays inside the flush's 30 s (the default lease is 30 s; docs/scale-out.md).
+    // A collector stopped while the server fails cannot release a lock it holds (the settle lock).
+    // Restarted on the same data directory, it finds its earlier holder there and takes the lock
+    // back at once (schema/lease-holders.ts); the lease stays short so that, were that to fail, the
+    // takeover after the lease would still fall inside the flush's 30 s.
     const args = ['--clickhouse-url', server.url, '--batch-max-delay-ms', '20', '--shutdown-timeout-ms', '500', '--lock-lease-ms', '3000'];
     const first = await startCollectorProcess({ args });
     cleanups.push(() => first.stop());

@@ -2,7 +2,9 @@
 // HTTP): exactly one applies each migration while the others wait, a holder that dies in the middle
 // of a migration is taken over once its lease runs out, and a live holder keeps its lock.
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { basename } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchema, settleLock } from '../schema/apply-schema.js';
 import { createSettler } from '../store/settle.js';
@@ -131,6 +133,28 @@ describe('migrations on a shared server', () => {
         (SELECT uniqExact(TraceId) FROM otel_traces) AS spans_traces`);
     expect(Object.values(sums).map(Number)).toEqual([batches * 5, batches * 5, batches * 5, batches * 5]);
   }, 60_000);
+
+  it('a collector restarted after dying with a lock takes its own lock back at once; a live sibling and other collectors still wait', async () => {
+    const lease = 60_000;
+    const holderFile = join(mkdtempSync(join(tmpdir(), 'verdict-holders-')), 'lock-holders.json');
+    // The first run claims the lock and dies with it (no release, no more beats).
+    const before = createLeaseLock(client(fresh), { name: 'restart', leaseMs: lease, holderFile, run: 'run-1' });
+    await before.acquire();
+    before.abandon();
+    // Another collector (its own data directory) waits the lease out.
+    const other = createLeaseLock(client(fresh), { name: 'restart', leaseMs: lease, holderFile: `${holderFile}.other`, run: 'run-x' });
+    expect(await other.tryAcquire()).toBe(false);
+    // The restarted collector finds its earlier run's holder in its data directory: no lease to wait.
+    const after = createLeaseLock(client(fresh), { name: 'restart', leaseMs: lease, holderFile, run: 'run-2' });
+    expect(await after.tryAcquire()).toBe(true);
+    // A second lock of the same run (a live sibling) is not an earlier run: it waits.
+    const sibling = createLeaseLock(client(fresh), { name: 'restart', leaseMs: lease, holderFile, run: 'run-2' });
+    expect(await sibling.tryAcquire()).toBe(false);
+    expect(await other.tryAcquire()).toBe(false);
+    await after.release();
+    expect(await other.tryAcquire()).toBe(true);
+    await other.release();
+  }, 30_000);
 
   it('a live holder keeps its lock past its lease: it heartbeats by the server clock', async () => {
     const lease = 1_000;

@@ -2,7 +2,7 @@
 // filled in, the source (rollups for version against version, raw spans when a side is a filter),
 // and the SQL conditions of the scope and of each side.
 import { cohortSql, scopeSql, type CohortSpec, type CohortSql, type ScopeSql } from '../cohort.js';
-import { readsRaw } from '../rollup.js';
+import { readsRaw, rollupSource } from '../rollup.js';
 import { QueryInputError, renderSql, type QueryParams } from '../run-query.js';
 import type { TimeRange } from '../time-range.js';
 import type { QualityRules } from './quality-schema.js';
@@ -83,16 +83,26 @@ export interface SideConditions {
 }
 
 /**
- * With `options.align`, the scope keeps only the minutes in which both sides served requests
- * (aligned-minutes.sql); `unaligned` is for the query that finds those minutes.
+ * With `options.align`, the scope keeps only the minutes in which both sides served requests;
+ * `unaligned` is for the query that finds those minutes. Version cohorts take them from the minute
+ * rollup (aligned-minutes-rollup.sql: its rows per minute and key, however many traces), filters
+ * from the settled traces (aligned-minutes.sql: every trace of both sides in the range). Counting
+ * the traces made the sample reads (tests, mix adjustment, quality, cost) grow with the data kept.
  */
 export function sideConditions(options: CompareOptions, range: TimeRange, unaligned = false): SideConditions {
   const scope = scopeSql({ service: options.service, environment: options.environment, range });
   const baseline = cohortSql(options.baseline, scope, 'b_');
   const candidate = cohortSql(options.candidate, scope, 'c_');
   if (options.align && !unaligned) {
-    const minutes = renderSql('compare/aligned-minutes', { scope: scope.sql, baseline: baseline.sql, candidate: candidate.sql });
-    scope.sql = `${scope.sql} AND (\n${minutes}\n)`;
+    if (readsRaw('auto', options.baseline.filter, options.candidate.filter)) {
+      const minutes = renderSql('compare/aligned-minutes', { scope: scope.sql, baseline: baseline.sql, candidate: candidate.sql });
+      scope.sql = `${scope.sql} AND (\n${minutes}\n)`;
+    } else {
+      // The rollup's scope has the same parameters as the traces' (service, environment, from_ms, to_ms).
+      const rollup = rollupSource({ service: options.service, environment: options.environment, range }, 60);
+      const minutes = renderSql('compare/aligned-minutes-rollup', { scope: rollup.fragments.scope });
+      scope.sql = `${scope.sql} AND toStartOfMinute(Start) IN (\n${minutes}\n)`;
+    }
   }
   return {
     scope,

@@ -20,9 +20,13 @@ export interface SideData {
   outputTokens: number;
   firstMs: number;
   lastMs: number;
+  /** Cost totals: what compare reports when its cost test reads a sample (quality-metrics.ts). */
+  costUsd: number;
+  llmCalls: number;
+  unpricedCalls: number;
 }
 
-export const EMPTY_SIDE: SideData = { requests: 0, errors: 0, latencyNs: [], meanNs: 0, spans: 0, inputTokens: 0, outputTokens: 0, firstMs: 0, lastMs: 0 };
+export const EMPTY_SIDE: SideData = { requests: 0, errors: 0, latencyNs: [], meanNs: 0, spans: 0, inputTokens: 0, outputTokens: 0, firstMs: 0, lastMs: 0, costUsd: 0, llmCalls: 0, unpricedCalls: 0 };
 
 type Row = Record<string, unknown>;
 
@@ -72,7 +76,7 @@ const scopeOf = (options: CompareOptions, range: TimeRange) => ({ service: optio
 function rollupScope(options: CompareOptions, range: TimeRange, unaligned = false): RollupSource {
   if (!options.align) return rollupSource(scopeOf(options, range));
   const source = rollupSource(scopeOf(options, range), 60);
-  if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
+  if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND Minute IN (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
   return source;
 }
 
@@ -124,6 +128,9 @@ export function sideData(row: Row, p: 'b' | 'c'): SideData {
     outputTokens: num(row[`${p}_output_tokens`]),
     firstMs: num(row[`${p}_first_ms`]),
     lastMs: num(row[`${p}_last_ms`]),
+    costUsd: num(row[`${p}_cost_usd`]),
+    llmCalls: num(row[`${p}_llm_calls`]),
+    unpricedCalls: num(row[`${p}_unpriced_calls`]),
   };
 }
 
