@@ -190,8 +190,7 @@ export async function qualityAndCost(client: ClickHouseClient, options: CompareO
   const q: QualityRules = { ...DEFAULT_QUALITY_RULES, directions: {}, ...Object.fromEntries(Object.entries(quality).filter(([, v]) => v !== undefined)) };
   const s = sideConditions(options, range);
   const fragments = pick(s.fragments, 'scope', 'baseline', 'candidate');
-  // Without a sample, cuts that keep every trace (quality.sql bounds the assessments read by them).
-  const params = { ...s.params, baseline_cut: '18446744073709551615', candidate_cut: '18446744073709551615' };
+  const params = { ...s.params };
   if (sample) {
     // The cut is a range of verdict_traces' sort key (after service, environment, version, day):
     // the engine reads about the sample's granules, not the window's.

@@ -26,13 +26,12 @@ FROM (
 ) AS t
 INNER JOIN (
     -- verdict_assessments_live's rule (the latest per trace, name and source), computed here only
-    -- for the sides' traces: grouping every assessment stored is what would cost. The hash bound
-    -- (the sides' sample cuts) is a range of the by_trace_hash projection's key (migration 080).
+    -- for the sides' traces: grouping every assessment stored is what would cost.
     SELECT TraceId, Name, latest.1 AS ValueType, latest.2 AS Score, latest.3 AS Label
     FROM (
         SELECT TraceId, Name, argMax(tuple(ValueType, Score, Label, Error), (Timestamp, Arrival)) AS latest
         FROM verdict_assessments
-        WHERE Kind = 'feedback' AND cityHash64(TraceId) <= greatest({baseline_cut:UInt64}, {candidate_cut:UInt64}) AND TraceId IN (
+        WHERE Kind = 'feedback' AND TraceId IN (
             WITH ({{baseline}}) AS in_baseline, ({{candidate}}) AS in_candidate
             SELECT TraceId FROM verdict_traces_live WHERE {{scope}} AND (in_baseline OR in_candidate) AND Requests > 0)
         GROUP BY TraceId, Name, SourceType, SourceId
