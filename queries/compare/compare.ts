@@ -95,14 +95,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     ? await Promise.all([testInputs(client, options, range, cuts), mixStrata(client, plan, sideConditions(options, range), cuts)])
     : [undefined, undefined];
   const metrics = compareMetrics(baseline, candidate, tests, plan);
-  // Feedback and cost read the tests' sample too (all traces below the cap), with exact cost totals.
-  const totals = (d: SideData) => ({ costUsd: d.costUsd, llmCalls: d.llmCalls, unpricedCalls: d.unpricedCalls, requests: d.requests });
-  const extra: QualityAndCost = await qualityAndCost(client, options, range, plan, options.quality, {
-    baselineCut: cuts.baseline,
-    candidateCut: cuts.candidate,
-    sampled: { b: baselineRate < 1, c: candidateRate < 1 },
-    totals: { b: totals(b), c: totals(c) },
-  });
+  const extra: QualityAndCost = await qualityAndCost(client, options, range, plan, options.quality);
   warnings.push(...extra.warnings);
   const rawCost = { baseline: extra.cost.baseline.perRequestUsd, candidate: extra.cost.candidate.perRequestUsd, minChange: options.quality?.minCostChange ?? DEFAULT_QUALITY_RULES.minCostChange };
   const mix = strata ? mixAdjustment(plan, strata, { baseline, candidate }, metrics, rawCost) : undefined;

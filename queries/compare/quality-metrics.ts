@@ -16,28 +16,6 @@ export interface QualityAndCost {
   warnings: string[];
 }
 
-/** One side's exact cost totals over the whole window (compare's sides query). */
-export interface CostTotals {
-  costUsd: number;
-  llmCalls: number;
-  unpricedCalls: number;
-  requests: number;
-}
-
-/**
- * The trace sample the tests read (TraceHash at most a cut per side, sides.ts cutFor), and each
- * side's exact totals. A side whose cut keeps every trace reads all of them, as before; a sampled
- * one reads its feedback and the cost test's cluster sums from the sample, so their cost stays at
- * the sample cap however many traces the window holds, and reports its cost totals (and per-request
- * cost) from the exact totals.
- */
-export interface QualitySample {
-  baselineCut: string;
-  candidateCut: string;
-  sampled: { b: boolean; c: boolean };
-  totals: { b: CostTotals; c: CostTotals };
-}
-
 type Row = Record<string, unknown>;
 
 /** Names that mean "less is better" when no direction is configured. */
@@ -134,19 +112,14 @@ function qualityMetric(row: Row, requestTraces: { b: number; c: number }, rules:
   };
 }
 
-function costComparison(row: Row, rules: Rules, q: QualityRules, warnings: string[], sample?: QualitySample): CostComparison {
+function costComparison(row: Row, rules: Rules, q: QualityRules, warnings: string[]): CostComparison {
   const side = (p: 'b' | 'c') => {
     const requests = num(row[`${p}_r`]);
-    // A sampled side: the exact totals; the interval still comes from the sample's cluster sums.
-    const exact = sample?.sampled[p] ? sample.totals[p] : undefined;
-    const totalUsd = exact ? exact.costUsd : num(row[`${p}_x`]);
-    const allRequests = exact ? exact.requests : requests;
     return {
-      totalUsd,
-      perRequestUsd: allRequests > 0 ? totalUsd / allRequests : null,
-      llmCalls: exact ? exact.llmCalls : num(row[`${p}_calls`]),
-      unpricedCalls: exact ? exact.unpricedCalls : num(row[`${p}_unpriced`]),
-      // (Sampled: the models seen in the sample; the count above is exact.)
+      totalUsd: num(row[`${p}_x`]),
+      perRequestUsd: requests > 0 ? num(row[`${p}_x`]) / requests : null,
+      llmCalls: num(row[`${p}_calls`]),
+      unpricedCalls: num(row[`${p}_unpriced`]),
       unpricedModels: (row[`${p}_unpriced_models`] as string[]) ?? [],
       priceSources: (row[`${p}_price_sources`] as string[]) ?? [],
       sums: { n: num(row[`${p}_rows`]), sumX: num(row[`${p}_x`]), sumR: requests, sumXX: num(row[`${p}_xx`]), sumRR: num(row[`${p}_rr`]), sumXR: num(row[`${p}_xr`]) },
@@ -182,32 +155,21 @@ function costComparison(row: Row, rules: Rules, q: QualityRules, warnings: strin
   };
 }
 
-/**
- * Both sides' feedback metrics and cost, over the settled traces of the compared range, or over
- * the tests' sample of them (`sample`) when there are more than the sample cap.
- */
-export async function qualityAndCost(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules, quality: Partial<QualityRules> = {}, sample?: QualitySample): Promise<QualityAndCost> {
+/** Both sides' feedback metrics and cost, over the settled traces of the compared range. */
+export async function qualityAndCost(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules, quality: Partial<QualityRules> = {}): Promise<QualityAndCost> {
   const q: QualityRules = { ...DEFAULT_QUALITY_RULES, directions: {}, ...Object.fromEntries(Object.entries(quality).filter(([, v]) => v !== undefined)) };
   const s = sideConditions(options, range);
   const fragments = pick(s.fragments, 'scope', 'baseline', 'candidate');
-  const params = { ...s.params };
-  if (sample) {
-    // The cut is a range of verdict_traces' sort key (after service, environment, version, day):
-    // the engine reads about the sample's granules, not the window's.
-    fragments.baseline = `(${fragments.baseline}) AND TraceHash <= {baseline_cut:UInt64}`;
-    fragments.candidate = `(${fragments.candidate}) AND TraceHash <= {candidate_cut:UInt64}`;
-    Object.assign(params, { baseline_cut: sample.baselineCut, candidate_cut: sample.candidateCut });
-  }
   const [costRows, qualityRows] = await Promise.all([
-    queryRows(client, renderSql('compare/cost', fragments), params),
-    queryRows(client, renderSql('compare/quality', fragments), params),
+    queryRows(client, renderSql('compare/cost', fragments), s.params),
+    queryRows(client, renderSql('compare/quality', fragments), s.params),
   ]);
   const warnings: string[] = [];
   const costRow = costRows[0] ?? {};
   const requestTraces = { b: num(costRow.b_request_traces), c: num(costRow.c_request_traces) };
   return {
     quality: qualityRows.map((row) => qualityMetric(row, requestTraces, rules, q, warnings)),
-    cost: costComparison(costRow, rules, q, warnings, sample),
+    cost: costComparison(costRow, rules, q, warnings),
     warnings,
   };
 }

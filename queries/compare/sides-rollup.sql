@@ -1,6 +1,5 @@
 -- compare on version cohorts, per side, from a rollup table: the same sums as sides.sql reads from
--- the settled traces, with latency quantiles from the rollup's latency histogram, and each side's
--- cost totals (compare takes them from here when its cost test reads a sample of the traces).
+-- the settled traces, with latency quantiles from the rollup's latency histogram.
 SELECT
     sumIf(Requests, AppVersion = {b_version:String}) AS b_requests,
     sumIf(Errors, AppVersion = {b_version:String}) AS b_errors,
@@ -19,12 +18,6 @@ SELECT
     sumIf(InputTokens, AppVersion = {c_version:String}) AS c_input_tokens,
     sumIf(OutputTokens, AppVersion = {c_version:String}) AS c_output_tokens,
     toUnixTimestamp64Milli(minIf(FirstSeen, AppVersion = {c_version:String} AND Requests > 0)) AS c_first_ms,
-    toUnixTimestamp64Milli(maxIf(LastSeen, AppVersion = {c_version:String} AND Requests > 0)) AS c_last_ms,
-    sumIf(CostNanoUsd, AppVersion = {b_version:String}) / 1e9 AS b_cost_usd,
-    sumIf(LlmCalls, AppVersion = {b_version:String}) AS b_llm_calls,
-    sumIf(UnpricedCalls, AppVersion = {b_version:String}) AS b_unpriced_calls,
-    sumIf(CostNanoUsd, AppVersion = {c_version:String}) / 1e9 AS c_cost_usd,
-    sumIf(LlmCalls, AppVersion = {c_version:String}) AS c_llm_calls,
-    sumIf(UnpricedCalls, AppVersion = {c_version:String}) AS c_unpriced_calls
+    toUnixTimestamp64Milli(maxIf(LastSeen, AppVersion = {c_version:String} AND Requests > 0)) AS c_last_ms
 FROM {{rollup}}
 WHERE {{scope}} AND AppVersion IN ({b_version:String}, {c_version:String})

@@ -1,7 +1,7 @@
 -- compare, per side over the whole window, in one pass over the settled traces and one row: each
--- side's requests (count, errors, exact latency quantiles), spans and tokens (for the per-request
--- means) and cost totals (as sides-rollup.sql). -If combinators instead of a side column: a trace
--- in both cohorts (overlapping filters) counts on both sides.
+-- side's requests (count, errors, exact latency quantiles) and spans and tokens (for the
+-- per-request means). -If combinators instead of a side column: a trace in both cohorts
+-- (overlapping filters) counts on both sides.
 WITH
     ({{baseline}}) AS in_baseline,
     ({{candidate}}) AS in_candidate
@@ -23,12 +23,6 @@ SELECT
     sumIf(InputTokens, in_candidate) AS c_input_tokens,
     sumIf(OutputTokens, in_candidate) AS c_output_tokens,
     toUnixTimestamp64Milli(minIf(Start, in_candidate AND Requests > 0)) AS c_first_ms,
-    toUnixTimestamp64Milli(maxIf(Start, in_candidate AND Requests > 0)) AS c_last_ms,
-    sumIf(Cost, in_baseline) AS b_cost_usd,
-    sumIf(LlmCalls, in_baseline) AS b_llm_calls,
-    sumIf(UnpricedCalls, in_baseline) AS b_unpriced_calls,
-    sumIf(Cost, in_candidate) AS c_cost_usd,
-    sumIf(LlmCalls, in_candidate) AS c_llm_calls,
-    sumIf(UnpricedCalls, in_candidate) AS c_unpriced_calls
+    toUnixTimestamp64Milli(maxIf(Start, in_candidate AND Requests > 0)) AS c_last_ms
 FROM verdict_traces_live
 WHERE {{scope}} AND (in_baseline OR in_candidate)

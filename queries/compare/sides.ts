@@ -20,13 +20,9 @@ export interface SideData {
   outputTokens: number;
   firstMs: number;
   lastMs: number;
-  /** Cost totals: what compare reports when its cost test reads a sample (quality-metrics.ts). */
-  costUsd: number;
-  llmCalls: number;
-  unpricedCalls: number;
 }
 
-export const EMPTY_SIDE: SideData = { requests: 0, errors: 0, latencyNs: [], meanNs: 0, spans: 0, inputTokens: 0, outputTokens: 0, firstMs: 0, lastMs: 0, costUsd: 0, llmCalls: 0, unpricedCalls: 0 };
+export const EMPTY_SIDE: SideData = { requests: 0, errors: 0, latencyNs: [], meanNs: 0, spans: 0, inputTokens: 0, outputTokens: 0, firstMs: 0, lastMs: 0 };
 
 type Row = Record<string, unknown>;
 
@@ -128,9 +124,6 @@ export function sideData(row: Row, p: 'b' | 'c'): SideData {
     outputTokens: num(row[`${p}_output_tokens`]),
     firstMs: num(row[`${p}_first_ms`]),
     lastMs: num(row[`${p}_last_ms`]),
-    costUsd: num(row[`${p}_cost_usd`]),
-    llmCalls: num(row[`${p}_llm_calls`]),
-    unpricedCalls: num(row[`${p}_unpriced_calls`]),
   };
 }
 

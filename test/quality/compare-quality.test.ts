@@ -154,30 +154,6 @@ describe('compare with feedback and cost', () => {
     expect(await count("feedback.tone LIKE 'friend%' AND version = '2.0.0'")).toBe(10);
   });
 
-  it('above the sample cap, reads feedback and the cost test from the tests\' sample and keeps the cost totals exact', async () => {
-    const r = await compare(c.store.client, {
-      service: 'assistant',
-      environment: 'production',
-      baseline: { version: '1.0.0' },
-      candidate: { version: '2.0.0' },
-      range: { fromMs: 0, toMs: Date.UTC(2100, 0) },
-      minRequests: 5,
-      sampleCap: 20,
-    });
-    expect([r.sampling.baselineRate, r.sampling.candidateRate]).toEqual([0.5, 0.5]);
-    const [bSampled, cSampled] = [r.sampling.baselineSampledRequests, r.sampling.candidateSampledRequests];
-    expect(bSampled).toBeGreaterThan(0);
-    expect(bSampled).toBeLessThan(N);
-    // Every trace has one request and thumbs: the feedback counted is the sample's, all of it covered.
-    const thumbs = r.quality.find((m) => m.name === 'thumbs_up')!;
-    expect(thumbs).toMatchObject({ baseline: { coverage: 1, count: bSampled }, candidate: { coverage: 1, count: cSampled } });
-    // Totals from the rollups (nano-dollars), not the sample's half.
-    const price = (model: string) => calcPrice({ input_tokens: 1000, output_tokens: 200 }, model, { providerId: 'openai', timestamp: new Date(T0 * 1000) })!.total_price;
-    expect(r.cost.baseline.totalUsd).toBeCloseTo(N * price('gpt-4o-mini'), 6);
-    expect(r.cost.candidate.perRequestUsd).toBeCloseTo(price('gpt-4o'), 6);
-    expect(r.cost).toMatchObject({ verdict: 'worse', baseline: { llmCalls: N, unpricedCalls: 0 }, candidate: { llmCalls: N, unpricedCalls: 0 } });
-  });
-
   it('takes a configured direction', async () => {
     const r = await compare(c.store.client, {
       service: 'assistant',
