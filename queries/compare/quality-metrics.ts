@@ -8,6 +8,7 @@ import { num, QueryInputError, queryRows, renderSql } from '../run-query.js';
 import { meanDifferenceTest, twoProportionTest, verdictOf, type TestResult } from '../statistics.js';
 import type { TimeRange } from '../time-range.js';
 import { pick, sideConditions, type CompareOptions, type Rules } from './plan.js';
+import { rollupScope } from './sides.js';
 import { DEFAULT_QUALITY_RULES, type CostComparison, type QualityMetric, type QualityRules } from './quality-schema.js';
 
 export interface QualityAndCost {
@@ -155,15 +156,28 @@ function costComparison(row: Row, rules: Rules, q: QualityRules, warnings: strin
   };
 }
 
-/** Both sides' feedback metrics and cost, over the settled traces of the compared range. */
-export async function qualityAndCost(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules, quality: Partial<QualityRules> = {}): Promise<QualityAndCost> {
-  const q: QualityRules = { ...DEFAULT_QUALITY_RULES, directions: {}, ...Object.fromEntries(Object.entries(quality).filter(([, v]) => v !== undefined)) };
+/**
+ * The per-name feedback sums and the cost sums of both sides: for version cohorts from the feedback
+ * and cost rollups (schema/migrations/065), which answer the same as the settled traces; for
+ * filters, which need the traces' attributes, from the settled traces and their assessments.
+ */
+async function qualityAndCostRows(client: ClickHouseClient, options: CompareOptions, range: TimeRange, raw: boolean): Promise<[Row[], Row[]]> {
+  if (!raw) {
+    const source = rollupScope(options, range);
+    const suffix = source.table.slice('verdict_rollup_'.length);
+    const fragments = { scope: source.fragments.scope, cost_rollup: `verdict_cost_${suffix}`, feedback_rollup: `verdict_feedback_${suffix}` };
+    const params = { ...source.params, b_version: options.baseline.version ?? '', c_version: options.candidate.version ?? '' };
+    return Promise.all([queryRows(client, renderSql('compare/cost-rollup', fragments), params), queryRows(client, renderSql('compare/quality-rollup', fragments), params)]);
+  }
   const s = sideConditions(options, range);
   const fragments = pick(s.fragments, 'scope', 'baseline', 'candidate');
-  const [costRows, qualityRows] = await Promise.all([
-    queryRows(client, renderSql('compare/cost', fragments), s.params),
-    queryRows(client, renderSql('compare/quality', fragments), s.params),
-  ]);
+  return Promise.all([queryRows(client, renderSql('compare/cost', fragments), s.params), queryRows(client, renderSql('compare/quality', fragments), s.params)]);
+}
+
+/** Both sides' feedback metrics and cost, over the settled traces of the compared range. */
+export async function qualityAndCost(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules & { raw?: boolean }, quality: Partial<QualityRules> = {}): Promise<QualityAndCost> {
+  const q: QualityRules = { ...DEFAULT_QUALITY_RULES, directions: {}, ...Object.fromEntries(Object.entries(quality).filter(([, v]) => v !== undefined)) };
+  const [costRows, qualityRows] = await qualityAndCostRows(client, options, range, rules.raw ?? true);
   const warnings: string[] = [];
   const costRow = costRows[0] ?? {};
   const requestTraces = { b: num(costRow.b_request_traces), c: num(costRow.c_request_traces) };
