@@ -69,7 +69,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
 
   // The breakdown needs nothing from the sides: it runs alongside them (awaited at the end; the
   // empty catch only keeps a failure from being reported as unhandled before then).
-  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range)) : undefined;
+  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range) : undefined;
   breakdownResult?.catch(() => {});
 
   let b = EMPTY_SIDE;

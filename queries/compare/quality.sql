@@ -3,8 +3,10 @@
 -- arrived before its trace joins here, by trace id, once the trace is settled. Moments for numeric
 -- and boolean values (true = 1), label counts for categorical ones, and the traces covered. Each
 -- settled row (a trace's service) with requests counts its trace's feedback once, as requests are
--- counted per row: the feedback rollup (quality-rollup.sql) keeps the same sums.
+-- counted per row: the feedback rollup (quality-rollup.sql) keeps the same sums. Per group
+-- ({{group_key}}, {{group_join}}: '' for the whole comparison; compare --by's key).
 SELECT
+    t.group_key AS group_key,
     a.Name AS name,
     groupUniqArray(a.ValueType) AS value_types,
     countIf(t.b AND a.Score IS NOT NULL) AS b_n,
@@ -21,8 +23,9 @@ FROM (
     WITH
         ({{baseline}}) AS in_baseline,
         ({{candidate}}) AS in_candidate
-    SELECT TraceId, ServiceName, in_baseline AS b, in_candidate AS c
+    SELECT TraceId, ServiceName, {{group_key}} AS group_key, in_baseline AS b, in_candidate AS c
     FROM verdict_traces_live
+    {{group_join}}
     WHERE {{scope}} AND (in_baseline OR in_candidate) AND Requests > 0
 ) AS t
 INNER JOIN (
@@ -39,5 +42,5 @@ INNER JOIN (
     )
     WHERE latest.4 = '' AND latest.1 IN ('number', 'boolean', 'string')
 ) AS a ON a.TraceId = t.TraceId
-GROUP BY name
-ORDER BY name
+GROUP BY group_key, name
+ORDER BY group_key, name
