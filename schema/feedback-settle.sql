@@ -6,16 +6,13 @@
 -- against the contribution recorded so far (the sum of its rows). Where they differ: a -1 row
 -- repeating the old one and a +1 row with the new one; where they agree, nothing. So running it
 -- twice, or over a wider window, changes nothing, and a retried run is dropped by its token.
--- Runs after schema/settle.sql, under the same lock (store/feedback-settle.ts).
+-- Runs after schema/settle.sql, under the same lock, when any trace changed (store/feedback-settle.ts;
+-- {{changed}} is schema/feedback-changed.sql).
 INSERT INTO verdict_feedback_traces (TraceHash, TraceId, ServiceName, Environment, AppVersion, RequestName, Model, Minute, Name,
     Traces, N, ScoreSum, ScoreSumSq, Labels, Numbers, Booleans, Strings, LastArrival)
 SETTINGS async_insert = 0, insert_deduplication_token = {token:String}, max_partitions_per_insert_block = 0
 WITH changed AS (
-    SELECT DISTINCT TraceId
-    FROM verdict_assessments
-    WHERE Kind = 'feedback'
-        AND (Arrival > {feedback_since:DateTime64(3)}
-            OR TraceId IN (SELECT TraceId FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)}))
+{{changed}}
 )
 SELECT
     TraceHash, TraceId, ServiceName, Environment, AppVersion, RequestName, Model, Minute, Name,

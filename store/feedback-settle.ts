@@ -3,7 +3,7 @@
 // verdict_feedback_traces, which feeds the feedback rollups compare reads. Called by the settler
 // inside its run, so under the settle lock and one run at a time.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { readSqlFile } from '../schema/sql-files.js';
+import { readSqlFile, renderSqlFile } from '../schema/sql-files.js';
 
 export interface FeedbackSettle {
   /** `since` is the trace settle's own window start; `token` the run's (a retried run is dropped). */
@@ -12,6 +12,11 @@ export interface FeedbackSettle {
 
 export function createFeedbackSettle(client: ClickHouseClient, overlapMs: number): FeedbackSettle {
   let feedbackSince: string | undefined;
+  // The newest arrival the last run saw. The overlap (for assessments committed after a run read,
+  // stamped before its newest) is read again once, by the next run, not on every run: one bulk
+  // import stamps a million assessments in the same millisecond, and re-reading them on every run
+  // until a newer one arrives cost seconds per run.
+  let lastSeen: string | undefined;
 
   async function first(query: string, extra: { query_id?: string }, params: Record<string, unknown> = {}): Promise<string> {
     const result = await client.query({ query, query_params: { overlap: overlapMs, ...params }, format: 'JSONEachRow', ...extra });
@@ -27,13 +32,21 @@ export function createFeedbackSettle(client: ClickHouseClient, overlapMs: number
         'SELECT toString(greatest(max(LastArrival) - toIntervalMillisecond({overlap:UInt32}), toDateTime64(0, 3))) AS at FROM verdict_feedback_traces',
         extra,
       );
-      // The next run starts from what this one will have seen, less an overlap for late commits.
-      const next = await first(
-        'SELECT toString(greatest(max(Arrival) - toIntervalMillisecond({overlap:UInt32}), {from:DateTime64(3)})) AS at FROM verdict_assessments WHERE Arrival > {from:DateTime64(3)}',
-        extra,
-        { from: feedbackSince },
-      );
-      await client.command({ query: readSqlFile('schema/feedback-settle.sql'), query_params: { since, feedback_since: feedbackSince, token: `${token}-feedback` }, ...extra });
+      const newest = await first('SELECT toString(greatest(max(Arrival), {from:DateTime64(3)})) AS at FROM verdict_assessments WHERE Arrival > {from:DateTime64(3)}', extra, {
+        from: feedbackSince,
+      });
+      // Most runs (spans of traces nobody assessed) change no feedback: one small read says so, where
+      // the whole statement would look the traces up in verdict_traces.
+      const changed = readSqlFile('schema/feedback-changed.sql');
+      const params = { since, feedback_since: feedbackSince };
+      const count = await first(`SELECT toString(count()) AS at FROM (${changed})`, extra, params);
+      if (count !== '0') {
+        await client.command({ query: renderSqlFile('schema/feedback-settle.sql', { changed }), query_params: { ...params, token: `${token}-feedback` }, ...extra });
+      }
+      // Newer arrivals: the next run starts an overlap before the newest. None since the last run:
+      // its overlap has now been read again, and the next run starts at the newest.
+      const next = newest === lastSeen ? newest : await first('SELECT toString(greatest({newest:DateTime64(3)} - toIntervalMillisecond({overlap:UInt32}), {from:DateTime64(3)})) AS at', extra, { newest, from: feedbackSince });
+      lastSeen = newest;
       if (next > feedbackSince) feedbackSince = next;
     },
   };
