@@ -12,11 +12,6 @@ export interface FeedbackSettle {
 
 export function createFeedbackSettle(client: ClickHouseClient, overlapMs: number): FeedbackSettle {
   let feedbackSince: string | undefined;
-  // The newest arrival the last run saw. The overlap (for assessments committed after a run read,
-  // stamped before its newest) is read again once, by the next run, not on every run: one bulk
-  // import stamps a million assessments in the same millisecond, and re-reading them on every run
-  // until a newer one arrives cost seconds per run.
-  let lastSeen: string | undefined;
 
   async function first(query: string, extra: { query_id?: string }, params: Record<string, unknown> = {}): Promise<string> {
     const result = await client.query({ query, query_params: { overlap: overlapMs, ...params }, format: 'JSONEachRow', ...extra });
@@ -32,9 +27,15 @@ export function createFeedbackSettle(client: ClickHouseClient, overlapMs: number
         'SELECT toString(greatest(max(LastArrival) - toIntervalMillisecond({overlap:UInt32}), toDateTime64(0, 3))) AS at FROM verdict_feedback_traces',
         extra,
       );
-      const newest = await first('SELECT toString(greatest(max(Arrival), {from:DateTime64(3)})) AS at FROM verdict_assessments WHERE Arrival > {from:DateTime64(3)}', extra, {
-        from: feedbackSince,
-      });
+      // The next run starts at the newest arrival this one reads, or an overlap before now if that
+      // is earlier: an assessment stamped within the overlap may commit after this read. Not an
+      // overlap before the newest: one bulk import stamps a million assessments in the same
+      // millisecond, and reading them again on every run until a newer one came cost 40 s a run.
+      const next = await first(
+        'SELECT toString(greatest({from:DateTime64(3)}, least(max(Arrival), now64(3) - toIntervalMillisecond({overlap:UInt32})))) AS at FROM verdict_assessments WHERE Arrival > {from:DateTime64(3)}',
+        extra,
+        { from: feedbackSince },
+      );
       // Most runs (spans of traces nobody assessed) change no feedback: one small read says so, where
       // the whole statement would look the traces up in verdict_traces.
       const changed = readSqlFile('schema/feedback-changed.sql');
@@ -43,10 +44,6 @@ export function createFeedbackSettle(client: ClickHouseClient, overlapMs: number
       if (count !== '0') {
         await client.command({ query: renderSqlFile('schema/feedback-settle.sql', { changed }), query_params: { ...params, token: `${token}-feedback` }, ...extra });
       }
-      // Newer arrivals: the next run starts an overlap before the newest. None since the last run:
-      // its overlap has now been read again, and the next run starts at the newest.
-      const next = newest === lastSeen ? newest : await first('SELECT toString(greatest({newest:DateTime64(3)} - toIntervalMillisecond({overlap:UInt32}), {from:DateTime64(3)})) AS at', extra, { newest, from: feedbackSince });
-      lastSeen = newest;
       if (next > feedbackSince) feedbackSince = next;
     },
   };
