@@ -182,6 +182,8 @@ async function main(): Promise<void> {
       await client.command({ query: readSqlFile('bench/query-assessments.sql'), query_params: { n: ASSESSMENTS } });
       const { n } = await one<{ n: number }>(client, 'SELECT count() AS n FROM verdict_assessments');
       log(`  ${Number(n).toLocaleString('en-US')} assessments (thumbs_up) added`);
+      // Counted into the feedback rollups as the collector would, by its next settle run.
+      await store.settle();
     }
     log('waiting for background merges to settle…');
     await waitForMerges(client);

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { LeaseLock } from '../schema/lease-lock.js';
 import { readSqlFile } from '../schema/sql-files.js';
 import { StoreUnavailableError } from './errors.js';
+import { createFeedbackSettle } from './feedback-settle.js';
 import { createPricer, type Pricer } from './prices.js';
 
 export interface SettleOptions {
@@ -60,6 +61,7 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
   const lock = opts.lock;
   let since: string | undefined;
   let running: Promise<void> = Promise.resolve();
+  const feedback = createFeedbackSettle(client, OVERLAP_MS);
 
   async function watermark(): Promise<string> {
     // After a restart: from the newest arrival already settled, so nothing unsettled is skipped.
@@ -99,6 +101,8 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     await pricer.priceNewKeys(client);
     await lock?.confirm();
     await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token }, ...queryId() });
+    // Then the feedback of the traces that changed, and of those assessed since (feedback-settle.ts).
+    await feedback.run(from, token, queryId());
     if (next > since) since = next;
   }
 

@@ -29,6 +29,29 @@ export function qualityLines(r: CompareResult, out: Output): string[] {
   return lines;
 }
 
+type Group = NonNullable<CompareResult['breakdown']>['groups'][number];
+
+/** The breakdown's main feedback: the comparison's numeric and boolean names, at most three. */
+const MAIN_FEEDBACK = 3;
+
+/**
+ * A breakdown group's cost per request and main feedback rates, as table cells ("baseline →
+ * candidate", with the verdict when it is one).
+ */
+export function groupQualityCells(r: CompareResult, g: Group, out: Output): Record<string, Cell> {
+  const cells: Record<string, Cell> = {};
+  const judged = (text: string, v: string) => (v === 'better' || v === 'worse' ? `${text} (${painted(verdict(v, out))})` : text);
+  if (r.cost.baseline.llmCalls > 0 || r.cost.candidate.llmCalls > 0) {
+    cells['cost/request'] = judged(`${usd(g.cost.baseline.perRequestUsd) || '–'} → ${usd(g.cost.candidate.perRequestUsd) || '–'}`, g.cost.verdict);
+  }
+  for (const main of r.quality.filter((m) => m.type !== 'categorical').slice(0, MAIN_FEEDBACK)) {
+    const m = g.quality.find((q) => q.name === main.name);
+    const show = (v: number | null | undefined) => (v === null || v === undefined ? '–' : main.type === 'boolean' ? percent(v, 1) : v.toPrecision(3));
+    cells[main.name] = m ? judged(`${show(m.baseline.value)} → ${show(m.candidate.value)}`, m.verdict) : '';
+  }
+  return cells;
+}
+
 /** Names of the feedback metrics and cost with this verdict, for the conclusion line. */
 export function qualityVerdicts(r: CompareResult, which: 'worse' | 'better'): string[] {
   return [...r.quality.filter((m) => m.verdict === which).map((m) => `feedback.${m.name}`), ...(r.cost.verdict === which ? ['costPerRequest'] : [])];

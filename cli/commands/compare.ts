@@ -9,7 +9,7 @@ import { registryCompareQuestion, type RegistryCompare } from '../../registry/co
 import { amount, ms, usd, percent, points, pValue, renderBareTable, time, verdict, type Output } from '../format.js';
 import { EXIT_INSUFFICIENT, EXIT_REGRESSION } from '../exit-codes.js';
 import type { CliQuestion } from '../question-command.js';
-import { qualityLines, qualityVerdicts } from './compare-quality.js';
+import { groupQualityCells, qualityLines, qualityVerdicts } from './compare-quality.js';
 
 export const compareCommand: CliQuestion = {
   command: 'compare',
@@ -125,6 +125,7 @@ function human(r: CompareResult, out: Output): string {
       candidate_p95: ms(g.candidate.latencyMs?.p95),
       error_rate: verdict(g.metrics[0].verdict, out),
       latency_p95: verdict(g.metrics[1].verdict, out),
+      ...groupQualityCells(r, g, out),
     }));
     if (groups.length > 0) lines.push(renderBareTable(Object.keys(groups[0]), groups, out));
   }

@@ -8,7 +8,9 @@ import { num, queryRows, renderSql, round, type QueryParams } from '../run-query
 import { QUANTILE_LEVELS, quantileDifferenceTest, twoProportionTest, type TestResult } from '../statistics.js';
 import { latencyDistribution, metric } from './metrics.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
+import { qualityAndCostByGroup, type Grouping } from './quality-metrics.js';
 import { cutFor, quantileIntervals } from './sides.js';
+import type { TimeRange } from '../time-range.js';
 import type { BreakdownGroup } from './schema.js';
 
 const ms = (ns: number) => round(ns / 1e6, 3);
@@ -19,10 +21,32 @@ const GROUP_INTERVALS = (() => {
   return { fragments: { group_tests: renderSql('compare/group-tests', ci.fragments) }, params: { ...ci.params, quantiles: [0.5, 0.95] } };
 })();
 
-export async function breakdown(client: ClickHouseClient, plan: Plan, conditions: SideConditions): Promise<{ by: string; groups: BreakdownGroup[] }> {
+export async function breakdown(client: ClickHouseClient, plan: Plan, conditions: SideConditions, range: TimeRange): Promise<{ by: string; groups: BreakdownGroup[] }> {
   const by = plan.options.by!;
+  // Each group's cost per request and feedback, beside its counts (quality-metrics.ts).
+  const extra = qualityAndCostByGroup(client, plan.options, range, plan, groupingOf(by, conditions));
+  extra.catch(() => {});
+  const groups = await counts(client, plan, conditions, by);
+  const ofGroup = await extra;
+  return {
+    by,
+    groups: groups.map((g) => {
+      const { quality, cost } = ofGroup(g.key);
+      return { ...g, quality, cost };
+    }),
+  };
+}
+
+function groupingOf(by: string, conditions: SideConditions): Grouping {
+  if (by === 'name' || by === 'model') return { key: by === 'name' ? 'RequestName' : 'Model', join: '', params: {} };
+  return { key: 'attribute_value', join: renderSql('compare/breakdown-attribute', pick(conditions.fragments, 'span_scope')), params: { by_key: by } };
+}
+
+type GroupCounts = Omit<BreakdownGroup, 'quality' | 'cost'>;
+
+async function counts(client: ClickHouseClient, plan: Plan, conditions: SideConditions, by: string): Promise<GroupCounts[]> {
   // Version against version by a fact the rollups are keyed by: their sums, and a sample for the test.
-  if (!plan.raw && (by === 'name' || by === 'model')) return { by, groups: await fromRollups(client, plan, conditions, by === 'name' ? 'RequestName' : 'Model') };
+  if (!plan.raw && (by === 'name' || by === 'model')) return fromRollups(client, plan, conditions, by === 'name' ? 'RequestName' : 'Model');
   const params: QueryParams = { ...conditions.params, limit: plan.byLimit };
   const fragments = pick(conditions.fragments, 'scope', 'baseline', 'candidate');
   // The root operation and the model are facts of the settled trace; any other key is read from its spans.
@@ -37,7 +61,7 @@ export async function breakdown(client: ClickHouseClient, plan: Plan, conditions
   Object.assign(fragments, GROUP_INTERVALS.fragments);
   Object.assign(params, GROUP_INTERVALS.params);
   const rows = await queryRows(client, renderSql('compare/breakdown', fragments), params);
-  return { by, groups: rows.map((r) => group(r, plan)) };
+  return rows.map((r) => group(r, plan));
 }
 
 /**
@@ -45,7 +69,7 @@ export async function breakdown(client: ClickHouseClient, plan: Plan, conditions
  * Mann–Whitney U p-value from a sample of each group's traces capped as compare's own test is. Both
  * reads are small, where one pass over every trace of both versions was not.
  */
-async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: SideConditions, column: 'RequestName' | 'Model'): Promise<BreakdownGroup[]> {
+async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: SideConditions, column: 'RequestName' | 'Model'): Promise<GroupCounts[]> {
   const { service, environment } = plan.options;
   const range = { fromMs: Number(conditions.params.from_ms), toMs: Number(conditions.params.to_ms) };
   const source = rollupSource({ service, environment, range });
@@ -86,7 +110,7 @@ async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: Sid
   });
 }
 
-function group(r: Record<string, unknown>, rules: Plan): BreakdownGroup {
+function group(r: Record<string, unknown>, rules: Plan): GroupCounts {
   const side = (p: 'b' | 'c') => {
     const requests = num(r[`${p}_requests`]);
     const q = (r[`${p}_latency_ns`] as unknown[]).map(num);

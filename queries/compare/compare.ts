@@ -69,7 +69,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
 
   // The breakdown needs nothing from the sides: it runs alongside them (awaited at the end; the
   // empty catch only keeps a failure from being reported as unhandled before then).
-  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range)) : undefined;
+  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range) : undefined;
   breakdownResult?.catch(() => {});
 
   let b = EMPTY_SIDE;
@@ -87,6 +87,9 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     }
   }
 
+  // Feedback and cost read their own rollups (or the settled traces): alongside the tests.
+  const extraResult = qualityAndCost(client, options, range, plan, options.quality);
+  extraResult.catch(() => {});
   const baselineRate = b.requests > 0 ? Math.min(1, plan.sampleCap / b.requests) : 1;
   const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;
   const cuts = { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) };
@@ -95,7 +98,7 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
     ? await Promise.all([testInputs(client, options, range, cuts), mixStrata(client, plan, sideConditions(options, range), cuts)])
     : [undefined, undefined];
   const metrics = compareMetrics(baseline, candidate, tests, plan);
-  const extra: QualityAndCost = await qualityAndCost(client, options, range, plan, options.quality);
+  const extra: QualityAndCost = await extraResult;
   warnings.push(...extra.warnings);
   const rawCost = { baseline: extra.cost.baseline.perRequestUsd, candidate: extra.cost.candidate.perRequestUsd, minChange: options.quality?.minCostChange ?? DEFAULT_QUALITY_RULES.minCostChange };
   const mix = strata ? mixAdjustment(plan, strata, { baseline, candidate }, metrics, rawCost) : undefined;

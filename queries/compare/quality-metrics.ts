@@ -4,10 +4,11 @@
 // request with an interval plus the totals, with the unpriced models named in the warnings.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chiSquareHomogeneity, welchTest } from '../quality-statistics.js';
-import { num, QueryInputError, queryRows, renderSql } from '../run-query.js';
+import { num, QueryInputError, queryRows, renderSql, type QueryParams } from '../run-query.js';
 import { meanDifferenceTest, twoProportionTest, verdictOf, type TestResult } from '../statistics.js';
 import type { TimeRange } from '../time-range.js';
 import { pick, sideConditions, type CompareOptions, type Rules } from './plan.js';
+import { rollupScope } from './sides.js';
 import { DEFAULT_QUALITY_RULES, type CostComparison, type QualityMetric, type QualityRules } from './quality-schema.js';
 
 export interface QualityAndCost {
@@ -155,21 +156,61 @@ function costComparison(row: Row, rules: Rules, q: QualityRules, warnings: strin
   };
 }
 
-/** Both sides' feedback metrics and cost, over the settled traces of the compared range. */
-export async function qualityAndCost(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules, quality: Partial<QualityRules> = {}): Promise<QualityAndCost> {
-  const q: QualityRules = { ...DEFAULT_QUALITY_RULES, directions: {}, ...Object.fromEntries(Object.entries(quality).filter(([, v]) => v !== undefined)) };
+/**
+ * How the sums are grouped: `''` for the whole comparison; for compare --by, a settled trace's
+ * column (RequestName, Model: on the rollups too) or an attribute's value brought by `join`.
+ */
+export interface Grouping {
+  key: string;
+  join: string;
+  params: QueryParams;
+}
+
+const WHOLE: Grouping = { key: "''", join: '', params: {} };
+
+/**
+ * The per-name feedback sums and the cost sums of both sides, per group: for version cohorts from
+ * the feedback and cost rollups (schema/migrations/065), which answer the same as the settled
+ * traces; for filters (and attribute groups), which need the traces' attributes, from the settled
+ * traces and their assessments.
+ */
+async function sums(client: ClickHouseClient, options: CompareOptions, range: TimeRange, raw: boolean, grouping: Grouping): Promise<[Row[], Row[]]> {
+  if (!raw && grouping.join === '') {
+    const source = rollupScope(options, range);
+    const suffix = source.table.slice('verdict_rollup_'.length);
+    const fragments = { scope: source.fragments.scope, group_key: grouping.key, cost_rollup: `verdict_cost_${suffix}`, feedback_rollup: `verdict_feedback_${suffix}` };
+    const params = { ...source.params, b_version: options.baseline.version ?? '', c_version: options.candidate.version ?? '' };
+    return Promise.all([queryRows(client, renderSql('compare/cost-rollup', fragments), params), queryRows(client, renderSql('compare/quality-rollup', fragments), params)]);
+  }
   const s = sideConditions(options, range);
-  const fragments = pick(s.fragments, 'scope', 'baseline', 'candidate');
-  const [costRows, qualityRows] = await Promise.all([
-    queryRows(client, renderSql('compare/cost', fragments), s.params),
-    queryRows(client, renderSql('compare/quality', fragments), s.params),
-  ]);
+  const fragments = { ...pick(s.fragments, 'scope', 'baseline', 'candidate'), group_key: grouping.key, group_join: grouping.join };
+  const params = { ...s.params, ...grouping.params };
+  return Promise.all([queryRows(client, renderSql('compare/cost', fragments), params), queryRows(client, renderSql('compare/quality', fragments), params)]);
+}
+
+function qualityRules(quality: Partial<QualityRules>): QualityRules {
+  return { ...DEFAULT_QUALITY_RULES, directions: {}, ...Object.fromEntries(Object.entries(quality).filter(([, v]) => v !== undefined)) };
+}
+
+function assemble(costRow: Row, qualityRows: Row[], rules: Rules, q: QualityRules): QualityAndCost {
   const warnings: string[] = [];
-  const costRow = costRows[0] ?? {};
   const requestTraces = { b: num(costRow.b_request_traces), c: num(costRow.c_request_traces) };
   return {
     quality: qualityRows.map((row) => qualityMetric(row, requestTraces, rules, q, warnings)),
     cost: costComparison(costRow, rules, q, warnings),
     warnings,
   };
+}
+
+/** Both sides' feedback metrics and cost, over the settled traces of the compared range. */
+export async function qualityAndCost(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules & { raw?: boolean }, quality: Partial<QualityRules> = {}): Promise<QualityAndCost> {
+  const [costRows, qualityRows] = await sums(client, options, range, rules.raw ?? true, WHOLE);
+  return assemble(costRows[0] ?? {}, qualityRows, rules, qualityRules(quality));
+}
+
+/** The same per group of compare --by (each group's warnings are left to the whole comparison's). */
+export async function qualityAndCostByGroup(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules & { raw?: boolean }, grouping: Grouping): Promise<(key: string) => QualityAndCost> {
+  const [costRows, qualityRows] = await sums(client, options, range, rules.raw ?? true, grouping);
+  const q = qualityRules(options.quality ?? {});
+  return (key) => assemble(costRows.find((r) => String(r.group_key) === key) ?? {}, qualityRows.filter((r) => String(r.group_key) === key), rules, q);
 }

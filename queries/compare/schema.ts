@@ -105,6 +105,8 @@ export const BreakdownGroupSchema = answer({
   candidate: GroupSide,
   metrics: Type.Array(MetricSchema),
   latencyDistribution: LatencyDistributionSchema,
+  quality: Type.Array(QualityMetricSchema, { description: "The group's feedback per name, as compare's own quality (its coverage is within the group)." }),
+  cost: CostSchema,
 });
 export type BreakdownGroup = Static<typeof BreakdownGroupSchema>;
 

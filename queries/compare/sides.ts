@@ -69,7 +69,7 @@ const scopeOf = (options: CompareOptions, range: TimeRange) => ({ service: optio
  * The rollup to read and its scope. Alignment works on minutes, so it reads the minute rollup and
  * keeps only the minutes both versions served (aligned-minutes-rollup.sql), unless `unaligned`.
  */
-function rollupScope(options: CompareOptions, range: TimeRange, unaligned = false): RollupSource {
+export function rollupScope(options: CompareOptions, range: TimeRange, unaligned = false): RollupSource {
   if (!options.align) return rollupSource(scopeOf(options, range));
   const source = rollupSource(scopeOf(options, range), 60);
   if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND Minute IN (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
