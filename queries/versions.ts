@@ -1,6 +1,6 @@
 // versions: every version of each service and environment, with when it was seen, its commits,
 // traffic, error rate, latency, cost and feedback. Read from the rollups; from raw spans when a
-// filter is given (feedback always from the assessments of the version's settled traces).
+// filter is given (feedback from the feedback rollups, or from the matching traces' assessments with a filter).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Type, type Static } from '@sinclair/typebox';
 import { cohortSql, scopeSql } from './cohort.js';
@@ -17,7 +17,7 @@ export interface VersionsOptions {
   filter?: string;
   /** `auto`: the rollups unless a filter needs raw spans. */
   source?: Source;
-  /** Also each version's feedback (reads the assessments of the scope's traces). */
+  /** Also each version's feedback (from the feedback rollups; with a filter, from the matching traces' assessments). */
   feedback?: boolean;
 }
 
@@ -71,7 +71,7 @@ export const versionsQuestion = defineQuestion({
     filter: FILTER_PARAM,
     // Asked for apart: it groups the live assessments of every trace in scope, seconds at millions of
     // assessments until a feedback rollup carries it, while the rest reads the rollups in milliseconds.
-    feedback: Type.Optional(Type.Boolean({ description: "Also each version's feedback: rate of true (boolean) or mean (numeric) per feedback name, with its coverage. Reads the assessments of the scope's traces, so it is slower on large stores." })),
+    feedback: Type.Optional(Type.Boolean({ description: "Also each version's feedback: rate of true (boolean) or mean (numeric) per feedback name, with its coverage. From the feedback rollups; with a filter, from the assessments of the matching traces (slower on large stores)." })),
   }),
   response: VersionsResultSchema,
   run: (client, p) => versions(client, { ...scopeOf(p), filter: given(p.filter), feedback: p.feedback === true }),
@@ -85,13 +85,17 @@ export async function versions(client: ClickHouseClient, options: VersionsOption
   const cohort = cohortSql({ filter: options.filter }, s, 'f_');
   const traceParams = { ...s.params, ...cohort.params };
   let rows: Promise<Record<string, unknown>[]>;
+  let feedback: Promise<Record<string, unknown>[]> | undefined;
   if (raw) {
     rows = queryRows(client, renderSql('versions-raw', { scope: s.sql, traces: cohort.sql }), traceParams);
+    if (options.feedback) feedback = queryRows(client, renderSql('versions-feedback', { scope: s.sql, traces: cohort.sql }), traceParams);
   } else {
     const source = rollupSource(scope);
     rows = queryRows(client, renderSql('versions', source.fragments), source.params);
+    // The feedback rollup beside the span rollup it mirrors (same keys and time column).
+    const feedbackRollup = `verdict_feedback_${source.table.slice('verdict_rollup_'.length)}`;
+    if (options.feedback) feedback = queryRows(client, renderSql('versions-feedback-rollup', { feedback_rollup: feedbackRollup, scope: source.fragments.scope }), source.params);
   }
-  const feedback = options.feedback ? queryRows(client, renderSql('versions-feedback', { scope: s.sql, traces: cohort.sql }), traceParams) : undefined;
   const [versionRows, feedbackRows] = await Promise.all([rows, feedback]);
   const byVersion = new Map<string, Record<string, unknown>[]>();
   for (const f of feedbackRows ?? []) {
