@@ -9,7 +9,7 @@ import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
 import { createPricer } from './prices.js';
-import { createSettler, settleAfter } from './settle.js';
+import { COLLAPSE_AFTER, COLLAPSE_SETTLED, createSettler, settleAfter } from './settle.js';
 import { insertFailure } from './errors.js';
 import type { Store } from './store.js';
 import { createServerUserSql } from './user-sql-server.js';
@@ -53,7 +53,8 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   // Other collectors may share this server: every settle run holds the settle lock, and a run looks
   // 2 s back again for parts they committed behind an arrival already seen.
   const lock = settleLock(client, { lockLeaseMs: config.lockLeaseMs, cluster: config.cluster, holderFile: holderFileIn(config.dataDir) });
-  const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs, lock }, createPricer({ pricesFile: config.prices }));
+  const collapse = cluster ? undefined : { statement: COLLAPSE_SETTLED, ...COLLAPSE_AFTER };
+  const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs, lock, collapse }, createPricer({ pricesFile: config.prices }));
   let replayed = false;
   return {
     client,

@@ -54,7 +54,29 @@ export interface SettlerOptions {
   minGapMs: number;
   /** The settle lock shared with other collectors on the same server (none on the embedded engine). */
   lock?: LeaseLock;
+  /**
+   * After a run that re-settled many traces (a migration's backfill, a long replay), merge away the
+   * cancelled summaries it left: until a merge happens to meet both rows of a pair, every question
+   * reading verdict_traces_live builds its exclusion set from them (2.5M after re-settling a 10M-span
+   * store made a compare take seconds). Absent: never (a cluster's tables are collapsed by its own merges).
+   */
+  collapse?: CollapseOptions;
 }
+
+export interface CollapseOptions {
+  /** The statement that merges the settled traces' table whole (e.g. OPTIMIZE TABLE … FINAL). */
+  statement: string;
+  /** Look only after a run that read at least this many trace parts (normal runs never pay for it). */
+  afterParts: number;
+  /** Collapse when at least this many cancelled summaries are waiting for a merge. */
+  cancelled: number;
+}
+
+/** A run this large is a backfill or a replay, not traffic: collapsing once then is cheap next to it. */
+export const COLLAPSE_AFTER = { afterParts: 100_000, cancelled: 100_000 };
+
+/** Merges verdict_traces whole, so each cancelled summary meets the summary it cancels. */
+export const COLLAPSE_SETTLED = 'OPTIMIZE TABLE verdict_traces FINAL';
 
 export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pricer: Pricer = createPricer()): Settler {
   const OVERLAP_MS = opts.overlapMs;
@@ -91,19 +113,28 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     }
     // The next run starts from what this one will have seen, less an overlap for late commits.
     const newest = await client.query({
-      query: 'SELECT toString(max(LastArrival) - toIntervalMillisecond({overlap:UInt32})) AS next FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)}',
+      query: 'SELECT toString(max(LastArrival) - toIntervalMillisecond({overlap:UInt32})) AS next, count() AS parts FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)}',
       query_params: { since: from, overlap: OVERLAP_MS },
       format: 'JSONEachRow',
       ...queryId(),
     });
-    const [{ next }] = await newest.json<{ next: string }>();
+    const [{ next, parts }] = await newest.json<{ next: string; parts: string }>();
     // New (provider, model, day) keys get their price first, so the summaries below can join it.
     await pricer.priceNewKeys(client);
     await lock?.confirm();
     await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token }, ...queryId() });
     // Then the feedback of the traces that changed, and of those assessed since (feedback-settle.ts).
     await feedback.run(from, token, queryId());
+    if (opts.collapse && Number(parts) >= opts.collapse.afterParts) await collapse(opts.collapse);
     if (next > since) since = next;
+  }
+
+  async function collapse(c: CollapseOptions): Promise<void> {
+    const counted = await client.query({ query: 'SELECT countIf(Sign = -1) AS cancelled FROM verdict_traces', format: 'JSONEachRow', ...queryId() });
+    const [{ cancelled }] = await counted.json<{ cancelled: string }>();
+    if (Number(cancelled) < c.cancelled) return;
+    await lock?.confirm();
+    await client.command({ query: c.statement, ...queryId() });
   }
 
   async function locked(token: string, options: SettleOptions): Promise<void> {
