@@ -82,6 +82,8 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
   const OVERLAP_MS = opts.overlapMs;
   const lock = opts.lock;
   let since: string | undefined;
+  /** What the last run read (its window, newest arrival, parts and spans), to skip a run that would read the same. */
+  let lastSeen: string | undefined;
   let running: Promise<void> = Promise.resolve();
   const feedback = createFeedbackSettle(client, OVERLAP_MS);
 
@@ -113,12 +115,20 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     }
     // The next run starts from what this one will have seen, less an overlap for late commits.
     const newest = await client.query({
-      query: 'SELECT toString(max(LastArrival) - toIntervalMillisecond({overlap:UInt32})) AS next, count() AS parts FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)}',
+      query: 'SELECT toString(max(LastArrival) - toIntervalMillisecond({overlap:UInt32})) AS next, count() AS parts, sum(Spans) AS spans FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)}',
       query_params: { since: from, overlap: OVERLAP_MS },
       format: 'JSONEachRow',
       ...queryId(),
     });
-    const [{ next, parts }] = await newest.json<{ next: string; parts: string }>();
+    const [{ next, parts, spans }] = await newest.json<{ next: string; parts: string; spans: string }>();
+    // Nothing stored since the last run read these parts: their traces are settled as they are. An
+    // idle collector's beat would otherwise re-settle its last batch (all of a backfill's traces,
+    // stamped in one millisecond) every few seconds. Any new part adds spans; merges never lower the sum.
+    const seen = `${from}|${next}|${parts}|${spans}`;
+    if (seen === lastSeen) {
+      await feedback.run(from, token, queryId());
+      return;
+    }
     // New (provider, model, day) keys get their price first, so the summaries below can join it.
     await pricer.priceNewKeys(client);
     await lock?.confirm();
@@ -126,6 +136,7 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     // Then the feedback of the traces that changed, and of those assessed since (feedback-settle.ts).
     await feedback.run(from, token, queryId());
     if (opts.collapse && Number(parts) >= opts.collapse.afterParts) await collapse(opts.collapse);
+    lastSeen = seen;
     if (next > since) since = next;
   }
 
