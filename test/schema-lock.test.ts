@@ -84,7 +84,9 @@ describe('migrations on a shared server', () => {
   it('a migration that backfills (050, the daily rollup) counts each trace once while another collector keeps inserting and settling', async () => {
     const old = client(upgraded);
     await old.command({ query: readSqlFile('schema/migrations-table.sql') });
-    for (const file of FILES.filter((f) => f < '050')) {
+    // Every migration but 050: the other collector is of this version, and its settling reads
+    // what later migrations made (065's feedback tables).
+    for (const file of FILES.filter((f) => !f.startsWith('050'))) {
       for (const statement of splitStatements(readSqlFile(`schema/migrations/${file}`))) await old.command({ query: statement });
       await old.insert({ table: 'verdict_schema_migrations', values: [{ name: file }], format: 'JSONEachRow' });
     }
@@ -125,7 +127,7 @@ describe('migrations on a shared server', () => {
     migrated = true;
     await injected;
     const batches = (await writing) + 1;
-    expect(result.applied).toEqual(FILES.filter((f) => f >= '050'));
+    expect(result.applied).toEqual(FILES.filter((f) => f.startsWith('050')));
     const [sums] = await upgraded.query(`SELECT
         (SELECT sum(Sign) FROM verdict_traces) AS traces,
         (SELECT sum(Traces) FROM verdict_rollup_1h) AS hourly,
