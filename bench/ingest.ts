@@ -1,7 +1,7 @@
 // npm run bench:ingest — spans/s through the running collector (OTLP/HTTP protobuf in, rows in the
 // embedded store) next to decode-only speed and the engine's raw insert rate of the same rows, all
 // in one run. The figure that matters is end-to-end / raw insert.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { renderSqlFile } from '../schema/sql-files.js';
 import { startCollectorProcess } from '../test/helpers/collector-process.js';
 import { makeProtobufRequests } from './span-fixtures.js';
 import { postProtobuf } from './otlp-post.js';
+import { processCpuMs } from './process-cpu.js';
 
 const DISTINCT_SPANS = Number(process.env.BENCH_SPANS ?? 20_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 10);
@@ -133,15 +134,6 @@ async function main(): Promise<void> {
   if (Number.isFinite(e2eCpuMs)) {
     log(`CPU per 1,000 spans: raw insert ${((rawCpuMs / total) * 1000).toFixed(1)} ms, collector end to end ${((e2eCpuMs / total) * 1000).toFixed(1)} ms (raw / end to end ${((rawCpuMs / e2eCpuMs) * 100).toFixed(0)} %)`);
   }
-}
-
-/** User + system CPU of a process from /proc (Linux), in ms; NaN where /proc is absent. */
-function processCpuMs(pid: number | undefined): number {
-  const file = `/proc/${pid}/stat`;
-  if (pid === undefined || !existsSync(file)) return Number.NaN;
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks (100/s).
-  const fields = readFileSync(file, 'utf8').slice(readFileSync(file, 'utf8').lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function countRows(client: ReturnType<typeof openStore>['client']): Promise<number> {

@@ -4,11 +4,12 @@
 // 1,000 spans, and the scored run how long after the last span was stored every trace was scored.
 // BENCH_SPANS (default 100 000; 2 spans per trace), BENCH_ROUNDS (default 2 pairs).
 import http from 'node:http';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { startCollectorProcess } from '../test/helpers/collector-process.js';
 import { makeProtobufRequests } from './span-fixtures.js';
 import { postProtobuf } from './otlp-post.js';
+import { processCpuMs } from './process-cpu.js';
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -27,15 +28,6 @@ interface Run {
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-/** User + system CPU of a process from /proc (Linux), in ms. */
-function processCpuMs(pid: number | undefined): number {
-  const file = `/proc/${pid}/stat`;
-  if (pid === undefined || !existsSync(file)) return Number.NaN;
-  const stat = readFileSync(file, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 async function once(scored: boolean, bodies: Buffer[]): Promise<Run> {
