@@ -2,6 +2,7 @@
 // each feedback name as a metric with its coverage, and cost per request and in total.
 import { Type, type Static } from '@sinclair/typebox';
 import { answer, nullable, oneOf } from '../question.js';
+import { TEST_FIELDS } from './test-fields.js';
 
 export const QUALITY_PARAMS = {
   qualityDirection: Type.Optional(Type.String({
@@ -35,10 +36,7 @@ export const QualityMetricSchema = answer({
   baseline: QualitySide,
   candidate: QualitySide,
   delta: nullable(Type.Number()),
-  ciLow: nullable(Type.Number()),
-  ciHigh: nullable(Type.Number()),
-  pValue: nullable(Type.Number()),
-  test: Type.String(),
+  ...TEST_FIELDS,
   minChange: nullable(Type.Number()),
   verdict: oneOf(QUALITY_VERDICTS, { description: '"different": categorical label shares differ (no direction).' }),
 });
@@ -58,10 +56,7 @@ export const CostSchema = answer({
   candidate: CostSide,
   delta: nullable(Type.Number({ description: 'Cost per request, candidate minus baseline (USD).' })),
   relativeDelta: nullable(Type.Number()),
-  ciLow: nullable(Type.Number()),
-  ciHigh: nullable(Type.Number()),
-  pValue: nullable(Type.Number()),
-  test: Type.String(),
+  ...TEST_FIELDS,
   minChange: nullable(Type.Number()),
   verdict: oneOf(QUALITY_VERDICTS),
 });

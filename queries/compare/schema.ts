@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { answer, FILTER_PARAM, Iso, nullable, oneOf, SCOPE_PARAMS } from '../question.js';
 import { CostSchema, QUALITY_PARAMS, QualityMetricSchema } from './quality-schema.js';
+import { TEST_FIELDS } from './test-fields.js';
 
 export const CompareParams = Type.Object({
   ...SCOPE_PARAMS,
@@ -58,10 +59,7 @@ export const MetricSchema = answer({
   candidate: nullable(Type.Number()),
   delta: nullable(Type.Number()),
   relativeDelta: nullable(Type.Number({ description: 'delta / baseline, when the baseline is not 0.' })),
-  ciLow: nullable(Type.Number()),
-  ciHigh: nullable(Type.Number()),
-  pValue: nullable(Type.Number()),
-  test: Type.String(),
+  ...TEST_FIELDS,
   minChange: nullable(Type.Number({ description: 'The practical threshold this metric had to cross, in its own unit.' })),
   verdict: oneOf(VERDICTS),
 });
@@ -142,10 +140,7 @@ export const AdjustedMetricSchema = answer({
   candidate: nullable(Type.Number({ description: "The candidate as if it had served the baseline's mix (error rate: baseline + the CMH risk difference)." })),
   delta: nullable(Type.Number({ description: 'The mix-adjusted delta.' })),
   relativeDelta: nullable(Type.Number()),
-  ciLow: nullable(Type.Number()),
-  ciHigh: nullable(Type.Number()),
-  pValue: nullable(Type.Number()),
-  test: Type.String(),
+  ...TEST_FIELDS,
   minChange: nullable(Type.Number()),
   verdict: oneOf(VERDICTS),
 });
