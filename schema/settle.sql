@@ -3,6 +3,8 @@
 -- (verdict_trace_state). A new trace gets a +1 row; a changed one a -1 row repeating its old summary
 -- and a +1 row with the new one; an unchanged one nothing. So running it twice, or over a wider
 -- window than needed, changes nothing, and a replayed insert (same token) is dropped.
+-- A large window is settled in slices ({shard} of {shards}: the traces whose TraceHash % shards =
+-- shard), each its own statement and token; a normal run is one slice (1, 0).
 -- Each trace's cost comes priced from verdict_prices, which store/prices.ts fills before this runs.
 -- The whole result is squashed into one block (the min_insert_block_size_* thresholds are never
 -- reached before the end): both rows of a changed trace travel together, a retried run is dropped
@@ -49,12 +51,12 @@ SELECT
     if(Sign = 1, s.UnpricedModels, prior.UnpricedModels) AS UnpricedModels,
     if(Sign = 1, s.PriceSources, prior.PriceSources) AS PriceSources
 -- (read through a subquery: the analyzer otherwise gives the view's inner tables and the joins below the same names)
-FROM (SELECT * FROM verdict_trace_summaries(since = {since:DateTime64(3)})) AS s
+FROM (SELECT * FROM verdict_trace_summaries(since = {since:DateTime64(3)}, shards = {shards:UInt64}, shard = {shard:UInt64})) AS s
 -- Where each changed trace's last summary is (none for a new trace) …
 LEFT JOIN (
     SELECT TraceHash, TraceId, ServiceName, argMax(SummaryHash, LastArrival) AS last_hash, max(LastArrival) AS last_arrival
     FROM verdict_trace_state
-    WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)})
+    WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)} AND TraceHash % {shards:UInt64} = {shard:UInt64})
     GROUP BY TraceHash, TraceId, ServiceName
 ) AS state USING (TraceHash, TraceId, ServiceName)
 -- … and that summary itself, read from verdict_traces by its sort key.
@@ -68,7 +70,7 @@ LEFT JOIN (
             SELECT ServiceName, argMax(Environment, LastArrival), argMax(AppVersion, LastArrival), toStartOfDay(argMax(Start, LastArrival)), TraceHash, TraceId,
                 argMax(SummaryHash, LastArrival)
             FROM verdict_trace_state
-            WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)})
+            WHERE TraceHash IN (SELECT TraceHash FROM verdict_trace_parts WHERE LastArrival > {since:DateTime64(3)} AND TraceHash % {shards:UInt64} = {shard:UInt64})
             GROUP BY TraceHash, TraceId, ServiceName)
     )
     LIMIT 1 BY TraceHash, TraceId, ServiceName

@@ -61,6 +61,8 @@ export interface SettlerOptions {
    * store made a compare take seconds). Absent: never (a cluster's tables are collapsed by its own merges).
    */
   collapse?: CollapseOptions;
+  /** The most trace parts one settle statement reads (SLICE_PARTS unless set; tests set it small). */
+  sliceParts?: number;
 }
 
 export interface CollapseOptions {
@@ -71,6 +73,14 @@ export interface CollapseOptions {
   /** Collapse when at least this many cancelled summaries are waiting for a merge. */
   cancelled: number;
 }
+
+/**
+ * Trace parts one settle statement reads at most; a larger window is settled in slices of traces.
+ * A statement holds its whole window in memory (≈3.5 KB a trace: 8.7 GB when a restart re-read the
+ * 2.5M traces a backfill stamped in one millisecond); 200k parts keep it under 1 GB, and a run of
+ * normal traffic (a few thousand parts) stays one statement.
+ */
+export const SLICE_PARTS = 200_000;
 
 /** A run this large is a backfill or a replay, not traffic: collapsing once then is cheap next to it. */
 export const COLLAPSE_AFTER = { afterParts: 100_000, cancelled: 100_000 };
@@ -131,13 +141,27 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     }
     // New (provider, model, day) keys get their price first, so the summaries below can join it.
     await pricer.priceNewKeys(client);
-    await lock?.confirm();
-    await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token }, ...queryId() });
+    // A window too large for one statement's memory is settled a slice of traces at a time.
+    const shards = Math.max(1, Math.ceil(Number(parts) / (opts.sliceParts ?? SLICE_PARTS)));
+    for (let shard = 0; shard < shards; shard++) {
+      // A fresh settler's window re-reads the newest millisecond already settled: all of a
+      // backfill's traces at once, on every restart. A slice whose traces all are settled is skipped.
+      if (lastSeen === undefined && (await pending(from, shards, shard)) === 0) continue;
+      await lock?.confirm();
+      const sliceToken = shards === 1 ? token : `${token}-${shard}/${shards}`;
+      await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token: sliceToken, shards, shard }, ...queryId() });
+    }
     // Then the feedback of the traces that changed, and of those assessed since (feedback-settle.ts).
     await feedback.run(from, token, queryId());
     if (opts.collapse && Number(parts) >= opts.collapse.afterParts) await collapse(opts.collapse);
     lastSeen = seen;
     if (next > since) since = next;
+  }
+
+  async function pending(from: string, shards: number, shard: number): Promise<number> {
+    const result = await client.query({ query: readSqlFile('schema/settle-pending.sql'), query_params: { since: from, shards, shard }, format: 'JSONEachRow', ...queryId() });
+    const [{ pending: n }] = await result.json<{ pending: string }>();
+    return Number(n);
   }
 
   async function collapse(c: CollapseOptions): Promise<void> {

@@ -1,0 +1,126 @@
+// A settle window with more trace parts than one statement should hold (a restart after a backfill
+// stamped millions of traces in one millisecond, a long replay) is settled in slices of traces, one
+// statement each. The slices together must settle exactly what one statement would: every trace
+// once, re-attributed traces cancelled once, rollups equal to the settled traces.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { versions } from '../queries/versions.js';
+import { applySchema } from '../schema/apply-schema.js';
+import { loadConfig } from '../store/config.js';
+import { createSettler } from '../store/settle.js';
+import { openStore, type Store } from '../store/store.js';
+
+const TRACES = 60;
+const SLICE_PARTS = 16;
+let dir: string;
+let store: Store;
+
+/** The real client, noting each settle statement it is given (the statement inserts into verdict_traces). */
+function watched(client: ClickHouseClient): { client: ClickHouseClient; settles: () => number } {
+  let n = 0;
+  const proxy = new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== 'command') return typeof value === 'function' ? value.bind(target) : value;
+      return (params: { query: string }) => {
+        if (/^INSERT INTO verdict_traces \(/m.test(params.query)) n++;
+        return target.command(params as Parameters<ClickHouseClient['command']>[0]);
+      };
+    },
+  });
+  return { client: proxy, settles: () => n };
+}
+
+/** One span per trace, all in one insert: a child carrying `version` (no root yet), or the root carrying `version`. */
+async function spans(kind: 'child' | 'root', version: string): Promise<void> {
+  await store.client.command({
+    query: `INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, Duration, StatusCode)
+      SELECT now64(9) - 600 + number, lpad(hex(number + 1), 32, '0'), ${kind === 'root' ? "'00000000000000a1'" : "'00000000000000b2'"},
+        ${kind === 'root' ? "''" : "'00000000000000a1'"}, 'op', ${kind === 'root' ? "'Server'" : "'Internal'"}, 'shop',
+        map('service.version', '${version}', 'deployment.environment.name', 'production'), 1000000 + number, if(number % 7 = 0, 'Error', 'Ok')
+      FROM numbers(${TRACES}) SETTINGS async_insert = 0`,
+  });
+}
+
+async function rows<T>(query: string): Promise<T[]> {
+  return (await store.client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+/** The live settled summaries, and what one statement over every part would settle. */
+async function settledAndWhole(): Promise<[string[], string[]]> {
+  const settled = await rows<{ k: string }>(
+    "SELECT concat(TraceId, ':', AppVersion, ':', toString(SummaryHash)) AS k FROM verdict_traces_live ORDER BY k",
+  );
+  const whole = await rows<{ k: string }>(
+    `SELECT concat(TraceId, ':', AppVersion, ':', toString(SummaryHash)) AS k
+     FROM verdict_trace_summaries(since = '1970-01-01 00:00:00.000', shards = 1, shard = 0) ORDER BY k`,
+  );
+  return [settled.map((r) => r.k), whole.map((r) => r.k)];
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'verdict-settle-slices-'));
+  store = openStore(loadConfig({}, { 'data-dir': dir }));
+  await applySchema(store.client);
+});
+
+afterAll(async () => {
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('settling a large window in slices of traces', () => {
+  it('settles every trace once across the slices, and cancels each re-attributed trace once', async () => {
+    const w = watched(store.client);
+    await spans('child', '1.0.0');
+    await createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
+    // 60 parts in slices of at most 16: four statements.
+    expect(w.settles()).toBe(Math.ceil(TRACES / SLICE_PARTS));
+    let [settled, whole] = await settledAndWhole();
+    expect(settled).toHaveLength(TRACES);
+    expect(settled).toEqual(whole);
+
+    // The roots arrive with another version: every trace moves from 1.0.0 to 2.0.0, slice by slice.
+    await spans('root', '2.0.0');
+    const before = w.settles();
+    await createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
+    // (A fresh settler's window also holds the children's parts when they share the newest millisecond.)
+    expect(w.settles() - before).toBeGreaterThanOrEqual(Math.ceil(TRACES / SLICE_PARTS));
+    [settled, whole] = await settledAndWhole();
+    expect(settled).toHaveLength(TRACES);
+    expect(settled).toEqual(whole);
+    const signs = await rows<{ v: string; n: string }>(
+      'SELECT AppVersion AS v, toString(sum(Sign * Requests)) AS n FROM verdict_traces GROUP BY v ORDER BY v',
+    );
+    expect(signs).toEqual([{ v: '1.0.0', n: '0' }, { v: '2.0.0', n: String(TRACES) }]);
+
+    // The rollups moved with them: 60 requests, 9 of them errors (numbers 0, 7, …, 56), all in 2.0.0.
+    const answer = await versions(store.client, { service: 'shop' });
+    expect(answer.versions.map((r) => [r.version, r.requests, r.errors])).toEqual([['2.0.0', TRACES, 9]]);
+  });
+
+  it('after a restart, settles nothing again from a window whose traces are all settled, and settles one that is not', async () => {
+    // Every trace's parts stamped in one millisecond after their settled state, as a migration's backfill leaves them: a fresh
+    // settler's window (the newest millisecond again) holds them all.
+    await store.client.command({ query: 'ALTER TABLE verdict_trace_parts UPDATE LastArrival = toDateTime64(now(), 3) WHERE 1 SETTINGS mutations_sync = 2' });
+    const w = watched(store.client);
+    await createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
+    expect(w.settles()).toBe(0);
+
+    // A span stored but not settled before the restart (its trace's summary lacks it): its slice settles.
+    await store.client.command({
+      query: `INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, Duration, StatusCode)
+        SETTINGS async_insert = 0 VALUES (now64(9) - 500, '${'0'.repeat(30)}05', '00000000000000c3', '00000000000000a1', 'tool', 'Internal', 'shop', 1000, 'Ok')`,
+    });
+    await store.client.command({ query: 'ALTER TABLE verdict_trace_parts UPDATE LastArrival = toDateTime64(now(), 3) WHERE 1 SETTINGS mutations_sync = 2' });
+    await createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
+    expect(w.settles()).toBe(1);
+    const [settled, whole] = await settledAndWhole();
+    expect(settled).toEqual(whole);
+    const spansOf = await rows<{ spans: string }>(`SELECT toString(sum(Sign * Spans)) AS spans FROM verdict_traces WHERE TraceId = '${'0'.repeat(30)}05'`);
+    expect(spansOf).toEqual([{ spans: '3' }]);
+  });
+});
