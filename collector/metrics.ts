@@ -17,6 +17,12 @@ export interface MetricsSources {
   queueMaxBytes: number;
   inserter(): InserterStats;
   schemaApplied(): boolean;
+  /**
+   * Every durable queue by what it carries (spans, logs, feedback), each with its inserter: the
+   * unlabelled queue metrics above are the spans' queue alone, and a backlog of log records or
+   * assessments would not show in them.
+   */
+  queues?(): Record<string, { queue: QueueStats; inserter: InserterStats }>;
 }
 
 /** Responses counted as they leave: HTTP by server and status, gRPC by status code name. */
@@ -95,6 +101,22 @@ export function metricsRenderer(sources: MetricsSources, responses: ResponseCoun
       // The pipeline's counter is the truth; the metric mirrors it (reset, then the current total).
       new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(sources)); } });
     }
+  }
+  const perQueue: Array<[name: string, help: string, read: (q: { queue: QueueStats; inserter: InserterStats }) => number]> = [
+    ['verdict_queue_depth_rows', 'Rows (spans, log records, assessments) on disk waiting to be inserted, per queue.', (q) => q.queue.rows],
+    ['verdict_queue_depth_bytes', 'Bytes a queue holds against its budget (waiting and set-aside segments); at the budget its ingest answers 503.', (q) => q.queue.bytes + q.queue.rejectedBytes],
+    ['verdict_queue_insert_failing', "1 while the queue's last insert attempt failed (its rows stay queued and are retried).", (q) => (q.inserter.storeFailing ? 1 : 0)],
+  ];
+  for (const [name, help, read] of perQueue) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['queue'],
+      registers: [registry],
+      collect() {
+        for (const [queue, q] of Object.entries(sources.queues?.() ?? {})) this.set({ queue }, read(q));
+      },
+    });
   }
   new Counter({
     name: 'verdict_http_responses_total',

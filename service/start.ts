@@ -239,6 +239,11 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       queueMaxBytes: config.queueMaxBytes,
       inserter: () => inserter.stats(),
       schemaApplied: () => schemaApplied,
+      queues: () => ({
+        spans: { queue: queue.stats(), inserter: inserter.stats() },
+        logs: { queue: logsQueue.stats(), inserter: logsInserter.stats() },
+        feedback: { queue: feedbackQueue.stats(), inserter: feedbackInserter.stats() },
+      }),
     };
     // The alert watcher: its rules, its durable outbox in the data directory, its gauge.
     const rules = config.alertsConfig ? loadAlertRules(config.alertsConfig) : alertRules();

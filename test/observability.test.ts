@@ -181,7 +181,8 @@ describe('/metrics', () => {
     const counters = ['spans_accepted', 'spans_rejected', 'attribute_values_truncated', 'attributes_dropped', 'queue_appended_records', 'queue_group_commits',
       'queue_recovered_segments', 'queue_recovered_rows', 'queue_torn_records', 'queue_corrupt_records', 'insert_batches', 'inserted_rows', 'insert_failures',
       'rejected_batches', 'rejected_rows', 'http_responses', 'grpc_responses'].map((n) => `verdict_${n}_total counter`);
-    const gauges = ['queue_segments', 'queue_rows', 'queue_bytes', 'queue_max_bytes', 'queue_rejected_segments', 'queue_rejected_bytes', 'last_insert_duration_seconds', 'store_failing', 'schema_applied', 'regression'].map((n) => `verdict_${n} gauge`);
+    const gauges = ['queue_segments', 'queue_rows', 'queue_bytes', 'queue_max_bytes', 'queue_rejected_segments', 'queue_rejected_bytes', 'last_insert_duration_seconds', 'store_failing', 'schema_applied', 'regression',
+      'queue_depth_rows', 'queue_depth_bytes', 'queue_insert_failing'].map((n) => `verdict_${n} gauge`);
     expect(announced).toEqual([...counters, ...gauges].sort());
   });
 });
@@ -290,6 +291,14 @@ describe('metrics after a crash', () => {
       body: JSON.stringify({ resourceSpans: [{ resource: { attributes: attrs([['service.name', 'obs-crash']]) }, scopeSpans: [{ spans: [jsonSpan(1), jsonSpan(2), jsonSpan(3)] }] }] }),
     });
     expect(res.status).toBe(200);
+    // Assessments wait in their own queue, beside the spans': each queue's backlog shows by name.
+    const feedback = [1, 2].map((i) => ({ trace_id: i.toString(16).padStart(32, '0'), name: 'thumbs_up', value: true }));
+    expect((await fetch(`${first.apiUrl}/api/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(feedback) })).status).toBe(200);
+    const depth = (m: Samples) => ['spans', 'logs', 'feedback'].map((q) => m.get(`verdict_queue_depth_rows{queue="${q}"}`));
+    const queued = parseExposition(await (await fetch(`${first.apiUrl}/metrics`)).text());
+    expect(depth(queued)).toEqual([3, 0, 2]);
+    expect(queued.get('verdict_queue_depth_bytes{queue="feedback"}')).toBeGreaterThan(0);
+    expect(queued.get('verdict_queue_insert_failing{queue="feedback"}')).toBe(0);
     await first.kill();
 
     const again = await startCollectorProcess({ args, dataDir: first.dataDir });
@@ -299,6 +308,7 @@ describe('metrics after a crash', () => {
       expect(m.get('verdict_queue_recovered_segments_total')).toBe(1);
       await again.flush();
       expect(await again.sql("SELECT count() AS n FROM otel_traces WHERE ServiceName = 'obs-crash'")).toEqual([{ n: 3 }]);
+      expect(depth(parseExposition(await (await fetch(`${again.apiUrl}/metrics`)).text()))).toEqual([0, 0, 0]);
     } finally {
       expect(await again.stop()).toBe(0);
     }
