@@ -65,7 +65,7 @@ export const versionsQuestion = defineQuestion({
   path: '/api/versions',
   summary: 'Versions of each service and environment',
   description:
-    'Each version with first/last seen, git commits, requests, error rate, latency quantiles (t-digest estimates from the rollups, exact from raw spans), spans and tokens per request, cost, and its feedback rates and means. From the rollups; from raw spans when a filter is given.',
+    'Each version with first/last seen, git commits, requests, error rate, latency quantiles (from the rollup latency histograms, within 0.5 %; exact from raw spans), spans and tokens per request, cost, and its feedback rates and means. From the rollups; from raw spans when a filter is given.',
   params: Type.Object({
     ...SCOPE_PARAMS,
     filter: FILTER_PARAM,
