@@ -24,6 +24,18 @@ export interface WatcherOptions {
   /** Where links in notifications point when the rules name no page URL (the API's, once it listens). */
   pageUrl: () => string;
   log?: { warn(obj: object, msg: string): void };
+  /**
+   * Collectors sharing a server share one alert state: only the holder of this lease looks on the
+   * timed beat, so an episode opens and notifies once (absent: this watcher always looks).
+   */
+  leader?: Leader;
+}
+
+/** A lease held across beats (schema/lease-lock.ts on a server). */
+export interface Leader {
+  held(): boolean;
+  tryAcquire(): Promise<boolean>;
+  release(): Promise<void>;
 }
 
 export interface CheckSummary {
@@ -37,6 +49,11 @@ export interface Watcher {
   check(): Promise<CheckSummary>;
   /** Current gauge values: 1 while an episode is firing, 0 after it resolved. */
   gauge(): Array<{ labels: { service: string; environment: string; version: string; metric: string }; value: number }>;
+  /**
+   * The timed beat: a pass when this watcher leads (taking the lease if it is free), then due
+   * deliveries. Undefined when another collector leads.
+   */
+  beat(): Promise<CheckSummary | undefined>;
   start(): void;
   close(): Promise<void>;
 }
@@ -197,11 +214,21 @@ export function createWatcher(options: WatcherOptions): Watcher {
       return next;
     },
     gauge: () => [...gauge.values()],
+    async beat() {
+      const leader = options.leader;
+      if (leader && !leader.held()) {
+        if (!(await leader.tryAcquire())) return undefined;
+        // Another collector led until now: what it opened and looked at is in the store, not here.
+        open = undefined;
+        lastLook.clear();
+      }
+      const summary = await this.check();
+      await outbox.deliverDue();
+      return summary;
+    },
     start() {
       const tick = () => {
-        this.check()
-          .then(() => outbox.deliverDue())
-          .catch((err) => options.log?.warn({ err: (err as Error).message }, 'alert check failed; retried on the next beat'));
+        this.beat().catch((err) => options.log?.warn({ err: (err as Error).message }, 'alert check failed; retried on the next beat'));
       };
       timer = setInterval(tick, rules.checkIntervalSeconds * 1000);
       timer.unref();
@@ -209,6 +236,8 @@ export function createWatcher(options: WatcherOptions): Watcher {
     async close() {
       if (timer) clearInterval(timer);
       await chain;
+      // The next collector's beat takes over at once instead of after the lease.
+      if (options.leader?.held()) await options.leader.release();
     },
   };
 }

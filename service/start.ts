@@ -32,6 +32,7 @@ const LOGS_QUEUE_DIR = 'queue-logs';
 const FEEDBACK_QUEUE_DIR = 'queue-feedback';
 import { startSegmentInserter, type SegmentInserter } from '../collector/segment-inserter.js';
 import { applySchema, applySchemaWithRetry, holderFileIn } from '../schema/apply-schema.js';
+import { createLeaseLock } from '../schema/lease-lock.js';
 import type { VerdictConfig } from '../store/config.js';
 import { claimDataDir } from '../store/data-dir-claim.js';
 import { openStore, type Store } from '../store/store.js';
@@ -252,7 +253,11 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
       onError: (m, err) => log.warn({ url: m.url, attempts: m.attempts, err }, 'alert webhook delivery failed; kept in the outbox and retried with backoff'),
     });
     let apiUrlForLinks = '';
-    const watcher = createWatcher({ client: store.client, rules, outbox, pageUrl: () => apiUrlForLinks, log });
+    // Collectors sharing a server take turns by lease: one watches and notifies for all.
+    const leader = store.placement === 'server'
+      ? createLeaseLock(store.client, { name: 'alerts', leaseMs: config.lockLeaseMs, cluster: config.cluster, holderFile: holderFileIn(dataDir) })
+      : undefined;
+    const watcher = createWatcher({ client: store.client, rules, outbox, pageUrl: () => apiUrlForLinks, log, leader });
     const alertGauge = regressionGauge(watcher);
     const pipelineMetrics = metricsRenderer(metricsSources, responses);
     const api = createApi({

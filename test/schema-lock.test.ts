@@ -11,6 +11,9 @@ import { createSettler } from '../store/settle.js';
 import { createLeaseLock } from '../schema/lease-lock.js';
 import { listSqlFiles, readSqlFile, splitStatements } from '../schema/sql-files.js';
 import { startClickHouseDouble, type ClickHouseDouble } from './helpers/clickhouse-double-process.js';
+import { createWatcher } from '../alerts/watcher.js';
+import { alertRules } from '../alerts/rules.js';
+import { openOutbox } from '../alerts/outbox.js';
 
 const FILES = listSqlFiles('schema/migrations').map((f) => basename(f));
 let fresh: ClickHouseDouble;
@@ -171,5 +174,28 @@ describe('migrations on a shared server', () => {
     await holder.release();
     expect(await other.tryAcquire()).toBe(true);
     await other.release();
+  }, 30_000);
+});
+
+describe('alert watchers of collectors sharing a server', () => {
+  it('one leads: only the lease holder looks and notifies; when it closes, the next beat of another takes over', async () => {
+    const watcherOf = (n: number) =>
+      createWatcher({
+        client: client(fresh),
+        rules: alertRules(),
+        outbox: openOutbox({ dir: mkdtempSync(join(tmpdir(), `verdict-outbox-${n}-`)) }),
+        pageUrl: () => '',
+        leader: createLeaseLock(client(fresh), { name: 'alerts', leaseMs: 5_000 }),
+      });
+    const [a, b] = [watcherOf(1), watcherOf(2)];
+    const first = await Promise.all([a.beat(), b.beat()]);
+    // Exactly one looked (nothing to alert on: zero looks, but a summary), the other stood by.
+    expect(first.filter((s) => s !== undefined)).toEqual([{ looks: 0, opened: [], resolved: [] }]);
+    const [leader, standby] = first[0] ? [a, b] : [b, a];
+    expect(await leader.beat()).toBeDefined();
+    expect(await standby.beat()).toBeUndefined();
+    await leader.close();
+    expect(await standby.beat()).toBeDefined();
+    await standby.close();
   }, 30_000);
 });
