@@ -36,6 +36,8 @@ export interface ApiOptions {
   logLevel: string;
   /** Serve HTTPS (and require client certificates when the material has a client CA). */
   tls?: TlsMaterial;
+  /** Held around each registry write when other collectors share the server (api/registry.ts). */
+  registryWriteLock?: { acquire(): Promise<void>; release(): Promise<void> };
   /** The alert watcher and its outbox (/api/alerts/check). */
   alerts?: { watcher: Watcher; outbox: Outbox };
   /** The durable queue POST /api/feedback acknowledges into; absent, it inserts synchronously. */
@@ -55,7 +57,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
   app.register(health, options.health);
   app.register(sqlRoutes, { userSql: options.userSql });
   app.register(questionRoutes, { client: options.client });
-  app.register(registryRoutes, { client: options.client, keys: options.keys });
+  app.register(registryRoutes, { client: options.client, keys: options.keys, writeLock: options.registryWriteLock });
   app.register(alertRoutes, { client: options.client, ...options.alerts });
   app.register(openApiRoute);
   app.register(flushRoute, { flush: options.flush });

@@ -21,6 +21,12 @@ import { REGISTRY_ROUTES, routeOptions } from './route-specs.js';
 export interface RegistryRoutesOptions {
   client: ClickHouseClient;
   keys: ApiKeys;
+  /**
+   * Held around each write on a server other collectors share (schema/lease-lock.ts): a write reads
+   * the service's events, checks the rules and appends, so two at once (a promotion on each of two
+   * collectors) could both pass the one-production rule.
+   */
+  writeLock?: { acquire(): Promise<void>; release(): Promise<void> };
 }
 
 /** The header the CLI names its user in (CI actor or $USER); with keys, the key names the writer. */
@@ -85,10 +91,29 @@ export const registryRoutes: FastifyPluginAsync<RegistryRoutesOptions> = async (
     return diffRecords(a, b);
   });
 
-  app.post(R.changes.url, routeOptions(R.changes, ErrorSchema), async (request) => ({ events: await applyChange(client, request.body as Change, actorOf(request, keys)) }));
+  // One write at a time: in this process by a chain, across collectors by the lock.
+  let writing: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(write: () => Promise<T>): Promise<T> => {
+    const lock = options.writeLock;
+    const run = lock ? async () => {
+      await lock.acquire();
+      try {
+        return await write();
+      } finally {
+        await lock.release();
+      }
+    } : write;
+    const next = writing.then(run, run);
+    writing = next.catch(() => {});
+    return next;
+  };
+
+  app.post(R.changes.url, routeOptions(R.changes, ErrorSchema), async (request) => ({
+    events: await serialised(() => applyChange(client, request.body as Change, actorOf(request, keys))),
+  }));
 
   app.post(R.archiveBehind.url, routeOptions(R.archiveBehind, ErrorSchema), async (request) => {
     const b = request.body as { service: string; behind: number };
-    return { events: await archiveBehind(client, b.service, b.behind) };
+    return { events: await serialised(() => archiveBehind(client, b.service, b.behind)) };
   });
 };

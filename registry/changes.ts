@@ -1,7 +1,7 @@
 // The registry's writes: register, promote, archive, golden, note. Each reads the service's events,
 // checks the rules against the folded state, and appends the events that make the change (a
-// promotion to production also appends the demotion of the version it replaces). Concurrent writes
-// from two collectors are not serialised (docs/registry.md).
+// promotion to production also appends the demotion of the version it replaces). Callers run one
+// change at a time (api/registry.ts; with a lease across collectors on a shared server).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { RegistryConflictError, RegistryInputError } from './errors.js';
 import { appendEvents, makeEvent, readEvents } from './events.js';

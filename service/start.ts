@@ -254,15 +254,17 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     });
     let apiUrlForLinks = '';
     // Collectors sharing a server take turns by lease: one watches and notifies for all.
-    const leader = store.placement === 'server'
-      ? createLeaseLock(store.client, { name: 'alerts', leaseMs: config.lockLeaseMs, cluster: config.cluster, holderFile: holderFileIn(dataDir) })
-      : undefined;
+    const sharedLock = (name: string) =>
+      store.placement === 'server' ? createLeaseLock(store.client, { name, leaseMs: config.lockLeaseMs, cluster: config.cluster, holderFile: holderFileIn(dataDir) }) : undefined;
+    const leader = sharedLock('alerts');
     const watcher = createWatcher({ client: store.client, rules, outbox, pageUrl: () => apiUrlForLinks, log, leader });
     const alertGauge = regressionGauge(watcher);
     const pipelineMetrics = metricsRenderer(metricsSources, responses);
     const api = createApi({
       client: store.client,
       alerts: { watcher, outbox },
+      // Registry writes check rules against what is stored, then append: one at a time across collectors.
+      registryWriteLock: sharedLock('registry'),
       userSql: store.userSql,
       keys,
       loopback: isLoopbackHost(config.host),

@@ -129,3 +129,24 @@ describe('version registry', () => {
     expect(shown.out).toMatch(/what changed \(1\.1\.0 → 1\.2\.0\):\n {2}commit: aaaa111 → bbbb222\n {2}param model: gpt-4o → gpt-4\.1/);
   });
 });
+
+describe('registry writes at the same moment', () => {
+  it('are applied one at a time: five promotions to production at once leave one version in production', async () => {
+    const promote = (version: string) =>
+      fetch(`${c.apiUrl}/api/registry/changes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'promote', service: 'race', version, to: 'production' }),
+      }).then((r) => r.status);
+    expect(await Promise.all(['1', '2', '3', '4', '5'].map((n) => promote(`${n}.0.0`)))).toEqual([200, 200, 200, 200, 200]);
+    const { events } = (await api('/api/registry/events?service=race')) as { events: Array<{ version: string; kind: string; from: string; to: string }> };
+    const production = new Set<string>();
+    for (const e of events.filter((x) => x.kind === 'stage')) {
+      if (e.to === 'production') production.add(e.version);
+      else if (e.from === 'production') production.delete(e.version);
+    }
+    expect(production.size).toBe(1);
+    // Each promotion after the first demoted the one before it: four demotions, audited.
+    expect(events.filter((e) => e.kind === 'stage' && e.from === 'production')).toHaveLength(4);
+  });
+});
