@@ -5,31 +5,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchema } from '../schema/apply-schema.js';
 import { loadConfig } from '../store/config.js';
 import { createSettler } from '../store/settle.js';
 import { openStore, type Store } from '../store/store.js';
+import { countingSettles } from './helpers/settle-statements.js';
 
 let dir: string;
 let store: Store;
 
-/** The real client, noting each settle statement it is given (the statement inserts into verdict_traces). */
-function watched(client: ClickHouseClient): { client: ClickHouseClient; settles: () => number } {
-  let n = 0;
-  const proxy = new Proxy(client, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (prop !== 'command') return typeof value === 'function' ? value.bind(target) : value;
-      return (params: { query: string }) => {
-        if (/^INSERT INTO verdict_traces \(/m.test(params.query)) n++;
-        return target.command(params as Parameters<ClickHouseClient['command']>[0]);
-      };
-    },
-  });
-  return { client: proxy, settles: () => n };
-}
 
 async function span(traceId: string, version: string, arrivalSql = 'now64(3)'): Promise<void> {
   await store.client.command({
@@ -59,7 +44,7 @@ afterAll(async () => {
 
 describe('settling when nothing new was stored', () => {
   it('skips the settle statement until a part arrives, even one stamped behind the newest arrival', async () => {
-    const w = watched(store.client);
+    const w = countingSettles(store.client);
     const settler = createSettler(w.client, { overlapMs: 1, minGapMs: 0 });
     await span('000000000000000000000000000000a1', '1.0.0');
     await settler.settle();

@@ -5,34 +5,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { versions } from '../queries/versions.js';
 import { applySchema } from '../schema/apply-schema.js';
 import { loadConfig } from '../store/config.js';
 import { createSettler } from '../store/settle.js';
 import { openStore, type Store } from '../store/store.js';
+import { countingSettles } from './helpers/settle-statements.js';
 
 const TRACES = 60;
 const SLICE_PARTS = 16;
 let dir: string;
 let store: Store;
 
-/** The real client, noting each settle statement it is given (the statement inserts into verdict_traces). */
-function watched(client: ClickHouseClient): { client: ClickHouseClient; settles: () => number } {
-  let n = 0;
-  const proxy = new Proxy(client, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (prop !== 'command') return typeof value === 'function' ? value.bind(target) : value;
-      return (params: { query: string }) => {
-        if (/^INSERT INTO verdict_traces \(/m.test(params.query)) n++;
-        return target.command(params as Parameters<ClickHouseClient['command']>[0]);
-      };
-    },
-  });
-  return { client: proxy, settles: () => n };
-}
 
 /** One span per trace, all in one insert: a child carrying `version` (no root yet), or the root carrying `version`. */
 async function spans(kind: 'child' | 'root', version: string): Promise<void> {
@@ -74,7 +59,7 @@ afterAll(async () => {
 
 describe('settling a large window in slices of traces', () => {
   it('settles every trace once across the slices, and cancels each re-attributed trace once', async () => {
-    const w = watched(store.client);
+    const w = countingSettles(store.client);
     await spans('child', '1.0.0');
     await createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
     // 60 parts in slices of at most 16: four statements.
@@ -106,7 +91,7 @@ describe('settling a large window in slices of traces', () => {
     // Every trace's parts stamped in one millisecond after their settled state, as a migration's backfill leaves them: a fresh
     // settler's window (the newest millisecond again) holds them all.
     await store.client.command({ query: 'ALTER TABLE verdict_trace_parts UPDATE LastArrival = toDateTime64(now(), 3) WHERE 1 SETTINGS mutations_sync = 2' });
-    const w = watched(store.client);
+    const w = countingSettles(store.client);
     await createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
     expect(w.settles()).toBe(0);
 
