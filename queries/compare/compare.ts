@@ -42,8 +42,9 @@ function summary(spec: CohortSpec, d: SideData): SideSummary {
   };
 }
 
-export async function compare(client: ClickHouseClient, options: CompareOptions): Promise<CompareResult> {
-  const plan = makePlan(options);
+export async function compare(client: ClickHouseClient, asked: CompareOptions): Promise<CompareResult> {
+  let options = asked;
+  let plan = makePlan(options);
   const source = sourceFor(plan.raw);
   const warnings: string[] = [];
   // Whole minutes, the rollups' resolution, on both sources, so that they give the same answers.
@@ -64,6 +65,9 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
       warnings.push('time alignment: the two sides were never live in the same minute, so there is nothing to compare');
     } else {
       range = { fromMs: Math.max(range.fromMs, num(w.first_ms)), toMs: Math.min(range.toMs, num(w.last_ms) + 60_000) };
+      // Every later read keeps these minutes, given as a parameter rather than derived again.
+      options = { ...options, alignedMinutes: (w.minutes as unknown[]).map(num) };
+      plan = { ...plan, options };
     }
   }
 

@@ -67,12 +67,16 @@ const scopeOf = (options: CompareOptions, range: TimeRange) => ({ service: optio
 
 /**
  * The rollup to read and its scope. Alignment works on minutes, so it reads the minute rollup and
- * keeps only the minutes both versions served (aligned-minutes-rollup.sql), unless `unaligned`.
+ * keeps only the minutes both versions served (aligned-minutes-rollup.sql, or the ones compare found:
+ * `options.alignedMinutes`), unless `unaligned`.
  */
 export function rollupScope(options: CompareOptions, range: TimeRange, unaligned = false): RollupSource {
   if (!options.align) return rollupSource(scopeOf(options, range));
   const source = rollupSource(scopeOf(options, range), 60);
-  if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND Minute IN (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
+  if (!unaligned && options.alignedMinutes) {
+    source.fragments.scope = `${source.fragments.scope} AND ${renderSql('compare/aligned-minutes-param', { minute: 'Minute' })}`;
+    source.params.aligned_minutes = options.alignedMinutes;
+  } else if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND Minute IN (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
   return source;
 }
 
