@@ -10,12 +10,13 @@ import { isoFromMs, num, round } from '../run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
 import { breakdown } from './breakdown.js';
 import { compareMetrics, latencyDistribution } from './metrics.js';
-import { mixAdjustment, mixStrata, parseStratify, regressionOf } from './mix-adjustment.js';
+import { mixAdjustment, parseStratify, regressionOf } from './mix-adjustment.js';
 import { parseDirections, qualityAndCost, type QualityAndCost } from './quality-metrics.js';
 import { DEFAULT_QUALITY_RULES } from './quality-schema.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
-import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
+import { readSample } from './sample.js';
+import { cutFor, EMPTY_SIDE, sideData, sourceFor, type SideData } from './sides.js';
 import { sufficiency } from './sufficiency.js';
 
 export type { CompareOptions } from './plan.js';
@@ -98,9 +99,7 @@ export async function compare(client: ClickHouseClient, asked: CompareOptions): 
   const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;
   const cuts = { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) };
   // Beside the raw deltas, the mix-adjusted ones (mix-adjustment.ts), over the same trace sample.
-  const [tests, strata] = b.requests > 0 && c.requests > 0
-    ? await Promise.all([testInputs(client, options, range, cuts), mixStrata(client, plan, sideConditions(options, range), cuts)])
-    : [undefined, undefined];
+  const { tests, strata } = b.requests > 0 && c.requests > 0 ? await readSample(client, plan, sideConditions(options, range), cuts) : { tests: undefined, strata: undefined };
   const metrics = compareMetrics(baseline, candidate, tests, plan);
   const extra: QualityAndCost = await extraResult;
   warnings.push(...extra.warnings);

@@ -99,19 +99,6 @@ const rollups: Source = {
   },
 };
 
-/** The significance tests' inputs from a sample of each side's settled traces (any cohorts). */
-export async function testInputs(client: ClickHouseClient, options: CompareOptions, range: TimeRange, cuts: Cuts): Promise<Row> {
-  const s = sideConditions(options, range);
-  const ci = quantileIntervals();
-  const [row] = await queryRows(client, renderSql('compare/tests', { ...pick(s.fragments, ...SIDE_FRAGMENTS), ...ci.fragments }), {
-    ...s.params,
-    ...ci.params,
-    baseline_cut: cuts.baseline,
-    candidate_cut: cuts.candidate,
-  });
-  return row;
-}
-
 export function sourceFor(raw: boolean): Source {
   return raw ? settledTraces : rollups;
 }

@@ -1,0 +1,29 @@
+// compare's trace sample, read once (sample.sql): the significance tests' inputs and, when
+// stratifying, the mix adjustment's sums per stratum, from the same deterministic sample of each
+// side's settled traces. One pass where the tests and the strata each read the sample again.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { num, queryRows, renderSql } from '../run-query.js';
+import { DEFAULT_STRATIFY, stratumOf, stratumSql, type Stratum } from './mix-adjustment.js';
+import { pick, type Plan, type SideConditions } from './plan.js';
+import { quantileIntervals, type Cuts } from './sides.js';
+
+export interface Sample {
+  /** The tests' inputs (the whole sample's row). */
+  tests: Record<string, unknown> | undefined;
+  /** Each stratum's sums, or undefined when not stratifying. */
+  strata: Stratum[] | undefined;
+}
+
+export async function readSample(client: ClickHouseClient, plan: Plan, conditions: SideConditions, cuts: Cuts): Promise<Sample> {
+  const keys = plan.options.stratify ?? DEFAULT_STRATIFY;
+  const strata = stratumSql(keys, conditions);
+  const ci = quantileIntervals();
+  const rows = await queryRows(
+    client,
+    renderSql('compare/sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...ci.fragments, stratum: strata.stratum, group_join: strata.join }),
+    { ...conditions.params, ...strata.params, ...ci.params, baseline_cut: cuts.baseline, candidate_cut: cuts.candidate },
+  );
+  // A stratum row counts only traces with requests; one without any is no stratum.
+  const stratumRows = rows.filter((r) => !num(r.whole) && num(r.s_b_traces) + num(r.s_c_traces) > 0);
+  return { tests: rows.find((r) => num(r.whole)), strata: keys.length > 0 ? stratumRows.map(stratumOf) : undefined };
+}
