@@ -10,8 +10,10 @@
 --     (quantile-ci.sql)
 --   * per stratum, over the sampled traces with requests: requests and errors, and per trace the
 --     cluster sums (Σx, Σx², Σx·r) of latency (ms), tokens, spans and cost (USD)
--- The live summaries are read from verdict_traces by verdict_traces_live's own rule (Sign = 1 and
--- not cancelled): the same rows, without the cost of reading them through the view.
+-- One level of grouping sets (each stratum, and the whole) over the scan: measured cheaper than
+-- summing the strata into the whole in an outer query. The live summaries are read from
+-- verdict_traces by verdict_traces_live's own rule (Sign = 1 and not cancelled): the same rows,
+-- without the cost of reading them through the view.
 SELECT
     whole,
     stratum,
@@ -21,8 +23,8 @@ SELECT
     s_c_to, s_c_toto, s_c_tor, s_c_sp, s_c_spsp, s_c_spr, s_c_usd, s_c_usdusd, s_c_usdr,
     b_traces, b_r, b_rr, b_sp, b_spsp, b_spr, b_ti, b_titi, b_tir, b_to, b_toto, b_tor,
     c_traces, c_r, c_rr, c_sp, c_spsp, c_spr, c_ti, c_titi, c_tir, c_to, c_toto, c_tor,
-    -- Only the whole sample is sorted and tested (the stratum rows get empty arrays and nan);
-    -- a stand-in pair keeps mannWhitneyUTest from an empty sample, as in group-tests.sql.
+    -- Only the whole sample is tested (stratum rows get nan); a stand-in pair keeps
+    -- mannWhitneyUTest from an empty sample, as in group-tests.sql.
     whole AND length(b_sorted) > 0 AND length(c_sorted) > 0 AS both_sides,
     if(both_sides,
        arrayReduce('mannWhitneyUTest(\'two-sided\')',
@@ -34,85 +36,62 @@ SELECT
     {{baseline_quantile_ci}},
     {{candidate_quantile_ci}}
 FROM (
+    WITH
+        ({{baseline}}) AND TraceHash <= {baseline_cut:UInt64} AS b,
+        ({{candidate}}) AND TraceHash <= {candidate_cut:UInt64} AS c,
+        b AND Requests > 0 AS sb,
+        c AND Requests > 0 AS sc,
+        toFloat64(Requests) AS r,
+        arraySum(arrayMap(d -> d / 1e6, RequestDurations)) AS lat,
+        toFloat64(InputTokens) AS ti,
+        toFloat64(OutputTokens) AS tout,
+        toFloat64(Spans) AS sp,
+        toFloat64(Cost) AS usd
     SELECT
+        {{stratum}} AS stratum,
         grouping(stratum) = 1 AS whole,
-        stratum,
-        sum(s_b_traces) AS s_b_traces, sum(s_b_r) AS s_b_r, sum(s_b_rr) AS s_b_rr, sum(s_b_errors) AS s_b_errors,
-        sum(s_b_lat) AS s_b_lat, sum(s_b_latlat) AS s_b_latlat, sum(s_b_latr) AS s_b_latr,
-        sum(s_b_ti) AS s_b_ti, sum(s_b_titi) AS s_b_titi, sum(s_b_tir) AS s_b_tir,
-        sum(s_b_to) AS s_b_to, sum(s_b_toto) AS s_b_toto, sum(s_b_tor) AS s_b_tor,
-        sum(s_b_sp) AS s_b_sp, sum(s_b_spsp) AS s_b_spsp, sum(s_b_spr) AS s_b_spr,
-        sum(s_b_usd) AS s_b_usd, sum(s_b_usdusd) AS s_b_usdusd, sum(s_b_usdr) AS s_b_usdr,
-        sum(s_c_traces) AS s_c_traces, sum(s_c_r) AS s_c_r, sum(s_c_rr) AS s_c_rr, sum(s_c_errors) AS s_c_errors,
-        sum(s_c_lat) AS s_c_lat, sum(s_c_latlat) AS s_c_latlat, sum(s_c_latr) AS s_c_latr,
-        sum(s_c_ti) AS s_c_ti, sum(s_c_titi) AS s_c_titi, sum(s_c_tir) AS s_c_tir,
-        sum(s_c_to) AS s_c_to, sum(s_c_toto) AS s_c_toto, sum(s_c_tor) AS s_c_tor,
-        sum(s_c_sp) AS s_c_sp, sum(s_c_spsp) AS s_c_spsp, sum(s_c_spr) AS s_c_spr,
-        sum(s_c_usd) AS s_c_usd, sum(s_c_usdusd) AS s_c_usdusd, sum(s_c_usdr) AS s_c_usdr,
-        sum(b_traces) AS b_traces, sum(b_r) AS b_r, sum(b_rr) AS b_rr, sum(b_sp) AS b_sp, sum(b_spsp) AS b_spsp, sum(b_spr) AS b_spr,
-        sum(b_ti) AS b_ti, sum(b_titi) AS b_titi, sum(b_tir) AS b_tir, sum(b_to) AS b_to, sum(b_toto) AS b_toto, sum(b_tor) AS b_tor,
-        sum(c_traces) AS c_traces, sum(c_r) AS c_r, sum(c_rr) AS c_rr, sum(c_sp) AS c_sp, sum(c_spsp) AS c_spsp, sum(c_spr) AS c_spr,
-        sum(c_ti) AS c_ti, sum(c_titi) AS c_titi, sum(c_tir) AS c_tir, sum(c_to) AS c_to, sum(c_toto) AS c_toto, sum(c_tor) AS c_tor,
-        if(whole, arraySort(groupArrayArray(b_durations)), []) AS b_sorted,
-        if(whole, arraySort(groupArrayArray(c_durations)), []) AS c_sorted
-    FROM (
-        WITH
-            ({{baseline}}) AND TraceHash <= {baseline_cut:UInt64} AS b,
-            ({{candidate}}) AND TraceHash <= {candidate_cut:UInt64} AS c,
-            b AND Requests > 0 AS sb,
-            c AND Requests > 0 AS sc,
-            toFloat64(Requests) AS r,
-            arraySum(arrayMap(d -> d / 1e6, RequestDurations)) AS lat,
-            toFloat64(InputTokens) AS ti,
-            toFloat64(OutputTokens) AS tout,
-            toFloat64(Spans) AS sp,
-            toFloat64(Cost) AS usd
-        SELECT
-            {{stratum}} AS stratum,
-            countIf(sb) AS s_b_traces, sumIf(r, sb) AS s_b_r, sumIf(r * r, sb) AS s_b_rr, sumIf(Errors, sb) AS s_b_errors,
-            sumIf(lat, sb) AS s_b_lat, sumIf(lat * lat, sb) AS s_b_latlat, sumIf(lat * r, sb) AS s_b_latr,
-            sumIf(ti, sb) AS s_b_ti, sumIf(ti * ti, sb) AS s_b_titi, sumIf(ti * r, sb) AS s_b_tir,
-            sumIf(tout, sb) AS s_b_to, sumIf(tout * tout, sb) AS s_b_toto, sumIf(tout * r, sb) AS s_b_tor,
-            sumIf(sp, sb) AS s_b_sp, sumIf(sp * sp, sb) AS s_b_spsp, sumIf(sp * r, sb) AS s_b_spr,
-            sumIf(usd, sb) AS s_b_usd, sumIf(usd * usd, sb) AS s_b_usdusd, sumIf(usd * r, sb) AS s_b_usdr,
-            countIf(sc) AS s_c_traces, sumIf(r, sc) AS s_c_r, sumIf(r * r, sc) AS s_c_rr, sumIf(Errors, sc) AS s_c_errors,
-            sumIf(lat, sc) AS s_c_lat, sumIf(lat * lat, sc) AS s_c_latlat, sumIf(lat * r, sc) AS s_c_latr,
-            sumIf(ti, sc) AS s_c_ti, sumIf(ti * ti, sc) AS s_c_titi, sumIf(ti * r, sc) AS s_c_tir,
-            sumIf(tout, sc) AS s_c_to, sumIf(tout * tout, sc) AS s_c_toto, sumIf(tout * r, sc) AS s_c_tor,
-            sumIf(sp, sc) AS s_c_sp, sumIf(sp * sp, sc) AS s_c_spsp, sumIf(sp * r, sc) AS s_c_spr,
-            sumIf(usd, sc) AS s_c_usd, sumIf(usd * usd, sc) AS s_c_usdusd, sumIf(usd * r, sc) AS s_c_usdr,
-            countIf(b) AS b_traces,
-            sumIf(Requests, b) AS b_r,
-            sumIf(Requests * Requests, b) AS b_rr,
-            sumIf(Spans, b) AS b_sp,
-            sumIf(Spans * Spans, b) AS b_spsp,
-            sumIf(Spans * Requests, b) AS b_spr,
-            sumIf(InputTokens, b) AS b_ti,
-            sumIf(InputTokens * InputTokens, b) AS b_titi,
-            sumIf(InputTokens * Requests, b) AS b_tir,
-            sumIf(OutputTokens, b) AS b_to,
-            sumIf(OutputTokens * OutputTokens, b) AS b_toto,
-            sumIf(OutputTokens * Requests, b) AS b_tor,
-            countIf(c) AS c_traces,
-            sumIf(Requests, c) AS c_r,
-            sumIf(Requests * Requests, c) AS c_rr,
-            sumIf(Spans, c) AS c_sp,
-            sumIf(Spans * Spans, c) AS c_spsp,
-            sumIf(Spans * Requests, c) AS c_spr,
-            sumIf(InputTokens, c) AS c_ti,
-            sumIf(InputTokens * InputTokens, c) AS c_titi,
-            sumIf(InputTokens * Requests, c) AS c_tir,
-            sumIf(OutputTokens, c) AS c_to,
-            sumIf(OutputTokens * OutputTokens, c) AS c_toto,
-            sumIf(OutputTokens * Requests, c) AS c_tor,
-            groupArrayArrayIf(RequestDurations, b) AS b_durations,
-            groupArrayArrayIf(RequestDurations, c) AS c_durations
-        FROM verdict_traces
-        {{group_join}}
-        WHERE Sign = 1 AND (TraceHash, SummaryHash) NOT IN (SELECT TraceHash, SummaryHash FROM verdict_traces WHERE Sign = -1)
-            AND {{scope}} AND (b OR c)
-        GROUP BY stratum
-    )
+        countIf(sb) AS s_b_traces, sumIf(r, sb) AS s_b_r, sumIf(r * r, sb) AS s_b_rr, sumIf(Errors, sb) AS s_b_errors,
+        sumIf(lat, sb) AS s_b_lat, sumIf(lat * lat, sb) AS s_b_latlat, sumIf(lat * r, sb) AS s_b_latr,
+        sumIf(ti, sb) AS s_b_ti, sumIf(ti * ti, sb) AS s_b_titi, sumIf(ti * r, sb) AS s_b_tir,
+        sumIf(tout, sb) AS s_b_to, sumIf(tout * tout, sb) AS s_b_toto, sumIf(tout * r, sb) AS s_b_tor,
+        sumIf(sp, sb) AS s_b_sp, sumIf(sp * sp, sb) AS s_b_spsp, sumIf(sp * r, sb) AS s_b_spr,
+        sumIf(usd, sb) AS s_b_usd, sumIf(usd * usd, sb) AS s_b_usdusd, sumIf(usd * r, sb) AS s_b_usdr,
+        countIf(sc) AS s_c_traces, sumIf(r, sc) AS s_c_r, sumIf(r * r, sc) AS s_c_rr, sumIf(Errors, sc) AS s_c_errors,
+        sumIf(lat, sc) AS s_c_lat, sumIf(lat * lat, sc) AS s_c_latlat, sumIf(lat * r, sc) AS s_c_latr,
+        sumIf(ti, sc) AS s_c_ti, sumIf(ti * ti, sc) AS s_c_titi, sumIf(ti * r, sc) AS s_c_tir,
+        sumIf(tout, sc) AS s_c_to, sumIf(tout * tout, sc) AS s_c_toto, sumIf(tout * r, sc) AS s_c_tor,
+        sumIf(sp, sc) AS s_c_sp, sumIf(sp * sp, sc) AS s_c_spsp, sumIf(sp * r, sc) AS s_c_spr,
+        sumIf(usd, sc) AS s_c_usd, sumIf(usd * usd, sc) AS s_c_usdusd, sumIf(usd * r, sc) AS s_c_usdr,
+        countIf(b) AS b_traces,
+        sumIf(Requests, b) AS b_r,
+        sumIf(Requests * Requests, b) AS b_rr,
+        sumIf(Spans, b) AS b_sp,
+        sumIf(Spans * Spans, b) AS b_spsp,
+        sumIf(Spans * Requests, b) AS b_spr,
+        sumIf(InputTokens, b) AS b_ti,
+        sumIf(InputTokens * InputTokens, b) AS b_titi,
+        sumIf(InputTokens * Requests, b) AS b_tir,
+        sumIf(OutputTokens, b) AS b_to,
+        sumIf(OutputTokens * OutputTokens, b) AS b_toto,
+        sumIf(OutputTokens * Requests, b) AS b_tor,
+        countIf(c) AS c_traces,
+        sumIf(Requests, c) AS c_r,
+        sumIf(Requests * Requests, c) AS c_rr,
+        sumIf(Spans, c) AS c_sp,
+        sumIf(Spans * Spans, c) AS c_spsp,
+        sumIf(Spans * Requests, c) AS c_spr,
+        sumIf(InputTokens, c) AS c_ti,
+        sumIf(InputTokens * InputTokens, c) AS c_titi,
+        sumIf(InputTokens * Requests, c) AS c_tir,
+        sumIf(OutputTokens, c) AS c_to,
+        sumIf(OutputTokens * OutputTokens, c) AS c_toto,
+        sumIf(OutputTokens * Requests, c) AS c_tor,
+        arraySort(groupArrayArrayIf(RequestDurations, b)) AS b_sorted,
+        arraySort(groupArrayArrayIf(RequestDurations, c)) AS c_sorted
+    FROM verdict_traces
+    {{group_join}}
+    WHERE Sign = 1 AND (TraceHash, SummaryHash) NOT IN (SELECT TraceHash, SummaryHash FROM verdict_traces WHERE Sign = -1)
+        AND {{scope}} AND (b OR c)
     GROUP BY GROUPING SETS ((stratum), ())
 )
 ORDER BY whole, stratum
