@@ -3,7 +3,8 @@
 -- mix-adjustment.sql computes them). Each side is a deterministic sample of whole traces (TraceHash
 -- at most a per-side cut; for a version cohort a range of the table's sort key). Rows: one per
 -- stratum ({{stratum}}: an array of the stratifying keys' values, [] when not stratifying), and
--- the whole sample (`whole`), which alone carries the tests:
+-- the whole sample (`whole`), which alone carries the tests (grouping sets of each
+-- stratum and the whole, or, not stratifying, no grouping: the whole alone):
 --   * per trace: its requests r, spans, input/output tokens → cluster sums for the per-request means
 --   * per request: durations → the Mann–Whitney U p-value (ranks, so the order the durations are
 --     gathered in does not change it) and each side's order-statistic interval per quantile
@@ -49,7 +50,7 @@ FROM (
         toFloat64(Cost) AS usd
     SELECT
         {{stratum}} AS stratum,
-        grouping(stratum) = 1 AS whole,
+        {{whole}} AS whole,
         countIf(sb) AS s_b_traces, sumIf(r, sb) AS s_b_r, sumIf(r * r, sb) AS s_b_rr, sumIf(Errors, sb) AS s_b_errors,
         sumIf(lat, sb) AS s_b_lat, sumIf(lat * lat, sb) AS s_b_latlat, sumIf(lat * r, sb) AS s_b_latr,
         sumIf(ti, sb) AS s_b_ti, sumIf(ti * ti, sb) AS s_b_titi, sumIf(ti * r, sb) AS s_b_tir,
@@ -92,6 +93,6 @@ FROM (
     {{group_join}}
     WHERE Sign = 1 AND (TraceHash, SummaryHash) NOT IN (SELECT TraceHash, SummaryHash FROM verdict_traces WHERE Sign = -1)
         AND {{scope}} AND (b OR c)
-    GROUP BY GROUPING SETS ((stratum), ())
+    {{grouping}}
 )
 ORDER BY whole, stratum

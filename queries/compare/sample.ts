@@ -20,7 +20,15 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
   const ci = quantileIntervals();
   const rows = await queryRows(
     client,
-    renderSql('compare/sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...ci.fragments, stratum: strata.stratum, group_join: strata.join }),
+    renderSql('compare/sample', {
+      ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'),
+      ...ci.fragments,
+      stratum: strata.stratum,
+      group_join: strata.join,
+      // Without keys the stratum is a constant, which grouping sets cannot take: the whole alone.
+      grouping: keys.length > 0 ? 'GROUP BY GROUPING SETS ((stratum), ())' : '',
+      whole: keys.length > 0 ? 'grouping(stratum) = 1' : '1',
+    }),
     { ...conditions.params, ...strata.params, ...ci.params, baseline_cut: cuts.baseline, candidate_cut: cuts.candidate },
   );
   // A stratum row counts only traces with requests; one without any is no stratum.
