@@ -8,7 +8,7 @@ import { num, queryRows, renderSql, round, type QueryParams } from '../run-query
 import { QUANTILE_LEVELS, quantileDifferenceTest, twoProportionTest, type TestResult } from '../statistics.js';
 import { latencyDistribution, metric } from './metrics.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
-import { qualityAndCostByGroup, type Grouping } from './quality-metrics.js';
+import { qualityAndCostByGroup, type Grouping, type QualityAndCost } from './quality-metrics.js';
 import { cutFor, quantileIntervals } from './sides.js';
 import type { TimeRange } from '../time-range.js';
 import type { BreakdownGroup } from './schema.js';
@@ -21,10 +21,20 @@ const GROUP_INTERVALS = (() => {
   return { fragments: { group_tests: renderSql('compare/group-tests', ci.fragments) }, params: { ...ci.params, quantiles: [0.5, 0.95] } };
 })();
 
-export async function breakdown(client: ClickHouseClient, plan: Plan, conditions: SideConditions, range: TimeRange): Promise<{ by: string; groups: BreakdownGroup[] }> {
+/**
+ * `groupsRead`, when given, is each group's cost and feedback already being read (with the whole
+ * comparison's, by compare: quality-metrics.ts qualityAndCostWithGroups).
+ */
+export async function breakdown(
+  client: ClickHouseClient,
+  plan: Plan,
+  conditions: SideConditions,
+  range: TimeRange,
+  groupsRead?: Promise<(key: string) => QualityAndCost>,
+): Promise<{ by: string; groups: BreakdownGroup[] }> {
   const by = plan.options.by!;
   // Each group's cost per request and feedback, beside its counts (quality-metrics.ts).
-  const extra = qualityAndCostByGroup(client, plan.options, range, plan, groupingOf(by, conditions));
+  const extra = groupsRead ?? qualityAndCostByGroup(client, plan.options, range, plan, groupingOf(by, conditions));
   extra.catch(() => {});
   const groups = await counts(client, plan, conditions, by);
   const ofGroup = await extra;
@@ -37,7 +47,7 @@ export async function breakdown(client: ClickHouseClient, plan: Plan, conditions
   };
 }
 
-function groupingOf(by: string, conditions: SideConditions): Grouping {
+export function groupingOf(by: string, conditions: SideConditions): Grouping {
   if (by === 'name' || by === 'model') return { key: by === 'name' ? 'RequestName' : 'Model', join: '', params: {} };
   return { key: 'attribute_value', join: renderSql('compare/breakdown-attribute', pick(conditions.fragments, 'span_scope')), params: { by_key: by } };
 }

@@ -8,10 +8,10 @@ import { defineQuestion, given, scopeOf } from '../question.js';
 import { minuteRange } from '../rollup.js';
 import { isoFromMs, num, round } from '../run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
-import { breakdown } from './breakdown.js';
+import { breakdown, groupingOf } from './breakdown.js';
 import { compareMetrics, latencyDistribution } from './metrics.js';
 import { mixAdjustment, parseStratify, regressionOf } from './mix-adjustment.js';
-import { parseDirections, qualityAndCost, type QualityAndCost } from './quality-metrics.js';
+import { parseDirections, qualityAndCost, qualityAndCostWithGroups, rollupGroupsWithWhole, type QualityAndCost } from './quality-metrics.js';
 import { DEFAULT_QUALITY_RULES } from './quality-schema.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
@@ -74,7 +74,11 @@ export async function compare(client: ClickHouseClient, asked: CompareOptions): 
 
   // The breakdown needs nothing from the sides: it runs alongside them (awaited at the end; the
   // empty catch only keeps a failure from being reported as unhandled before then).
-  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range) : undefined;
+  // Broken down by a rollup key, the groups' cost and feedback are read with the whole's.
+  const grouping = options.by ? groupingOf(options.by, sideConditions(options, range)) : undefined;
+  const withGroups = grouping && rollupGroupsWithWhole(plan, grouping) ? qualityAndCostWithGroups(client, options, range, plan, grouping) : undefined;
+  withGroups?.catch(() => {});
+  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range, withGroups?.then((w) => w.ofGroup)) : undefined;
   breakdownResult?.catch(() => {});
 
   let b = EMPTY_SIDE;
@@ -93,7 +97,7 @@ export async function compare(client: ClickHouseClient, asked: CompareOptions): 
   }
 
   // Feedback and cost read their own rollups (or the settled traces): alongside the tests.
-  const extraResult = qualityAndCost(client, options, range, plan, options.quality);
+  const extraResult = withGroups ? withGroups.then((w) => w.whole) : qualityAndCost(client, options, range, plan, options.quality);
   extraResult.catch(() => {});
   const baselineRate = b.requests > 0 ? Math.min(1, plan.sampleCap / b.requests) : 1;
   const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;
