@@ -9,7 +9,7 @@ import { QUANTILE_LEVELS, quantileDifferenceTest, twoProportionTest, type TestRe
 import { latencyDistribution, metric } from './metrics.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
 import { qualityAndCostByGroup, type Grouping, type QualityAndCost } from './quality-metrics.js';
-import { cutFor, quantileIntervals } from './sides.js';
+import { cutFor, quantileIntervals, sampleScope } from './sides.js';
 import type { TimeRange } from '../time-range.js';
 import type { BreakdownGroup } from './schema.js';
 
@@ -101,7 +101,11 @@ async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: Sid
   const bCuts = totals.map((r) => cut(r.b_requests));
   const cCuts = totals.map((r) => cut(r.c_requests));
   const max = (cuts: string[]) => cuts.reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
-  const tests = await queryRows(client, renderSql('compare/breakdown-sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...GROUP_INTERVALS.fragments, group_key: column }), {
+  const within = sampleScope([
+    { cohort: 'in_baseline', sampled: '(in_baseline AND TraceHash <= {b_max_cut:UInt64})', cut: max(bCuts) },
+    { cohort: 'in_candidate', sampled: '(in_candidate AND TraceHash <= {c_max_cut:UInt64})', cut: max(cCuts) },
+  ]);
+  const tests = await queryRows(client, renderSql('compare/breakdown-sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...GROUP_INTERVALS.fragments, group_key: column, sampled: within }), {
     ...conditions.params,
     ...GROUP_INTERVALS.params,
     groups,

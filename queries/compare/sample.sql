@@ -1,7 +1,8 @@
 -- compare's trace sample, read once for both of its uses: the inputs of the significance tests
 -- (tests.sql's columns) and the mix adjustment's sums per stratum (the s_ columns, as
 -- mix-adjustment.sql computes them). Each side is a deterministic sample of whole traces (TraceHash
--- at most a per-side cut; for a version cohort a range of the table's sort key). Rows: one per
+-- at most a per-side cut; for a version cohort a range of the table's sort key: {{sampled}}, b OR c
+-- but for a side whose cut keeps all, sides.ts sampleScope). Rows: one per
 -- stratum ({{stratum}}: an array of the stratifying keys' values, [] when not stratifying), and
 -- the whole sample (`whole`), which alone carries the tests (grouping sets of each
 -- stratum and the whole, or, not stratifying, no grouping: the whole alone):
@@ -38,8 +39,10 @@ SELECT
     {{candidate_quantile_ci}}
 FROM (
     WITH
-        ({{baseline}}) AND TraceHash <= {baseline_cut:UInt64} AS b,
-        ({{candidate}}) AND TraceHash <= {candidate_cut:UInt64} AS c,
+        ({{baseline}}) AS in_baseline,
+        ({{candidate}}) AS in_candidate,
+        in_baseline AND TraceHash <= {baseline_cut:UInt64} AS b,
+        in_candidate AND TraceHash <= {candidate_cut:UInt64} AS c,
         b AND Requests > 0 AS sb,
         c AND Requests > 0 AS sc,
         toFloat64(Requests) AS r,
@@ -92,7 +95,7 @@ FROM (
     FROM verdict_traces
     {{group_join}}
     WHERE Sign = 1 AND (TraceHash, SummaryHash) NOT IN (SELECT TraceHash, SummaryHash FROM verdict_traces WHERE Sign = -1)
-        AND {{scope}} AND (b OR c)
+        AND {{scope}} AND ({{sampled}})
     {{grouping}}
 )
 ORDER BY whole, stratum

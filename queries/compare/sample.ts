@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { num, queryRows, renderSql } from '../run-query.js';
 import { DEFAULT_STRATIFY, stratumOf, stratumSql, type Stratum } from './mix-adjustment.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
-import { quantileIntervals, type Cuts } from './sides.js';
+import { quantileIntervals, sampleScope, type Cuts } from './sides.js';
 
 export interface Sample {
   /** The tests' inputs (the whole sample's row). */
@@ -25,6 +25,10 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
       ...ci.fragments,
       stratum: strata.stratum,
       group_join: strata.join,
+      sampled: sampleScope([
+        { cohort: 'in_baseline', sampled: 'b', cut: cuts.baseline },
+        { cohort: 'in_candidate', sampled: 'c', cut: cuts.candidate },
+      ]),
       // Without keys the stratum is a constant, which grouping sets cannot take: the whole alone.
       grouping: keys.length > 0 ? 'GROUP BY GROUPING SETS ((stratum), ())' : '',
       whole: keys.length > 0 ? 'grouping(stratum) = 1' : '1',

@@ -118,8 +118,21 @@ export function sideData(row: Row, p: 'b' | 'c'): SideData {
   };
 }
 
+/** The cut that keeps every trace. */
+export const ALL_TRACES = '18446744073709551615';
+
 /** cityHash64(TraceId) <= cut keeps about `rate` of all traces. */
 export function cutFor(rate: number): string {
-  if (rate >= 1) return '18446744073709551615';
+  if (rate >= 1) return ALL_TRACES;
   return ((BigInt(Math.floor(rate * 1e12)) * 18446744073709551615n) / 1_000_000_000_000n).toString();
+}
+
+/**
+ * Which traces a sample scan keeps, for its WHERE: each side's cohort (`cohort`: its alias),
+ * bounded by its cut (`sampled`: the alias with the bound) unless the cut keeps every trace. The
+ * engine folds an always-true bound away in a way that also loses the other side's bound from the
+ * sort-key analysis, and the scan then reads every trace of both sides.
+ */
+export function sampleScope(sides: Array<{ cohort: string; sampled: string; cut: string }>): string {
+  return sides.map((s) => (s.cut === ALL_TRACES ? s.cohort : s.sampled)).join(' OR ');
 }
