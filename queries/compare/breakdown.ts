@@ -105,7 +105,7 @@ async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: Sid
     { cohort: 'in_baseline', sampled: '(in_baseline AND TraceHash <= {b_max_cut:UInt64})', cut: max(bCuts) },
     { cohort: 'in_candidate', sampled: '(in_candidate AND TraceHash <= {c_max_cut:UInt64})', cut: max(cCuts) },
   ]);
-  const tests = await queryRows(client, renderSql('compare/breakdown-sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...GROUP_INTERVALS.fragments, group_key: column, sampled: within }), {
+  const tests = await queryRows(client, renderSql('compare/breakdown-sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...GROUP_INTERVALS.fragments, group_key: column, sampled: within, live: renderSql('compare/live-traces') }), {
     ...conditions.params,
     ...GROUP_INTERVALS.params,
     groups,

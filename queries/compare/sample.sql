@@ -14,8 +14,7 @@
 --     cluster sums (Σx, Σx², Σx·r) of latency (ms), tokens, spans and cost (USD)
 -- One level of grouping sets (each stratum, and the whole) over the scan: measured cheaper than
 -- summing the strata into the whole in an outer query. The live summaries are read from
--- verdict_traces by verdict_traces_live's own rule (Sign = 1 and not cancelled): the same rows,
--- without the cost of reading them through the view.
+-- verdict_traces by verdict_traces_live's own rule ({{live}}: live-traces.sql).
 SELECT
     whole,
     stratum,
@@ -94,7 +93,7 @@ FROM (
         arraySort(groupArrayArrayIf(RequestDurations, c)) AS c_sorted
     FROM verdict_traces
     {{group_join}}
-    WHERE Sign = 1 AND (TraceHash, SummaryHash) NOT IN (SELECT TraceHash, SummaryHash FROM verdict_traces WHERE Sign = -1)
+    WHERE {{live}}
         AND {{scope}} AND ({{sampled}})
     {{grouping}}
 )

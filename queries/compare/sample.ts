@@ -25,6 +25,7 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
       ...ci.fragments,
       stratum: strata.stratum,
       group_join: strata.join,
+      live: renderSql('compare/live-traces'),
       sampled: sampleScope([
         { cohort: 'in_baseline', sampled: 'b', cut: cuts.baseline },
         { cohort: 'in_candidate', sampled: 'c', cut: cuts.candidate },
