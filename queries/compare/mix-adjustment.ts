@@ -56,10 +56,14 @@ export function stratumSql(keys: string[], conditions: SideConditions): { stratu
   return { stratum: `[${parts.join(', ')}]`, join, params };
 }
 
-/** A stratum row of compare's sample (sample.sql: the sums are its `s_b_…` and `s_c_…` columns). */
-export function stratumOf(row: Record<string, unknown>): Stratum {
-  const side = (p: 'b' | 'c') => Object.fromEntries(SUMS.map((k) => [k, num(row[`s_${p}_${k}`])]));
-  return { key: (row.stratum as unknown[]).map(String), b: side('b'), c: side('c') };
+/**
+ * A stratum of compare's sample (sample.sql `strata`: its key, then SUMS for the baseline, then
+ * for the candidate; named `s_b_…`, `s_c_…` where the engine names a tuple's elements).
+ */
+export function stratumOf(entry: unknown): Stratum {
+  const values = Array.isArray(entry) ? entry : Object.values(entry as Record<string, unknown>);
+  const side = (offset: number) => Object.fromEntries(SUMS.map((k, i) => [k, num(values[offset + i])]));
+  return { key: (values[0] as unknown[]).map(String), b: side(1), c: side(1 + SUMS.length) };
 }
 
 function adjusted(raw: Metric | { baseline: number | null; candidate: number | null; delta: number | null }, name: AdjustedMetric['name'], unit: AdjustedMetric['unit'], m: Metric): AdjustedMetric {

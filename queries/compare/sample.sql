@@ -1,32 +1,34 @@
 -- compare's trace sample, read once for both of its uses: the inputs of the significance tests
--- (tests.sql's columns) and the mix adjustment's sums per stratum (the s_ columns, as
--- mix-adjustment.sql computes them). Each side is a deterministic sample of whole traces (TraceHash
--- at most a per-side cut; for a version cohort a range of the table's sort key: {{sampled}}, b OR c
--- but for a side whose cut keeps all, sides.ts sampleScope). Rows: one per
--- stratum ({{stratum}}: an array of the stratifying keys' values, [] when not stratifying), and
--- the whole sample (`whole`), which alone carries the tests (grouping sets of each
--- stratum and the whole, or, not stratifying, no grouping: the whole alone):
---   * per trace: its requests r, spans, input/output tokens → cluster sums for the per-request means
---   * per request: durations → the Mann–Whitney U p-value (ranks, so the order the durations are
---     gathered in does not change it) and each side's order-statistic interval per quantile
---     (quantile-ci.sql)
---   * per stratum, over the sampled traces with requests: requests and errors, and per trace the
---     cluster sums (Σx, Σx², Σx·r) of latency (ms), tokens, spans and cost (USD)
--- One level of grouping sets (each stratum, and the whole) over the scan: measured cheaper than
--- summing the strata into the whole in an outer query. The live summaries are read from
--- verdict_traces by verdict_traces_live's own rule ({{live}}: live-traces.sql).
+-- and the mix adjustment's sums per stratum. Each side is a deterministic sample of whole traces
+-- (TraceHash at most a per-side cut; for a version cohort a range of the table's sort key:
+-- {{sampled}}, b OR c but for a side whose cut keeps all, sides.ts sampleScope). The scan groups
+-- by stratum ({{stratum}}: an array of the stratifying keys' values, [] when not stratifying);
+-- one row comes out:
+--   * `strata`: per stratum, sorted by it, its key and the sums below for each side (the s_
+--     sums, in mix-adjustment.ts SUMS order), over the sampled traces with requests: requests
+--     and errors, and per trace the cluster sums (Σx, Σx², Σx·r) of latency (ms), tokens, spans
+--     and cost (USD)
+--   * per trace, summed over the strata (integers: exact): its requests r, spans, input/output
+--     tokens → cluster sums for the per-request means
+--   * per request: durations, gathered from the strata → the Mann–Whitney U p-value (ranks, so the
+--     order the durations are gathered in does not change it) and each side's order-statistic
+--     interval per quantile (quantile-ci.sql)
+-- The live summaries are read from verdict_traces by verdict_traces_live's own rule ({{live}}:
+-- live-traces.sql).
 SELECT
-    whole,
-    stratum,
-    s_b_traces, s_b_r, s_b_rr, s_b_errors, s_b_lat, s_b_latlat, s_b_latr, s_b_ti, s_b_titi, s_b_tir,
-    s_b_to, s_b_toto, s_b_tor, s_b_sp, s_b_spsp, s_b_spr, s_b_usd, s_b_usdusd, s_b_usdr,
-    s_c_traces, s_c_r, s_c_rr, s_c_errors, s_c_lat, s_c_latlat, s_c_latr, s_c_ti, s_c_titi, s_c_tir,
-    s_c_to, s_c_toto, s_c_tor, s_c_sp, s_c_spsp, s_c_spr, s_c_usd, s_c_usdusd, s_c_usdr,
-    b_traces, b_r, b_rr, b_sp, b_spsp, b_spr, b_ti, b_titi, b_tir, b_to, b_toto, b_tor,
-    c_traces, c_r, c_rr, c_sp, c_spsp, c_spr, c_ti, c_titi, c_tir, c_to, c_toto, c_tor,
-    -- Only the whole sample is tested (stratum rows get nan); a stand-in pair keeps
-    -- mannWhitneyUTest from an empty sample, as in group-tests.sql.
-    whole AND length(b_sorted) > 0 AND length(c_sorted) > 0 AS both_sides,
+    arraySort(s -> s.1, groupArray((stratum,
+        s_b_traces, s_b_r, s_b_rr, s_b_errors, s_b_lat, s_b_latlat, s_b_latr, s_b_ti, s_b_titi, s_b_tir,
+        s_b_to, s_b_toto, s_b_tor, s_b_sp, s_b_spsp, s_b_spr, s_b_usd, s_b_usdusd, s_b_usdr,
+        s_c_traces, s_c_r, s_c_rr, s_c_errors, s_c_lat, s_c_latlat, s_c_latr, s_c_ti, s_c_titi, s_c_tir,
+        s_c_to, s_c_toto, s_c_tor, s_c_sp, s_c_spsp, s_c_spr, s_c_usd, s_c_usdusd, s_c_usdr))) AS strata,
+    sum(b_traces) AS b_traces, sum(b_r) AS b_r, sum(b_rr) AS b_rr, sum(b_sp) AS b_sp, sum(b_spsp) AS b_spsp, sum(b_spr) AS b_spr,
+    sum(b_ti) AS b_ti, sum(b_titi) AS b_titi, sum(b_tir) AS b_tir, sum(b_to) AS b_to, sum(b_toto) AS b_toto, sum(b_tor) AS b_tor,
+    sum(c_traces) AS c_traces, sum(c_r) AS c_r, sum(c_rr) AS c_rr, sum(c_sp) AS c_sp, sum(c_spsp) AS c_spsp, sum(c_spr) AS c_spr,
+    sum(c_ti) AS c_ti, sum(c_titi) AS c_titi, sum(c_tir) AS c_tir, sum(c_to) AS c_to, sum(c_toto) AS c_toto, sum(c_tor) AS c_tor,
+    arraySort(arrayFlatten(groupArray(b_durations))) AS b_sorted,
+    arraySort(arrayFlatten(groupArray(c_durations))) AS c_sorted,
+    -- A stand-in pair keeps mannWhitneyUTest from an empty sample, as in group-tests.sql.
+    length(b_sorted) > 0 AND length(c_sorted) > 0 AS both_sides,
     if(both_sides,
        arrayReduce('mannWhitneyUTest(\'two-sided\')',
            if(both_sides, arrayConcat(b_sorted, c_sorted), [0, 1]),
@@ -52,7 +54,6 @@ FROM (
         toFloat64(Cost) AS usd
     SELECT
         {{stratum}} AS stratum,
-        {{whole}} AS whole,
         countIf(sb) AS s_b_traces, sumIf(r, sb) AS s_b_r, sumIf(r * r, sb) AS s_b_rr, sumIf(Errors, sb) AS s_b_errors,
         sumIf(lat, sb) AS s_b_lat, sumIf(lat * lat, sb) AS s_b_latlat, sumIf(lat * r, sb) AS s_b_latr,
         sumIf(ti, sb) AS s_b_ti, sumIf(ti * ti, sb) AS s_b_titi, sumIf(ti * r, sb) AS s_b_tir,
@@ -89,12 +90,12 @@ FROM (
         sumIf(OutputTokens, c) AS c_to,
         sumIf(OutputTokens * OutputTokens, c) AS c_toto,
         sumIf(OutputTokens * Requests, c) AS c_tor,
-        arraySort(groupArrayArrayIf(RequestDurations, b)) AS b_sorted,
-        arraySort(groupArrayArrayIf(RequestDurations, c)) AS c_sorted
+        groupArrayArrayIf(RequestDurations, b) AS b_durations,
+        groupArrayArrayIf(RequestDurations, c) AS c_durations
     FROM verdict_traces
     {{group_join}}
     WHERE {{live}}
         AND {{scope}} AND ({{sampled}})
-    {{grouping}}
+    GROUP BY stratum
 )
-ORDER BY whole, stratum
+

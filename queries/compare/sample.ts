@@ -2,13 +2,13 @@
 // stratifying, the mix adjustment's sums per stratum, from the same deterministic sample of each
 // side's settled traces. One pass where the tests and the strata each read the sample again.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { num, queryRows, renderSql } from '../run-query.js';
+import { queryRows, renderSql } from '../run-query.js';
 import { DEFAULT_STRATIFY, stratumOf, stratumSql, type Stratum } from './mix-adjustment.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
 import { quantileIntervals, sampleScope, type Cuts } from './sides.js';
 
 export interface Sample {
-  /** The tests' inputs (the whole sample's row). */
+  /** The tests' inputs. */
   tests: Record<string, unknown> | undefined;
   /** Each stratum's sums, or undefined when not stratifying. */
   strata: Stratum[] | undefined;
@@ -18,7 +18,7 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
   const keys = plan.options.stratify ?? DEFAULT_STRATIFY;
   const strata = stratumSql(keys, conditions);
   const ci = quantileIntervals();
-  const rows = await queryRows(
+  const [row] = await queryRows(
     client,
     renderSql('compare/sample', {
       ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'),
@@ -30,13 +30,10 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
         { cohort: 'in_baseline', sampled: 'b', cut: cuts.baseline },
         { cohort: 'in_candidate', sampled: 'c', cut: cuts.candidate },
       ]),
-      // Without keys the stratum is a constant, which grouping sets cannot take: the whole alone.
-      grouping: keys.length > 0 ? 'GROUP BY GROUPING SETS ((stratum), ())' : '',
-      whole: keys.length > 0 ? 'grouping(stratum) = 1' : '1',
     }),
     { ...conditions.params, ...strata.params, ...ci.params, baseline_cut: cuts.baseline, candidate_cut: cuts.candidate },
   );
-  // A stratum row counts only traces with requests; one without any is no stratum.
-  const stratumRows = rows.filter((r) => !num(r.whole) && num(r.s_b_traces) + num(r.s_c_traces) > 0);
-  return { tests: rows.find((r) => num(r.whole)), strata: keys.length > 0 ? stratumRows.map(stratumOf) : undefined };
+  // A stratum counts only traces with requests; one without any is no stratum.
+  const all = ((row?.strata as unknown[] | undefined) ?? []).map(stratumOf).filter((s) => s.b.traces + s.c.traces > 0);
+  return { tests: row, strata: keys.length > 0 ? all : undefined };
 }
