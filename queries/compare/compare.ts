@@ -16,7 +16,7 @@ import { DEFAULT_QUALITY_RULES } from './quality-schema.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
 import { readSample } from './sample.js';
-import { cutFor, EMPTY_SIDE, sideData, sourceFor, type SideData } from './sides.js';
+import { cutFor, EMPTY_SIDE, sideData, sidesWithGroups, sourceFor, type SideData } from './sides.js';
 import { sufficiency } from './sufficiency.js';
 
 export type { CompareOptions } from './plan.js';
@@ -78,15 +78,21 @@ export async function compare(client: ClickHouseClient, asked: CompareOptions): 
   const grouping = options.by ? groupingOf(options.by, sideConditions(options, range)) : undefined;
   const withGroups = grouping && rollupGroupsWithWhole(plan, grouping) ? qualityAndCostWithGroups(client, options, range, plan, grouping) : undefined;
   withGroups?.catch(() => {});
-  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range, withGroups?.then((w) => w.ofGroup)) : undefined;
+  // Broken down by a rollup key (not aligned: the breakdown's rollup read keeps the whole range),
+  // the groups' rollup sums are read with the sides'.
+  const groupColumn = !plan.raw && !options.align && (options.by === 'name' || options.by === 'model') ? (options.by === 'name' ? 'RequestName' : 'Model') : undefined;
+  const sidesRead = overlapMissing ? undefined : groupColumn ? sidesWithGroups(client, options, range, groupColumn) : source.sides(client, options, range).then((whole) => ({ whole, groups: undefined }));
+  sidesRead?.catch(() => {});
+  const groupTotals = groupColumn && sidesRead ? sidesRead.then((s) => s.groups ?? []) : undefined;
+  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range, withGroups?.then((w) => w.ofGroup), groupTotals) : undefined;
   breakdownResult?.catch(() => {});
 
   let b = EMPTY_SIDE;
   let c = EMPTY_SIDE;
-  if (!overlapMissing) {
-    const row = await source.sides(client, options, range);
-    b = sideData(row, 'b');
-    c = sideData(row, 'c');
+  const sidesRow = (await sidesRead)?.whole;
+  if (sidesRow) {
+    b = sideData(sidesRow, 'b');
+    c = sideData(sidesRow, 'c');
   }
   const baseline = summary(options.baseline, b);
   const candidate = summary(options.candidate, c);

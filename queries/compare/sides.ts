@@ -94,10 +94,31 @@ const rollups: Source = {
       baseline_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {b_version:String})'),
       candidate_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {c_version:String})'),
     };
-    const [row] = await queryRows(client, renderSql('compare/sides-rollup', fragments), { ...source.params, ...versionParams(options) });
+    const [row] = await queryRows(client, renderSql('compare/sides-rollup', { ...fragments, ...WHOLE_ONLY }), { ...source.params, ...versionParams(options) });
     return row;
   },
 };
+
+const WHOLE_ONLY = { whole: '1', group_key: "''", grouping: '' };
+
+/**
+ * Version cohorts broken down by a rollup key (RequestName, Model), not aligned: the sides' totals
+ * and each group's (the same columns) in one read of the rollup, not two. The whole's row is
+ * undefined when the rollup has no row for either version.
+ */
+export async function sidesWithGroups(client: ClickHouseClient, options: CompareOptions, range: TimeRange, column: 'RequestName' | 'Model'): Promise<{ whole: Row | undefined; groups: Row[] }> {
+  const source = rollupScope(options, range);
+  const fragments = {
+    ...source.fragments,
+    baseline_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {b_version:String})'),
+    candidate_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {c_version:String})'),
+    whole: 'grouping(group_key) = 1',
+    group_key: column,
+    grouping: 'GROUP BY GROUPING SETS ((group_key), ())',
+  };
+  const rows = await queryRows(client, renderSql('compare/sides-rollup', fragments), { ...source.params, ...versionParams(options) });
+  return { whole: rows.find((r) => num(r.whole) === 1), groups: rows.filter((r) => num(r.whole) !== 1) };
+}
 
 export function sourceFor(raw: boolean): Source {
   return raw ? settledTraces : rollups;
