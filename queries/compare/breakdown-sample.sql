@@ -4,6 +4,8 @@
 -- on TraceHash is also a range of verdict_traces' sort key, so the sample is all that is read
 -- ({{sampled}}: each side within its largest cut, sides.ts sampleScope). The live summaries by
 -- verdict_traces_live's rule ({{live}}: live-traces.sql).
+-- The sorted samples stay in the engine: only what is computed from them comes out.
+SELECT * EXCEPT (b_sorted, c_sorted) FROM (
 SELECT
     group_key,
     length(b_durations) > 0 AND length(c_durations) > 0 AS both_sides,
@@ -23,4 +25,5 @@ FROM (
             AND {{group_key}} IN {groups:Array(String)}
     )
     GROUP BY group_key
+)
 )

@@ -15,6 +15,8 @@
 --     interval per quantile (quantile-ci.sql)
 -- The live summaries are read from verdict_traces by verdict_traces_live's own rule ({{live}}:
 -- live-traces.sql).
+-- The sorted samples stay in the engine: only what is computed from them comes out.
+SELECT * EXCEPT (b_sorted, c_sorted) FROM (
 SELECT
     arraySort(s -> s.1, groupArray((stratum,
         s_b_traces, s_b_r, s_b_rr, s_b_errors, s_b_lat, s_b_latlat, s_b_latr, s_b_ti, s_b_titi, s_b_tir,
@@ -98,4 +100,4 @@ FROM (
         AND {{scope}} AND ({{sampled}})
     GROUP BY stratum
 )
-
+)
