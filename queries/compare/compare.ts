@@ -72,9 +72,11 @@ export async function compare(client: ClickHouseClient, asked: CompareOptions): 
     }
   }
 
-  // The breakdown needs nothing from the sides: it runs alongside them (awaited at the end; the
-  // empty catch only keeps a failure from being reported as unhandled before then).
-  // Broken down by a rollup key, the groups' cost and feedback are read with the whole's.
+  // The breakdown runs alongside the sides (awaited at the end; the empty catches only keep a
+  // failure from being reported as unhandled before then). Broken down by a rollup key, the
+  // groups' cost and feedback are read with the whole's, and their rollup sums with the sides'.
+  // (The embedded engine runs parameterized statements one at a time, so what counts there is
+  // how many statements and how much work each, not their overlap.)
   const grouping = options.by ? groupingOf(options.by, sideConditions(options, range)) : undefined;
   const withGroups = grouping && rollupGroupsWithWhole(plan, grouping) ? qualityAndCostWithGroups(client, options, range, plan, grouping) : undefined;
   withGroups?.catch(() => {});
