@@ -1,7 +1,11 @@
 -- compare --by on version cohorts: each group's tests ({{group_tests}}: group-tests.sql) from a
 -- deterministic sample of its settled traces (TraceHash at most the group's cut per side, so that a
 -- large group reads about as many requests as compare's own test; a small one reads all). The bound
--- on TraceHash is also a range of verdict_traces' sort key, so the sample is all that is read.
+-- on TraceHash is also a range of verdict_traces' sort key, so the sample is all that is read
+-- ({{sampled}}: each side within its largest cut, sides.ts sampleScope). The live summaries by
+-- verdict_traces_live's rule ({{live}}: live-traces.sql).
+-- The sorted samples stay in the engine: only what is computed from them comes out.
+SELECT * EXCEPT (b_sorted, c_sorted) FROM (
 SELECT
     group_key,
     length(b_durations) > 0 AND length(c_durations) > 0 AS both_sides,
@@ -16,10 +20,10 @@ FROM (
             ({{baseline}}) AS in_baseline,
             ({{candidate}}) AS in_candidate
         SELECT {{group_key}} AS group_key, TraceHash, RequestDurations, in_baseline, in_candidate
-        FROM verdict_traces_live
-        WHERE Requests > 0 AND {{scope}} AND (in_baseline OR in_candidate)
-            AND ((in_baseline AND TraceHash <= {b_max_cut:UInt64}) OR (in_candidate AND TraceHash <= {c_max_cut:UInt64}))
+        FROM verdict_traces
+        WHERE {{live}} AND Requests > 0 AND {{scope}} AND ({{sampled}})
             AND {{group_key}} IN {groups:Array(String)}
     )
     GROUP BY group_key
+)
 )

@@ -8,8 +8,8 @@ import { num, queryRows, renderSql, round, type QueryParams } from '../run-query
 import { QUANTILE_LEVELS, quantileDifferenceTest, twoProportionTest, type TestResult } from '../statistics.js';
 import { latencyDistribution, metric } from './metrics.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
-import { qualityAndCostByGroup, type Grouping } from './quality-metrics.js';
-import { cutFor, quantileIntervals } from './sides.js';
+import { qualityAndCostByGroup, type Grouping, type QualityAndCost } from './quality-metrics.js';
+import { cutFor, quantileIntervals, sampleScope } from './sides.js';
 import type { TimeRange } from '../time-range.js';
 import type { BreakdownGroup } from './schema.js';
 
@@ -21,12 +21,24 @@ const GROUP_INTERVALS = (() => {
   return { fragments: { group_tests: renderSql('compare/group-tests', ci.fragments) }, params: { ...ci.params, quantiles: [0.5, 0.95] } };
 })();
 
-export async function breakdown(client: ClickHouseClient, plan: Plan, conditions: SideConditions, range: TimeRange): Promise<{ by: string; groups: BreakdownGroup[] }> {
+/**
+ * `groupsRead`, when given, is each group's cost and feedback already being read (with the whole
+ * comparison's, by compare: quality-metrics.ts qualityAndCostWithGroups); `groupTotals`, each
+ * group's rollup sums already being read with the sides' (sides.ts sidesWithGroups).
+ */
+export async function breakdown(
+  client: ClickHouseClient,
+  plan: Plan,
+  conditions: SideConditions,
+  range: TimeRange,
+  groupsRead?: Promise<(key: string) => QualityAndCost>,
+  groupTotals?: Promise<Record<string, unknown>[]>,
+): Promise<{ by: string; groups: BreakdownGroup[] }> {
   const by = plan.options.by!;
   // Each group's cost per request and feedback, beside its counts (quality-metrics.ts).
-  const extra = qualityAndCostByGroup(client, plan.options, range, plan, groupingOf(by, conditions));
+  const extra = groupsRead ?? qualityAndCostByGroup(client, plan.options, range, plan, groupingOf(by, conditions));
   extra.catch(() => {});
-  const groups = await counts(client, plan, conditions, by);
+  const groups = await counts(client, plan, conditions, by, groupTotals);
   const ofGroup = await extra;
   return {
     by,
@@ -37,16 +49,16 @@ export async function breakdown(client: ClickHouseClient, plan: Plan, conditions
   };
 }
 
-function groupingOf(by: string, conditions: SideConditions): Grouping {
+export function groupingOf(by: string, conditions: SideConditions): Grouping {
   if (by === 'name' || by === 'model') return { key: by === 'name' ? 'RequestName' : 'Model', join: '', params: {} };
   return { key: 'attribute_value', join: renderSql('compare/breakdown-attribute', pick(conditions.fragments, 'span_scope')), params: { by_key: by } };
 }
 
 type GroupCounts = Omit<BreakdownGroup, 'quality' | 'cost'>;
 
-async function counts(client: ClickHouseClient, plan: Plan, conditions: SideConditions, by: string): Promise<GroupCounts[]> {
+async function counts(client: ClickHouseClient, plan: Plan, conditions: SideConditions, by: string, groupTotals?: Promise<Record<string, unknown>[]>): Promise<GroupCounts[]> {
   // Version against version by a fact the rollups are keyed by: their sums, and a sample for the test.
-  if (!plan.raw && (by === 'name' || by === 'model')) return fromRollups(client, plan, conditions, by === 'name' ? 'RequestName' : 'Model');
+  if (!plan.raw && (by === 'name' || by === 'model')) return fromRollups(client, plan, conditions, by === 'name' ? 'RequestName' : 'Model', groupTotals);
   const params: QueryParams = { ...conditions.params, limit: plan.byLimit };
   const fragments = pick(conditions.fragments, 'scope', 'baseline', 'candidate');
   // The root operation and the model are facts of the settled trace; any other key is read from its spans.
@@ -69,13 +81,13 @@ async function counts(client: ClickHouseClient, plan: Plan, conditions: SideCond
  * Mann–Whitney U p-value from a sample of each group's traces capped as compare's own test is. Both
  * reads are small, where one pass over every trace of both versions was not.
  */
-async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: SideConditions, column: 'RequestName' | 'Model'): Promise<GroupCounts[]> {
+async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: SideConditions, column: 'RequestName' | 'Model', groupTotals?: Promise<Record<string, unknown>[]>): Promise<GroupCounts[]> {
   const { service, environment } = plan.options;
   const range = { fromMs: Number(conditions.params.from_ms), toMs: Number(conditions.params.to_ms) };
   const source = rollupSource({ service, environment, range });
   const versions = { b_version: plan.options.baseline.version ?? '', c_version: plan.options.candidate.version ?? '' };
   const [p50, p95] = [QUANTILE_LEVELS.indexOf(0.5), QUANTILE_LEVELS.indexOf(0.95)];
-  const totals = await queryRows(
+  const totals = groupTotals ? largest(await groupTotals, plan.byLimit) : await queryRows(
     client,
     renderSql('compare/breakdown-rollup', {
       ...source.fragments,
@@ -91,7 +103,11 @@ async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: Sid
   const bCuts = totals.map((r) => cut(r.b_requests));
   const cCuts = totals.map((r) => cut(r.c_requests));
   const max = (cuts: string[]) => cuts.reduce((a, b) => (BigInt(a) > BigInt(b) ? a : b));
-  const tests = await queryRows(client, renderSql('compare/breakdown-sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...GROUP_INTERVALS.fragments, group_key: column }), {
+  const within = sampleScope([
+    { cohort: 'in_baseline', sampled: '(in_baseline AND TraceHash <= {b_max_cut:UInt64})', cut: max(bCuts) },
+    { cohort: 'in_candidate', sampled: '(in_candidate AND TraceHash <= {c_max_cut:UInt64})', cut: max(cCuts) },
+  ]);
+  const tests = await queryRows(client, renderSql('compare/breakdown-sample', { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), ...GROUP_INTERVALS.fragments, group_key: column, sampled: within, live: renderSql('compare/live-traces') }), {
     ...conditions.params,
     ...GROUP_INTERVALS.params,
     groups,
@@ -142,4 +158,17 @@ function group(r: Record<string, unknown>, rules: Plan): GroupCounts {
       metric('latencyP95', 'ms', b95, c95, latencyTest, b95 !== null ? rules.thresholds.minLatencyChange * b95 : null, enough, rules.alpha),
     ],
   };
+}
+
+/**
+ * The groups of sides.ts sidesWithGroups as breakdown-rollup.sql gives them: those with requests,
+ * the largest first (then by key, in the engine's byte order), at most `limit`.
+ */
+function largest(rows: Record<string, unknown>[], limit: number): Record<string, unknown>[] {
+  const total = (r: Record<string, unknown>) => num(r.b_requests) + num(r.c_requests);
+  return rows
+    .filter((r) => total(r) > 0)
+    .sort((a, b) => total(b) - total(a) || Buffer.compare(Buffer.from(String(a.group_key)), Buffer.from(String(b.group_key))))
+    .slice(0, limit)
+    .map((r) => ({ ...r, b_quantiles: r.b_latency_ns, c_quantiles: r.c_latency_ns }));
 }

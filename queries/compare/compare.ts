@@ -8,14 +8,15 @@ import { defineQuestion, given, scopeOf } from '../question.js';
 import { minuteRange } from '../rollup.js';
 import { isoFromMs, num, round } from '../run-query.js';
 import { UNBOUNDED_TO_MS, type TimeRange } from '../time-range.js';
-import { breakdown } from './breakdown.js';
+import { breakdown, groupingOf } from './breakdown.js';
 import { compareMetrics, latencyDistribution } from './metrics.js';
-import { mixAdjustment, mixStrata, parseStratify, regressionOf } from './mix-adjustment.js';
-import { parseDirections, qualityAndCost, type QualityAndCost } from './quality-metrics.js';
+import { mixAdjustment, parseStratify, regressionOf } from './mix-adjustment.js';
+import { parseDirections, qualityAndCost, qualityAndCostWithGroups, rollupGroupsWithWhole, type QualityAndCost } from './quality-metrics.js';
 import { DEFAULT_QUALITY_RULES } from './quality-schema.js';
 import { plan as makePlan, sideConditions, type CompareOptions } from './plan.js';
 import { CompareParams, CompareResultSchema, type CompareResult, type SideSummary } from './schema.js';
-import { cutFor, EMPTY_SIDE, sideData, sourceFor, testInputs, type SideData } from './sides.js';
+import { readSample } from './sample.js';
+import { cutFor, EMPTY_SIDE, sideData, sidesWithGroups, sourceFor, type SideData } from './sides.js';
 import { sufficiency } from './sufficiency.js';
 
 export type { CompareOptions } from './plan.js';
@@ -42,8 +43,9 @@ function summary(spec: CohortSpec, d: SideData): SideSummary {
   };
 }
 
-export async function compare(client: ClickHouseClient, options: CompareOptions): Promise<CompareResult> {
-  const plan = makePlan(options);
+export async function compare(client: ClickHouseClient, asked: CompareOptions): Promise<CompareResult> {
+  let options = asked;
+  let plan = makePlan(options);
   const source = sourceFor(plan.raw);
   const warnings: string[] = [];
   // Whole minutes, the rollups' resolution, on both sources, so that they give the same answers.
@@ -64,20 +66,35 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
       warnings.push('time alignment: the two sides were never live in the same minute, so there is nothing to compare');
     } else {
       range = { fromMs: Math.max(range.fromMs, num(w.first_ms)), toMs: Math.min(range.toMs, num(w.last_ms) + 60_000) };
+      // Every later read keeps these minutes, given as a parameter rather than derived again.
+      options = { ...options, alignedMinutes: (w.minutes as unknown[]).map(num) };
+      plan = { ...plan, options };
     }
   }
 
-  // The breakdown needs nothing from the sides: it runs alongside them (awaited at the end; the
-  // empty catch only keeps a failure from being reported as unhandled before then).
-  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range) : undefined;
+  // The breakdown runs alongside the sides (awaited at the end; the empty catches only keep a
+  // failure from being reported as unhandled before then). Broken down by a rollup key, the
+  // groups' cost and feedback are read with the whole's, and their rollup sums with the sides'.
+  // (The embedded engine runs parameterized statements one at a time, so what counts there is
+  // how many statements and how much work each, not their overlap.)
+  const grouping = options.by ? groupingOf(options.by, sideConditions(options, range)) : undefined;
+  const withGroups = grouping && rollupGroupsWithWhole(plan, grouping) ? qualityAndCostWithGroups(client, options, range, plan, grouping) : undefined;
+  withGroups?.catch(() => {});
+  // Broken down by a rollup key (not aligned: the breakdown's rollup read keeps the whole range),
+  // the groups' rollup sums are read with the sides'.
+  const groupColumn = !plan.raw && !options.align && (options.by === 'name' || options.by === 'model') ? (options.by === 'name' ? 'RequestName' : 'Model') : undefined;
+  const sidesRead = overlapMissing ? undefined : groupColumn ? sidesWithGroups(client, options, range, groupColumn) : source.sides(client, options, range).then((whole) => ({ whole, groups: undefined }));
+  sidesRead?.catch(() => {});
+  const groupTotals = groupColumn && sidesRead ? sidesRead.then((s) => s.groups ?? []) : undefined;
+  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range, withGroups?.then((w) => w.ofGroup), groupTotals) : undefined;
   breakdownResult?.catch(() => {});
 
   let b = EMPTY_SIDE;
   let c = EMPTY_SIDE;
-  if (!overlapMissing) {
-    const row = await source.sides(client, options, range);
-    b = sideData(row, 'b');
-    c = sideData(row, 'c');
+  const sidesRow = (await sidesRead)?.whole;
+  if (sidesRow) {
+    b = sideData(sidesRow, 'b');
+    c = sideData(sidesRow, 'c');
   }
   const baseline = summary(options.baseline, b);
   const candidate = summary(options.candidate, c);
@@ -88,15 +105,13 @@ export async function compare(client: ClickHouseClient, options: CompareOptions)
   }
 
   // Feedback and cost read their own rollups (or the settled traces): alongside the tests.
-  const extraResult = qualityAndCost(client, options, range, plan, options.quality);
+  const extraResult = withGroups ? withGroups.then((w) => w.whole) : qualityAndCost(client, options, range, plan, options.quality);
   extraResult.catch(() => {});
   const baselineRate = b.requests > 0 ? Math.min(1, plan.sampleCap / b.requests) : 1;
   const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;
   const cuts = { baseline: cutFor(baselineRate), candidate: cutFor(candidateRate) };
   // Beside the raw deltas, the mix-adjusted ones (mix-adjustment.ts), over the same trace sample.
-  const [tests, strata] = b.requests > 0 && c.requests > 0
-    ? await Promise.all([testInputs(client, options, range, cuts), mixStrata(client, plan, sideConditions(options, range), cuts)])
-    : [undefined, undefined];
+  const { tests, strata } = b.requests > 0 && c.requests > 0 ? await readSample(client, plan, sideConditions(options, range), cuts) : { tests: undefined, strata: undefined };
   const metrics = compareMetrics(baseline, candidate, tests, plan);
   const extra: QualityAndCost = await extraResult;
   warnings.push(...extra.warnings);

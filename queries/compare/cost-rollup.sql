@@ -1,7 +1,9 @@
 -- compare's cost inputs on version cohorts, from the cost rollup (verdict_cost_1m/_1h/_1d,
 -- schema/migrations/065): the same sums as cost.sql reads from the settled traces, cost in integer
 -- nanodollars (so both give the same answer), unpriced models and price sources as signed counts.
--- Per group ({{group_key}}: '' for the whole comparison, RequestName or Model for compare --by).
+-- Per group ({{group_key}}: '' for the whole comparison, RequestName or Model for compare --by),
+-- grouped by {{grouping}}: the groups, or the groups and the whole at once (grouping sets; `whole`
+-- tells the whole's row from a group's).
 WITH
     AppVersion = {b_version:String} AS b,
     AppVersion = {c_version:String} AS c,
@@ -11,6 +13,7 @@ WITH
     sumMapIf(PriceSources, c) AS c_sources
 SELECT
     {{group_key}} AS group_key,
+    {{whole}} AS whole,
     sumIf(RequestTraces, b) AS b_request_traces,
     sumIf(Rows, b) AS b_rows,
     sumIf(Requests, b) AS b_r,
@@ -35,4 +38,4 @@ SELECT
     arrayFilter((s, n) -> n > 0, c_sources.1, c_sources.2) AS c_price_sources
 FROM {{cost_rollup}}
 WHERE {{scope}} AND AppVersion IN ({b_version:String}, {c_version:String})
-GROUP BY group_key
+GROUP BY {{grouping}}

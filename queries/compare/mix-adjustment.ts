@@ -1,17 +1,15 @@
 // compare's fair comparison: when the candidate serves a different mix of root operations or
-// models than the baseline, raw deltas can lie (Simpson's paradox). Per stratum (mix-adjustment.sql)
+// models than the baseline, raw deltas can lie (Simpson's paradox). Per stratum (sample.sql's s_ sums)
 // this compares like with like: the error rate by the Cochran–Mantel–Haenszel common risk
 // difference, latency and the per-request means by direct standardisation to the baseline's mix
 // (queries/stratified-statistics.ts). Says which deltas the verdict uses, and warns when the
 // strata barely overlap.
-import type { ClickHouseClient } from '@clickhouse/client';
-import { num, QueryInputError, queryRows, renderSql, type QueryParams } from '../run-query.js';
+import { num, QueryInputError, renderSql, type QueryParams } from '../run-query.js';
 import type { ClusterSums, TestResult } from '../statistics.js';
 import { cmhRiskDifference, standardisedMeanDifference, type StratumMeans } from '../stratified-statistics.js';
 import { metric } from './metrics.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
 import type { AdjustedMetric, Metric, MixAdjustment, SideSummary } from './schema.js';
-import type { Cuts } from './sides.js';
 
 export const DEFAULT_STRATIFY = ['name', 'model'];
 
@@ -45,24 +43,27 @@ function clusterSums(s: Record<string, number>, x: string): ClusterSums {
   return { n: s.traces, sumX: s[x], sumR: s.r, sumXX: s[`${x}${x}`], sumRR: s.rr, sumXR: s[`${x}r`] };
 }
 
-/**
- * Each stratum's sums, or undefined when not stratifying. `cuts` are the tests' trace samples: the
- * adjustment reads the same traces as the raw tests.
- */
-export async function mixStrata(client: ClickHouseClient, plan: Plan, conditions: SideConditions, cuts: Cuts): Promise<Stratum[] | undefined> {
-  const keys = plan.options.stratify ?? DEFAULT_STRATIFY;
-  if (keys.length === 0) return undefined;
-  const params: QueryParams = { ...conditions.params, baseline_cut: cuts.baseline, candidate_cut: cuts.candidate };
-  const fragments = { ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'), group_join: '' };
+/** The stratum expression over the settled traces (an array of the keys' values), and the join an attribute key needs. */
+export function stratumSql(keys: string[], conditions: SideConditions): { stratum: string; join: string; params: QueryParams } {
+  const params: QueryParams = {};
+  let join = '';
   const parts = keys.map((k) => {
     if (k in FACT_KEYS) return `toString(${FACT_KEYS[k]})`;
     params.by_key = k;
-    fragments.group_join = renderSql('compare/breakdown-attribute', pick(conditions.fragments, 'span_scope'));
+    join = renderSql('compare/breakdown-attribute', pick(conditions.fragments, 'span_scope'));
     return 'attribute_value';
   });
-  const rows = await queryRows(client, renderSql('compare/mix-adjustment', { ...fragments, stratum: `[${parts.join(', ')}]` }), params);
-  const side = (row: Record<string, unknown>, p: 'b' | 'c') => Object.fromEntries(SUMS.map((k) => [k, num(row[`${p}_${k}`])]));
-  return rows.map((row) => ({ key: (row.stratum as unknown[]).map(String), b: side(row, 'b'), c: side(row, 'c') }));
+  return { stratum: `[${parts.join(', ')}]`, join, params };
+}
+
+/**
+ * A stratum of compare's sample (sample.sql `strata`: its key, then SUMS for the baseline, then
+ * for the candidate; named `s_b_…`, `s_c_…` where the engine names a tuple's elements).
+ */
+export function stratumOf(entry: unknown): Stratum {
+  const values = Array.isArray(entry) ? entry : Object.values(entry as Record<string, unknown>);
+  const side = (offset: number) => Object.fromEntries(SUMS.map((k, i) => [k, num(values[offset + i])]));
+  return { key: (values[0] as unknown[]).map(String), b: side(1), c: side(1 + SUMS.length) };
 }
 
 function adjusted(raw: Metric | { baseline: number | null; candidate: number | null; delta: number | null }, name: AdjustedMetric['name'], unit: AdjustedMetric['unit'], m: Metric): AdjustedMetric {

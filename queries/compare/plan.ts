@@ -33,6 +33,11 @@ export interface CompareOptions {
   sampleCap?: number;
   /** Feedback directions and the quality and cost thresholds (quality-schema.ts). */
   quality?: Partial<QualityRules>;
+  /**
+   * With `align`, the minutes both sides served (epoch seconds), once compare has found them
+   * (its window read): every later read takes them as a parameter. Unset, each read derives them.
+   */
+  alignedMinutes?: number[];
 }
 
 export const DEFAULT_SAMPLE_CAP = 20_000;
@@ -88,12 +93,17 @@ export interface SideConditions {
  * rollup (aligned-minutes-rollup.sql: its rows per minute and key, however many traces), filters
  * from the settled traces (aligned-minutes.sql: every trace of both sides in the range). Counting
  * the traces made the sample reads (tests, mix adjustment, quality, cost) grow with the data kept.
+ * Once compare knows the minutes (`options.alignedMinutes`), they are a parameter instead.
  */
 export function sideConditions(options: CompareOptions, range: TimeRange, unaligned = false): SideConditions {
   const scope = scopeSql({ service: options.service, environment: options.environment, range });
   const baseline = cohortSql(options.baseline, scope, 'b_');
   const candidate = cohortSql(options.candidate, scope, 'c_');
-  if (options.align && !unaligned) {
+  const params: QueryParams = {};
+  if (options.align && !unaligned && options.alignedMinutes) {
+    scope.sql = `${scope.sql} AND ${renderSql('compare/aligned-minutes-param', { minute: 'toStartOfMinute(Start)' })}`;
+    params.aligned_minutes = options.alignedMinutes;
+  } else if (options.align && !unaligned) {
     if (readsRaw('auto', options.baseline.filter, options.candidate.filter)) {
       const minutes = renderSql('compare/aligned-minutes', { scope: scope.sql, baseline: baseline.sql, candidate: candidate.sql });
       scope.sql = `${scope.sql} AND (\n${minutes}\n)`;
@@ -114,7 +124,7 @@ export function sideConditions(options: CompareOptions, range: TimeRange, unalig
       baseline: baseline.sql,
       candidate: candidate.sql,
     },
-    params: { ...scope.params, ...baseline.params, ...candidate.params },
+    params: { ...scope.params, ...baseline.params, ...candidate.params, ...params },
   };
 }
 

@@ -174,13 +174,19 @@ const WHOLE: Grouping = { key: "''", join: '', params: {} };
  * traces; for filters (and attribute groups), which need the traces' attributes, from the settled
  * traces and their assessments.
  */
-async function sums(client: ClickHouseClient, options: CompareOptions, range: TimeRange, raw: boolean, grouping: Grouping): Promise<[Row[], Row[]]> {
+async function sums(client: ClickHouseClient, options: CompareOptions, range: TimeRange, raw: boolean, grouping: Grouping, alsoWhole = false): Promise<[Row[], Row[]]> {
   if (!raw && grouping.join === '') {
     const source = rollupScope(options, range);
     const suffix = source.table.slice('verdict_rollup_'.length);
-    const fragments = { scope: source.fragments.scope, group_key: grouping.key, cost_rollup: `verdict_cost_${suffix}`, feedback_rollup: `verdict_feedback_${suffix}` };
+    const shape = alsoWhole
+      ? { whole: 'grouping(group_key) = 1', costGrouping: 'GROUPING SETS ((group_key), ())', qualityGrouping: 'GROUPING SETS ((group_key, Name), (Name))' }
+      : { whole: grouping === WHOLE ? '1' : '0', costGrouping: 'group_key', qualityGrouping: 'group_key, Name' };
+    const fragments = { scope: source.fragments.scope, group_key: grouping.key, whole: shape.whole, cost_rollup: `verdict_cost_${suffix}`, feedback_rollup: `verdict_feedback_${suffix}` };
     const params = { ...source.params, b_version: options.baseline.version ?? '', c_version: options.candidate.version ?? '' };
-    return Promise.all([queryRows(client, renderSql('compare/cost-rollup', fragments), params), queryRows(client, renderSql('compare/quality-rollup', fragments), params)]);
+    return Promise.all([
+      queryRows(client, renderSql('compare/cost-rollup', { ...fragments, grouping: shape.costGrouping }), params),
+      queryRows(client, renderSql('compare/quality-rollup', { ...fragments, grouping: shape.qualityGrouping }), params),
+    ]);
   }
   const s = sideConditions(options, range);
   const fragments = { ...pick(s.fragments, 'scope', 'baseline', 'candidate'), group_key: grouping.key, group_join: grouping.join };
@@ -211,6 +217,33 @@ export async function qualityAndCost(client: ClickHouseClient, options: CompareO
 /** The same per group of compare --by (each group's warnings are left to the whole comparison's). */
 export async function qualityAndCostByGroup(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules & { raw?: boolean }, grouping: Grouping): Promise<(key: string) => QualityAndCost> {
   const [costRows, qualityRows] = await sums(client, options, range, rules.raw ?? true, grouping);
-  const q = qualityRules(options.quality ?? {});
+  return byGroup(costRows, qualityRows, rules, qualityRules(options.quality ?? {}));
+}
+
+function byGroup(costRows: Row[], qualityRows: Row[], rules: Rules, q: QualityRules): (key: string) => QualityAndCost {
   return (key) => assemble(costRows.find((r) => String(r.group_key) === key) ?? {}, qualityRows.filter((r) => String(r.group_key) === key), rules, q);
+}
+
+/**
+ * Both at once, when the groups are rollup keys (RequestName, Model on version cohorts): the whole
+ * comparison's sums and each group's in one read per rollup (grouping sets), not two.
+ */
+export function rollupGroupsWithWhole(plan: { raw: boolean }, grouping: Grouping): boolean {
+  return !plan.raw && grouping.join === '';
+}
+
+export async function qualityAndCostWithGroups(
+  client: ClickHouseClient,
+  options: CompareOptions,
+  range: TimeRange,
+  rules: Rules & { raw?: boolean },
+  grouping: Grouping,
+): Promise<{ whole: QualityAndCost; ofGroup: (key: string) => QualityAndCost }> {
+  const [costRows, qualityRows] = await sums(client, options, range, rules.raw ?? true, grouping, true);
+  const whole = (r: Row) => num(r.whole) === 1;
+  const q = qualityRules(options.quality ?? {});
+  return {
+    whole: assemble(costRows.find(whole) ?? {}, qualityRows.filter(whole), rules, q),
+    ofGroup: byGroup(costRows.filter((r) => !whole(r)), qualityRows.filter((r) => !whole(r)), rules, q),
+  };
 }

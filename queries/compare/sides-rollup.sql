@@ -1,6 +1,10 @@
 -- compare on version cohorts, per side, from a rollup table: the same sums as sides.sql reads from
--- the settled traces, with latency quantiles from the rollup's latency histogram.
+-- the settled traces, with latency quantiles from the rollup's latency histogram. Broken down by a
+-- rollup key, each group's sums come with the whole's ({{grouping}}: grouping sets over
+-- {{group_key}} and the whole; `whole` tells the whole's row from a group's).
 SELECT
+    {{whole}} AS whole,
+    {{group_key}} AS group_key,
     sumIf(Requests, AppVersion = {b_version:String}) AS b_requests,
     sumIf(Errors, AppVersion = {b_version:String}) AS b_errors,
     {{baseline_latency_quantiles}} AS b_latency_ns,
@@ -21,3 +25,4 @@ SELECT
     toUnixTimestamp64Milli(maxIf(LastSeen, AppVersion = {c_version:String} AND Requests > 0)) AS c_last_ms
 FROM {{rollup}}
 WHERE {{scope}} AND AppVersion IN ({b_version:String}, {c_version:String})
+{{grouping}}

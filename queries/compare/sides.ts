@@ -67,12 +67,16 @@ const scopeOf = (options: CompareOptions, range: TimeRange) => ({ service: optio
 
 /**
  * The rollup to read and its scope. Alignment works on minutes, so it reads the minute rollup and
- * keeps only the minutes both versions served (aligned-minutes-rollup.sql), unless `unaligned`.
+ * keeps only the minutes both versions served (aligned-minutes-rollup.sql, or the ones compare found:
+ * `options.alignedMinutes`), unless `unaligned`.
  */
 export function rollupScope(options: CompareOptions, range: TimeRange, unaligned = false): RollupSource {
   if (!options.align) return rollupSource(scopeOf(options, range));
   const source = rollupSource(scopeOf(options, range), 60);
-  if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND Minute IN (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
+  if (!unaligned && options.alignedMinutes) {
+    source.fragments.scope = `${source.fragments.scope} AND ${renderSql('compare/aligned-minutes-param', { minute: 'Minute' })}`;
+    source.params.aligned_minutes = options.alignedMinutes;
+  } else if (!unaligned) source.fragments.scope = `${source.fragments.scope} AND Minute IN (\n${renderSql('compare/aligned-minutes-rollup', { scope: source.fragments.scope })}\n)`;
   return source;
 }
 
@@ -90,22 +94,30 @@ const rollups: Source = {
       baseline_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {b_version:String})'),
       candidate_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {c_version:String})'),
     };
-    const [row] = await queryRows(client, renderSql('compare/sides-rollup', fragments), { ...source.params, ...versionParams(options) });
+    const [row] = await queryRows(client, renderSql('compare/sides-rollup', { ...fragments, ...WHOLE_ONLY }), { ...source.params, ...versionParams(options) });
     return row;
   },
 };
 
-/** The significance tests' inputs from a sample of each side's settled traces (any cohorts). */
-export async function testInputs(client: ClickHouseClient, options: CompareOptions, range: TimeRange, cuts: Cuts): Promise<Row> {
-  const s = sideConditions(options, range);
-  const ci = quantileIntervals();
-  const [row] = await queryRows(client, renderSql('compare/tests', { ...pick(s.fragments, ...SIDE_FRAGMENTS), ...ci.fragments }), {
-    ...s.params,
-    ...ci.params,
-    baseline_cut: cuts.baseline,
-    candidate_cut: cuts.candidate,
-  });
-  return row;
+const WHOLE_ONLY = { whole: '1', group_key: "''", grouping: '' };
+
+/**
+ * Version cohorts broken down by a rollup key (RequestName, Model), not aligned: the sides' totals
+ * and each group's (the same columns) in one read of the rollup, not two. The whole's row is
+ * undefined when the rollup has no row for either version.
+ */
+export async function sidesWithGroups(client: ClickHouseClient, options: CompareOptions, range: TimeRange, column: 'RequestName' | 'Model'): Promise<{ whole: Row | undefined; groups: Row[] }> {
+  const source = rollupScope(options, range);
+  const fragments = {
+    ...source.fragments,
+    baseline_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {b_version:String})'),
+    candidate_latency_quantiles: latencyQuantiles('sumMapIf(Latency, AppVersion = {c_version:String})'),
+    whole: 'grouping(group_key) = 1',
+    group_key: column,
+    grouping: 'GROUP BY GROUPING SETS ((group_key), ())',
+  };
+  const rows = await queryRows(client, renderSql('compare/sides-rollup', fragments), { ...source.params, ...versionParams(options) });
+  return { whole: rows.find((r) => num(r.whole) === 1), groups: rows.filter((r) => num(r.whole) !== 1) };
 }
 
 export function sourceFor(raw: boolean): Source {
@@ -127,8 +139,21 @@ export function sideData(row: Row, p: 'b' | 'c'): SideData {
   };
 }
 
+/** The cut that keeps every trace. */
+export const ALL_TRACES = '18446744073709551615';
+
 /** cityHash64(TraceId) <= cut keeps about `rate` of all traces. */
 export function cutFor(rate: number): string {
-  if (rate >= 1) return '18446744073709551615';
+  if (rate >= 1) return ALL_TRACES;
   return ((BigInt(Math.floor(rate * 1e12)) * 18446744073709551615n) / 1_000_000_000_000n).toString();
+}
+
+/**
+ * Which traces a sample scan keeps, for its WHERE: each side's cohort (`cohort`: its alias),
+ * bounded by its cut (`sampled`: the alias with the bound) unless the cut keeps every trace. The
+ * engine folds an always-true bound away in a way that also loses the other side's bound from the
+ * sort-key analysis, and the scan then reads every trace of both sides.
+ */
+export function sampleScope(sides: Array<{ cohort: string; sampled: string; cut: string }>): string {
+  return sides.map((s) => (s.cut === ALL_TRACES ? s.cohort : s.sampled)).join(' OR ');
 }
