@@ -3,13 +3,13 @@
 // the whole distribution. Version cohorts by name or model read the rollups and a sample of traces;
 // anything else is one pass over the settled traces.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { latencyQuantiles, rollupSource } from '../rollup.js';
+import { latencyQuantiles } from '../rollup.js';
 import { num, queryRows, renderSql, round, type QueryParams } from '../run-query.js';
 import { QUANTILE_LEVELS, quantileDifferenceTest, twoProportionTest, type TestResult } from '../statistics.js';
 import { latencyDistribution, metric } from './metrics.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
 import { qualityAndCostByGroup, type Grouping, type QualityAndCost } from './quality-metrics.js';
-import { cutFor, quantileIntervals, sampleScope } from './sides.js';
+import { cutFor, quantileIntervals, rollupScope, sampleScope } from './sides.js';
 import type { TimeRange } from '../time-range.js';
 import type { BreakdownGroup } from './schema.js';
 
@@ -82,9 +82,10 @@ async function counts(client: ClickHouseClient, plan: Plan, conditions: SideCond
  * reads are small, where one pass over every trace of both versions was not.
  */
 async function fromRollups(client: ClickHouseClient, plan: Plan, conditions: SideConditions, column: 'RequestName' | 'Model', groupTotals?: Promise<Record<string, unknown>[]>): Promise<GroupCounts[]> {
-  const { service, environment } = plan.options;
   const range = { fromMs: Number(conditions.params.from_ms), toMs: Number(conditions.params.to_ms) };
-  const source = rollupSource({ service, environment, range });
+  // Aligned, only the minutes both sides served, as the sides read them (the narrowed range alone
+  // also holds the minutes between them in which one side served alone).
+  const source = rollupScope(plan.options, range);
   const versions = { b_version: plan.options.baseline.version ?? '', c_version: plan.options.candidate.version ?? '' };
   const [p50, p95] = [QUANTILE_LEVELS.indexOf(0.5), QUANTILE_LEVELS.indexOf(0.95)];
   const totals = groupTotals ? largest(await groupTotals, plan.byLimit) : await queryRows(

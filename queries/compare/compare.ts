@@ -86,7 +86,7 @@ export async function compare(client: ClickHouseClient, asked: CompareOptions): 
   const sidesRead = overlapMissing ? undefined : groupColumn ? sidesWithGroups(client, options, range, groupColumn) : source.sides(client, options, range).then((whole) => ({ whole, groups: undefined }));
   sidesRead?.catch(() => {});
   const groupTotals = groupColumn && sidesRead ? sidesRead.then((s) => s.groups ?? []) : undefined;
-  const breakdownResult = options.by ? breakdown(client, plan, sideConditions(options, range), range, withGroups?.then((w) => w.ofGroup), groupTotals) : undefined;
+  const breakdownResult = options.by ? breakdown(client, { ...plan, options }, sideConditions(options, range), range, withGroups?.then((w) => w.ofGroup), groupTotals) : undefined;
   breakdownResult?.catch(() => {});
 
   let b = EMPTY_SIDE;

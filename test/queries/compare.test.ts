@@ -36,6 +36,11 @@ beforeAll(async () => {
   // An A/B test inside one version, told apart by a feature-flag attribute.
   await seed(c, { ...base, version: '2.0.0', requests: 1000, errors: 50, latencyMs: 200, startMs: T0, attributes: { 'feature.flag': 'off' }, seed: 'ab-off' });
   await seed(c, { ...base, version: '2.0.0', requests: 1000, errors: 50, latencyMs: 300, startMs: T0, attributes: { 'feature.flag': 'on' }, seed: 'ab-on' });
+  // Alignment with gaps: gap-a serves every minute 0–59 (10 a minute), gap-b only minutes 10, 12 and 14.
+  await seed(c, { ...base, service: 'gap-api', version: 'gap-a', requests: 600, errors: 0, latencyMs: 200, spacingMs: 6000, startMs: T0, seed: 'gap-a' });
+  for (const minute of [10, 12, 14]) {
+    await seed(c, { ...base, service: 'gap-api', version: 'gap-b', requests: 10, errors: 0, latencyMs: 200, spacingMs: 6000, startMs: T0 + minute * MINUTE, seed: `gap-b${minute}` });
+  }
 });
 
 afterAll(async () => {
@@ -232,6 +237,14 @@ describe('compare options', () => {
     expect(r.baseline.requests).toBe(800);
     // 1.2.0 request i starts at 20 min + 2 s · i: i = 0…419 → 420 each.
     expect(r.candidate.requests).toBe(840);
+  });
+
+  it('aligns the breakdown groups to the same minutes as the sides, also when the shared minutes have gaps', async () => {
+    const r = await compare(store.client, { service: 'gap-api', environment: 'production', baseline: { version: 'gap-a' }, candidate: { version: 'gap-b' }, align: true, by: 'name' });
+    expect(r.window).toMatchObject({ aligned: true, sharedMinutes: 3 });
+    // Minutes 10, 12 and 14 only: 30 requests a side, not gap-a's 50 in minutes 10–14.
+    expect([r.baseline.requests, r.candidate.requests]).toEqual([30, 30]);
+    expect(r.breakdown!.groups).toMatchObject([{ key: 'POST /chat', baseline: { requests: 30 }, candidate: { requests: 30 } }]);
   });
 
   it('adjusts for the mix by root operation when the model changed, and keeps the raw basis for a gate where strata barely overlap', async () => {
