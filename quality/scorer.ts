@@ -101,12 +101,26 @@ function textOf(spans: ScorerSpan[], keys: string[], events: string[], last: boo
   return undefined;
 }
 
-/** Loads a batch of traces as scorers see them: two queries, whatever the batch size. */
-export async function loadTraces(client: ClickHouseClient, traceIds: string[]): Promise<ScorerTrace[]> {
-  if (traceIds.length === 0) return [];
-  const [spanRows, expectationRows] = await Promise.all(
-    ['quality/scorer-traces.sql', 'quality/scorer-expectations.sql'].map(async (file) => {
-      const result = await client.query({ query: renderSqlFile(file), query_params: { traces: traceIds }, format: 'JSONEachRow' });
+export interface LoadedTraces {
+  traces: ScorerTrace[];
+  /** Whether this scorer version has scored this trace already (its assessment is stored). */
+  scored(scorer: Scorer, traceId: string): boolean;
+}
+
+/**
+ * Loads a batch of traces as scorers see them, and which of `scorers` have scored each already:
+ * two queries, whatever the batch size (each statement carrying a batch of ids costs the engine
+ * a few ms before it reads anything, so the expectations and the scored marks share one).
+ */
+export async function loadTraces(client: ClickHouseClient, traceIds: string[], scorers: readonly Scorer[] = []): Promise<LoadedTraces> {
+  if (traceIds.length === 0) return { traces: [], scored: () => false };
+  const sources = scorers.map(scorerSource);
+  const [spanRows, assessedRows] = await Promise.all(
+    [
+      ['quality/scorer-traces.sql', { traces: traceIds }],
+      ['quality/scorer-assessed.sql', { traces: traceIds, sources }],
+    ].map(async ([file, params]) => {
+      const result = await client.query({ query: renderSqlFile(file as string), query_params: params as Record<string, unknown>, format: 'JSONEachRow' });
       return result.json<Record<string, unknown>>();
     }),
   );
@@ -119,7 +133,12 @@ export async function loadTraces(client: ClickHouseClient, traceIds: string[]): 
       events: (r.events as Array<[string, Record<string, string>]>).map(([name, attributes]) => ({ name, attributes })),
     });
   }
-  for (const r of expectationRows) {
+  // A scorer's own assessment is named for it and comes from its source (name@version).
+  const done = new Set<string>();
+  for (const r of assessedRows) {
+    const source = String(r.source);
+    if (sources.includes(source) && source.startsWith(`${String(r.name)}@`)) done.add(`${source}\n${String(r.traceId)}`);
+    if (r.kind !== 'expectation') continue;
     const t = byTrace.get(String(r.traceId));
     if (!t) continue;
     try {
@@ -132,7 +151,7 @@ export async function loadTraces(client: ClickHouseClient, traceIds: string[]): 
     t.inputs = textOf(t.spans, INPUT_KEYS, INPUT_EVENTS, false);
     t.outputs = textOf(t.spans, OUTPUT_KEYS, OUTPUT_EVENTS, true);
   }
-  return [...byTrace.values()];
+  return { traces: [...byTrace.values()], scored: (scorer, traceId) => done.has(`${scorerSource(scorer)}\n${traceId}`) };
 }
 
 class ScorerTimeout extends Error {}

@@ -32,11 +32,10 @@ async function rowsOf<T>(client: ClickHouseClient, file: string, params: Record<
 export async function scoreBatch(client: ClickHouseClient, scorers: readonly Scorer[], traceIds: string[], options: ScoreOptions = {}): Promise<ScoreCounts> {
   const counts: ScoreCounts = { scored: 0, errors: 0, skipped: 0 };
   if (traceIds.length === 0) return counts;
-  const traces = await loadTraces(client, traceIds);
+  const { traces, scored } = await loadTraces(client, traceIds, scorers);
   const rows: AssessmentRow[] = [];
   for (const scorer of scorers) {
-    const done = new Set((await rowsOf<{ traceId: string }>(client, 'quality/scorer-done.sql', { name: scorer.name, source: scorerSource(scorer), traces: traceIds })).map((r) => r.traceId));
-    const todo = traces.filter((t) => !done.has(t.traceId));
+    const todo = traces.filter((t) => !scored(scorer, t.traceId));
     counts.skipped += traces.length - todo.length;
     const concurrency = options.concurrency ?? 16;
     for (let i = 0; i < todo.length; i += concurrency) {
@@ -86,12 +85,23 @@ export interface OnlineOptions extends ScoreOptions {
   log?: { warn(obj: object, msg: string): void };
 }
 
+/**
+ * The least time between checkpoint writes while batches follow each other (a catch-up): each
+ * write is a part the engine creates and merges. A crash re-reads at most this much past the
+ * stored checkpoint, and skips it as scored (the assessments are stored before it moves).
+ */
+const CHECKPOINT_EVERY_MS = 1_000;
+
 /** Online: scores traces as they complete, from each scorer version's checkpoint. */
 export function startOnlineScoring(client: ClickHouseClient, scorers: readonly Scorer[], options: OnlineOptions = {}): OnlineScoring {
   const key = scorers.map(scorerSource).sort().join(',');
   let running: Promise<ScoreCounts> | undefined;
   let stopped = false;
   const startedAt = Date.now();
+  /** Where scoring is (its assessments stored), and the checkpoint last written; this process is the set's one writer. */
+  let since: { at: string; trace: string } | undefined;
+  let written: { at: string; trace: string } | undefined;
+  let writtenAtMs = 0;
 
   async function watermark(): Promise<{ at: string; trace: string }> {
     const [row] = await rowsOf<{ w: string; t: string; n: string | number }>(client, 'quality/scorer-checkpoint.sql', { scorer: key });
@@ -103,20 +113,36 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
     return { at: row.w, trace: row.t };
   }
 
+  async function checkpoint(): Promise<void> {
+    if (!since || since === written) return;
+    const at = since;
+    await client.insert({ table: 'verdict_scorer_checkpoints', values: [{ Scorer: key, Watermark: at.at, LastTrace: at.trace }], format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } });
+    written = at;
+    writtenAtMs = Date.now();
+  }
+
   async function run(): Promise<ScoreCounts> {
     const total: ScoreCounts = { scored: 0, errors: 0, skipped: 0 };
+    // Read once: afterwards this process moves it (and a failed round resumes from it).
+    let from = since ?? (await watermark());
+    since = from;
+    written ??= from;
     for (;;) {
-      const since = await watermark();
-      const pending = await rowsOf<{ traceId: string; arrival: string }>(client, 'quality/scorer-pending.sql', { watermark: since.at, last_trace: since.trace, quiet_ms: options.quietMs ?? 2_000, limit: BATCH });
-      if (pending.length === 0 || stopped) return total;
+      const pending: Array<{ traceId: string; arrival: string }> = await rowsOf(client, 'quality/scorer-pending.sql', { watermark: from.at, last_trace: from.trace, quiet_ms: options.quietMs ?? 2_000, limit: BATCH });
+      // Until none is left: a batch can be short of BATCH with more behind it (a trace's services share one).
+      if (pending.length === 0 || stopped) break;
       const c = await scoreBatch(client, scorers, pending.map((p) => p.traceId), options);
       total.scored += c.scored;
       total.errors += c.errors;
       total.skipped += c.skipped;
-      // Stored first, then the checkpoint: a crash in between re-reads the batch and skips it.
-      await client.insert({ table: 'verdict_scorer_checkpoints', values: [{ Scorer: key, Watermark: pending[pending.length - 1].arrival, LastTrace: pending[pending.length - 1].traceId }], format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } });
-      if (pending.length < BATCH) return total;
+      // Stored first, then the checkpoint (at most CHECKPOINT_EVERY_MS behind): a crash in between
+      // re-reads the batches it had not covered yet and skips them as scored.
+      from = { at: pending[pending.length - 1].arrival, trace: pending[pending.length - 1].traceId };
+      since = from;
+      if (Date.now() - writtenAtMs >= CHECKPOINT_EVERY_MS) await checkpoint();
     }
+    await checkpoint();
+    return total;
   }
 
   // A round of its own, after any in flight (which may have started before what the caller waits for).
