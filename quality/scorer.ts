@@ -115,15 +115,11 @@ export interface LoadedTraces {
 export async function loadTraces(client: ClickHouseClient, traceIds: string[], scorers: readonly Scorer[] = []): Promise<LoadedTraces> {
   if (traceIds.length === 0) return { traces: [], scored: () => false };
   const sources = scorers.map(scorerSource);
-  const [spanRows, assessedRows] = await Promise.all(
-    [
-      ['quality/scorer-traces.sql', { traces: traceIds }],
-      ['quality/scorer-assessed.sql', { traces: traceIds, sources }],
-    ].map(async ([file, params]) => {
-      const result = await client.query({ query: renderSqlFile(file as string), query_params: params as Record<string, unknown>, format: 'JSONEachRow' });
-      return result.json<Record<string, unknown>>();
-    }),
-  );
+  // One after the other: the embedded engine runs parameterized statements one at a time anyway.
+  const rowsOf = async (file: string, params: Record<string, unknown>) =>
+    (await client.query({ query: renderSqlFile(file), query_params: params, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+  const spanRows = await rowsOf('quality/scorer-traces.sql', { traces: traceIds });
+  const assessedRows = await rowsOf('quality/scorer-assessed.sql', { traces: traceIds, sources });
   const byTrace = new Map<string, ScorerTrace>(traceIds.map((id) => [id, { traceId: id, spans: [], inputs: undefined, outputs: undefined, expectations: {} }]));
   for (const r of spanRows) {
     byTrace.get(String(r.traceId))?.spans.push({

@@ -3,6 +3,7 @@
 // scored once per scorer version across restarts. Traces are loaded and results stored in
 // batches; a scorer failing on a trace is an error assessment, never an exception here.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { setTimeout as delay } from 'node:timers/promises';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { AssessmentRow } from './assessment.js';
 import { insertAssessments } from './assessment-store.js';
@@ -83,6 +84,12 @@ export interface OnlineOptions extends ScoreOptions {
   quietMs?: number;
   intervalMs?: number;
   log?: { warn(obj: object, msg: string): void };
+  /**
+   * True while ingest is behind (stored spans wait in the queue for their insert). Scoring then
+   * takes one batch per YIELD_MS and leaves the engine to the inserts: on the embedded engine
+   * every statement waits for the one before it, so each scoring statement would hold up spans.
+   */
+  ingestBehind?: () => boolean;
 }
 
 /**
@@ -91,6 +98,9 @@ export interface OnlineOptions extends ScoreOptions {
  * stored checkpoint, and skips it as scored (the assessments are stored before it moves).
  */
 const CHECKPOINT_EVERY_MS = 1_000;
+/** While ingest is behind, at most one batch per this long: scoring slows down, but never stops. */
+const YIELD_MS = 1_000;
+const YIELD_POLL_MS = 50;
 
 /** Online: scores traces as they complete, from each scorer version's checkpoint. */
 export function startOnlineScoring(client: ClickHouseClient, scorers: readonly Scorer[], options: OnlineOptions = {}): OnlineScoring {
@@ -128,6 +138,7 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
     since = from;
     written ??= from;
     for (;;) {
+      const batchStartedMs = Date.now();
       const pending: Array<{ traceId: string; arrival: string }> = await rowsOf(client, 'quality/scorer-pending.sql', { watermark: from.at, last_trace: from.trace, quiet_ms: options.quietMs ?? 2_000, limit: BATCH });
       // Until none is left: a batch can be short of BATCH with more behind it (a trace's services share one).
       if (pending.length === 0 || stopped) break;
@@ -140,6 +151,7 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
       from = { at: pending[pending.length - 1].arrival, trace: pending[pending.length - 1].traceId };
       since = from;
       if (Date.now() - writtenAtMs >= CHECKPOINT_EVERY_MS) await checkpoint();
+      while (options.ingestBehind?.() && !stopped && Date.now() - batchStartedMs < YIELD_MS) await delay(YIELD_POLL_MS);
     }
     await checkpoint();
     return total;

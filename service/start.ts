@@ -309,7 +309,9 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     if (config.scorer) {
       const scorers = await Promise.all(config.scorer.split(',').map((s) => s.trim()).filter(Boolean).map(loadScorer));
       await schemaReady;
-      scoring = startOnlineScoring(store.client, scorers, { timeoutMs: config.scorerTimeoutMs, quietMs: config.scorerQuietMs, log });
+      // Behind: sealed segments wait beyond the one being inserted (the open one counts too).
+      const ingestBehind = () => queue.stats().segments > 2;
+      scoring = startOnlineScoring(store.client, scorers, { timeoutMs: config.scorerTimeoutMs, quietMs: config.scorerQuietMs, log, ingestBehind });
       log.info({ scorers: scorers.map((s) => `${s.name}@${s.version}`) }, 'scoring new traces online');
       stopInserters.push(() => scoring!.stop());
     }
