@@ -23,6 +23,12 @@ export interface ScoreCounts {
 }
 
 const BATCH = 1000;
+/**
+ * Online, while ingest is not behind: each batch has a fixed cost (its statements, the parts it
+ * writes) that larger batches share; while ingest is behind, batches stay at BATCH, so that none
+ * holds the engine from the inserts for long.
+ */
+const CATCH_UP_BATCH = 5000;
 
 async function rowsOf<T>(client: ClickHouseClient, file: string, params: Record<string, unknown>, fragments: Record<string, string> = {}): Promise<T[]> {
   const result = await client.query({ query: renderSqlFile(file, fragments), query_params: params, format: 'JSONEachRow' });
@@ -139,8 +145,9 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
     written ??= from;
     for (;;) {
       const batchStartedMs = Date.now();
-      const pending: Array<{ traceId: string; arrival: string }> = await rowsOf(client, 'quality/scorer-pending.sql', { watermark: from.at, last_trace: from.trace, quiet_ms: options.quietMs ?? 2_000, limit: BATCH });
-      // Until none is left: a batch can be short of BATCH with more behind it (a trace's services share one).
+      const limit = options.ingestBehind?.() ? BATCH : CATCH_UP_BATCH;
+      const pending: Array<{ traceId: string; arrival: string }> = await rowsOf(client, 'quality/scorer-pending.sql', { watermark: from.at, last_trace: from.trace, quiet_ms: options.quietMs ?? 2_000, limit });
+      // Until none is left: a batch can be short of its limit with more behind it (a trace's services share one).
       if (pending.length === 0 || stopped) break;
       const c = await scoreBatch(client, scorers, pending.map((p) => p.traceId), options);
       total.scored += c.scored;

@@ -309,8 +309,8 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     if (config.scorer) {
       const scorers = await Promise.all(config.scorer.split(',').map((s) => s.trim()).filter(Boolean).map(loadScorer));
       await schemaReady;
-      // Behind: sealed segments wait beyond the one being inserted (the open one counts too).
-      const ingestBehind = () => queue.stats().segments > 2;
+      // Behind: a sealed segment is being inserted, or waits for its insert.
+      const ingestBehind = () => queue.stats().sealedSegments > 0;
       scoring = startOnlineScoring(store.client, scorers, { timeoutMs: config.scorerTimeoutMs, quietMs: config.scorerQuietMs, log, ingestBehind });
       log.info({ scorers: scorers.map((s) => `${s.name}@${s.version}`) }, 'scoring new traces online');
       stopInserters.push(() => scoring!.stop());
