@@ -24,11 +24,16 @@ export interface ScoreCounts {
 
 const BATCH = 1000;
 /**
- * Online, while ingest is not behind: each batch has a fixed cost (its statements, the parts it
- * writes) that larger batches share; while ingest is behind, batches stay at BATCH, so that none
- * holds the engine from the inserts for long.
+ * Online, while nothing waits to be stored: each batch has a fixed cost (its statements, the parts
+ * it writes) that larger batches share. While spans are arriving, batches stay at BATCH, so that
+ * none holds the engine from the next insert for long.
  */
 const CATCH_UP_BATCH = 5000;
+/**
+ * How long ingest must have been idle before batches grow: the last insert of a burst is followed
+ * by its settle (and a flush waits for it), which a large batch started in between would hold up.
+ */
+const IDLE_BEFORE_CATCH_UP_MS = 1_000;
 
 async function rowsOf<T>(client: ClickHouseClient, file: string, params: Record<string, unknown>, fragments: Record<string, string> = {}): Promise<T[]> {
   const result = await client.query({ query: renderSqlFile(file, fragments), query_params: params, format: 'JSONEachRow' });
@@ -85,17 +90,20 @@ export interface OnlineScoring {
   stop(): Promise<void>;
 }
 
+export type IngestState = 'behind' | 'receiving' | 'idle';
+
 export interface OnlineOptions extends ScoreOptions {
   /** A trace with no new span for this long is taken as complete. */
   quietMs?: number;
   intervalMs?: number;
   log?: { warn(obj: object, msg: string): void };
   /**
-   * True while ingest is behind (stored spans wait in the queue for their insert). Scoring then
-   * takes one batch per YIELD_MS and leaves the engine to the inserts: on the embedded engine
-   * every statement waits for the one before it, so each scoring statement would hold up spans.
+   * Where ingest is: `behind` while acknowledged spans wait for (or are in) an insert, `receiving`
+   * while spans gather for the next one, `idle` when nothing waits. Behind, scoring takes one
+   * batch per YIELD_MS and leaves the engine to the inserts: on the embedded engine every
+   * statement waits for the one before it, so each scoring statement would hold up spans.
    */
-  ingestBehind?: () => boolean;
+  ingest?: () => IngestState;
 }
 
 /**
@@ -118,6 +126,13 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
   let since: { at: string; trace: string } | undefined;
   let written: { at: string; trace: string } | undefined;
   let writtenAtMs = 0;
+  /** When ingest was last seen receiving or behind (watched between batches too, so that a burst between rounds counts). */
+  let ingestBusyAtMs = 0;
+  const noteIngest = () => {
+    if ((options.ingest?.() ?? 'idle') !== 'idle') ingestBusyAtMs = Date.now();
+  };
+  const watcher = options.ingest ? setInterval(noteIngest, YIELD_POLL_MS) : undefined;
+  watcher?.unref();
 
   async function watermark(): Promise<{ at: string; trace: string }> {
     const [row] = await rowsOf<{ w: string; t: string; n: string | number }>(client, 'quality/scorer-checkpoint.sql', { scorer: key });
@@ -145,7 +160,8 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
     written ??= from;
     for (;;) {
       const batchStartedMs = Date.now();
-      const limit = options.ingestBehind?.() ? BATCH : CATCH_UP_BATCH;
+      noteIngest();
+      const limit = batchStartedMs - ingestBusyAtMs >= IDLE_BEFORE_CATCH_UP_MS ? CATCH_UP_BATCH : BATCH;
       const pending: Array<{ traceId: string; arrival: string }> = await rowsOf(client, 'quality/scorer-pending.sql', { watermark: from.at, last_trace: from.trace, quiet_ms: options.quietMs ?? 2_000, limit });
       // Until none is left: a batch can be short of its limit with more behind it (a trace's services share one).
       if (pending.length === 0 || stopped) break;
@@ -158,7 +174,7 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
       from = { at: pending[pending.length - 1].arrival, trace: pending[pending.length - 1].traceId };
       since = from;
       if (Date.now() - writtenAtMs >= CHECKPOINT_EVERY_MS) await checkpoint();
-      while (options.ingestBehind?.() && !stopped && Date.now() - batchStartedMs < YIELD_MS) await delay(YIELD_POLL_MS);
+      while (options.ingest?.() === 'behind' && !stopped && Date.now() - batchStartedMs < YIELD_MS) await delay(YIELD_POLL_MS);
     }
     await checkpoint();
     return total;
@@ -181,6 +197,7 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(watcher);
       await running?.catch(() => {});
     },
   };
