@@ -3,6 +3,7 @@
 // scored once per scorer version across restarts. Traces are loaded and results stored in
 // batches; a scorer failing on a trace is an error assessment, never an exception here.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { setTimeout as delay } from 'node:timers/promises';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { AssessmentRow } from './assessment.js';
 import { insertAssessments } from './assessment-store.js';
@@ -22,6 +23,17 @@ export interface ScoreCounts {
 }
 
 const BATCH = 1000;
+/**
+ * Online, while nothing waits to be stored: each batch has a fixed cost (its statements, the parts
+ * it writes) that larger batches share. While spans are arriving, batches stay at BATCH, so that
+ * none holds the engine from the next insert for long.
+ */
+const CATCH_UP_BATCH = 5000;
+/**
+ * How long ingest must have been idle before batches grow: the last insert of a burst is followed
+ * by its settle (and a flush waits for it), which a large batch started in between would hold up.
+ */
+const IDLE_BEFORE_CATCH_UP_MS = 1_000;
 
 async function rowsOf<T>(client: ClickHouseClient, file: string, params: Record<string, unknown>, fragments: Record<string, string> = {}): Promise<T[]> {
   const result = await client.query({ query: renderSqlFile(file, fragments), query_params: params, format: 'JSONEachRow' });
@@ -32,11 +44,10 @@ async function rowsOf<T>(client: ClickHouseClient, file: string, params: Record<
 export async function scoreBatch(client: ClickHouseClient, scorers: readonly Scorer[], traceIds: string[], options: ScoreOptions = {}): Promise<ScoreCounts> {
   const counts: ScoreCounts = { scored: 0, errors: 0, skipped: 0 };
   if (traceIds.length === 0) return counts;
-  const traces = await loadTraces(client, traceIds);
+  const { traces, scored } = await loadTraces(client, traceIds, scorers);
   const rows: AssessmentRow[] = [];
   for (const scorer of scorers) {
-    const done = new Set((await rowsOf<{ traceId: string }>(client, 'quality/scorer-done.sql', { name: scorer.name, source: scorerSource(scorer), traces: traceIds })).map((r) => r.traceId));
-    const todo = traces.filter((t) => !done.has(t.traceId));
+    const todo = traces.filter((t) => !scored(scorer, t.traceId));
     counts.skipped += traces.length - todo.length;
     const concurrency = options.concurrency ?? 16;
     for (let i = 0; i < todo.length; i += concurrency) {
@@ -79,12 +90,31 @@ export interface OnlineScoring {
   stop(): Promise<void>;
 }
 
+export type IngestState = 'behind' | 'receiving' | 'idle';
+
 export interface OnlineOptions extends ScoreOptions {
   /** A trace with no new span for this long is taken as complete. */
   quietMs?: number;
   intervalMs?: number;
   log?: { warn(obj: object, msg: string): void };
+  /**
+   * Where ingest is: `behind` while acknowledged spans wait for (or are in) an insert, `receiving`
+   * while spans gather for the next one, `idle` when nothing waits. Behind, scoring takes one
+   * batch per YIELD_MS and leaves the engine to the inserts: on the embedded engine every
+   * statement waits for the one before it, so each scoring statement would hold up spans.
+   */
+  ingest?: () => IngestState;
 }
+
+/**
+ * The least time between checkpoint writes while batches follow each other (a catch-up): each
+ * write is a part the engine creates and merges. A crash re-reads at most this much past the
+ * stored checkpoint, and skips it as scored (the assessments are stored before it moves).
+ */
+const CHECKPOINT_EVERY_MS = 1_000;
+/** While ingest is behind, at most one batch per this long: scoring slows down, but never stops. */
+const YIELD_MS = 1_000;
+const YIELD_POLL_MS = 50;
 
 /** Online: scores traces as they complete, from each scorer version's checkpoint. */
 export function startOnlineScoring(client: ClickHouseClient, scorers: readonly Scorer[], options: OnlineOptions = {}): OnlineScoring {
@@ -92,6 +122,17 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
   let running: Promise<ScoreCounts> | undefined;
   let stopped = false;
   const startedAt = Date.now();
+  /** Where scoring is (its assessments stored), and the checkpoint last written; this process is the set's one writer. */
+  let since: { at: string; trace: string } | undefined;
+  let written: { at: string; trace: string } | undefined;
+  let writtenAtMs = 0;
+  /** When ingest was last seen receiving or behind (watched between batches too, so that a burst between rounds counts). */
+  let ingestBusyAtMs = 0;
+  const noteIngest = () => {
+    if ((options.ingest?.() ?? 'idle') !== 'idle') ingestBusyAtMs = Date.now();
+  };
+  const watcher = options.ingest ? setInterval(noteIngest, YIELD_POLL_MS) : undefined;
+  watcher?.unref();
 
   async function watermark(): Promise<{ at: string; trace: string }> {
     const [row] = await rowsOf<{ w: string; t: string; n: string | number }>(client, 'quality/scorer-checkpoint.sql', { scorer: key });
@@ -103,20 +144,40 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
     return { at: row.w, trace: row.t };
   }
 
+  async function checkpoint(): Promise<void> {
+    if (!since || since === written) return;
+    const at = since;
+    await client.insert({ table: 'verdict_scorer_checkpoints', values: [{ Scorer: key, Watermark: at.at, LastTrace: at.trace }], format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } });
+    written = at;
+    writtenAtMs = Date.now();
+  }
+
   async function run(): Promise<ScoreCounts> {
     const total: ScoreCounts = { scored: 0, errors: 0, skipped: 0 };
+    // Read once: afterwards this process moves it (and a failed round resumes from it).
+    let from = since ?? (await watermark());
+    since = from;
+    written ??= from;
     for (;;) {
-      const since = await watermark();
-      const pending = await rowsOf<{ traceId: string; arrival: string }>(client, 'quality/scorer-pending.sql', { watermark: since.at, last_trace: since.trace, quiet_ms: options.quietMs ?? 2_000, limit: BATCH });
-      if (pending.length === 0 || stopped) return total;
+      const batchStartedMs = Date.now();
+      noteIngest();
+      const limit = batchStartedMs - ingestBusyAtMs >= IDLE_BEFORE_CATCH_UP_MS ? CATCH_UP_BATCH : BATCH;
+      const pending: Array<{ traceId: string; arrival: string }> = await rowsOf(client, 'quality/scorer-pending.sql', { watermark: from.at, last_trace: from.trace, quiet_ms: options.quietMs ?? 2_000, limit });
+      // Until none is left: a batch can be short of its limit with more behind it (a trace's services share one).
+      if (pending.length === 0 || stopped) break;
       const c = await scoreBatch(client, scorers, pending.map((p) => p.traceId), options);
       total.scored += c.scored;
       total.errors += c.errors;
       total.skipped += c.skipped;
-      // Stored first, then the checkpoint: a crash in between re-reads the batch and skips it.
-      await client.insert({ table: 'verdict_scorer_checkpoints', values: [{ Scorer: key, Watermark: pending[pending.length - 1].arrival, LastTrace: pending[pending.length - 1].traceId }], format: 'JSONEachRow', clickhouse_settings: { async_insert: 0 } });
-      if (pending.length < BATCH) return total;
+      // Stored first, then the checkpoint (at most CHECKPOINT_EVERY_MS behind): a crash in between
+      // re-reads the batches it had not covered yet and skips them as scored.
+      from = { at: pending[pending.length - 1].arrival, trace: pending[pending.length - 1].traceId };
+      since = from;
+      if (Date.now() - writtenAtMs >= CHECKPOINT_EVERY_MS) await checkpoint();
+      while (options.ingest?.() === 'behind' && !stopped && Date.now() - batchStartedMs < YIELD_MS) await delay(YIELD_POLL_MS);
     }
+    await checkpoint();
+    return total;
   }
 
   // A round of its own, after any in flight (which may have started before what the caller waits for).
@@ -136,6 +197,7 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(watcher);
       await running?.catch(() => {});
     },
   };

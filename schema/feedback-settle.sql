@@ -7,7 +7,8 @@
 -- repeating the old one and a +1 row with the new one; where they agree, nothing. So running it
 -- twice, or over a wider window, changes nothing, and a retried run is dropped by its token.
 -- Runs after schema/settle.sql, under the same lock, when any trace changed (store/feedback-settle.ts;
--- {{changed}} is schema/feedback-changed.sql).
+-- {{changed}} is the traces schema/feedback-changed.sql found, as a parameter, or that query itself
+-- when they are too many to carry).
 INSERT INTO verdict_feedback_traces (TraceHash, TraceId, ServiceName, Environment, AppVersion, RequestName, Model, Minute, Name,
     Traces, N, ScoreSum, ScoreSumSq, Labels, Numbers, Booleans, Strings, LastArrival)
 SETTINGS async_insert = 0, insert_deduplication_token = {token:String}, max_partitions_per_insert_block = 0

@@ -21,7 +21,7 @@ import { createIngestor, type Ingestor } from '../collector/ingest.js';
 import { createLogsIngestor } from '../collector/logs-ingest.js';
 import { encodeAssessmentRecord, insertAssessmentSegment } from '../quality/assessment-segments.js';
 import { loadScorer } from '../quality/scorer.js';
-import { startOnlineScoring, type OnlineScoring } from '../quality/scoring.js';
+import { startOnlineScoring, type IngestState, type OnlineScoring } from '../quality/scoring.js';
 import { countGrpcStatuses, countHttpResponses, createResponseCounters, METRICS_CONTENT_TYPE, metricsRenderer } from '../collector/metrics.js';
 import { openDurableQueue, type DurableQueue } from '../collector/queue/durable-queue.js';
 import { QUEUE_DIR } from '../collector/queue/segment-format.js';
@@ -321,7 +321,12 @@ export async function startCollector(config: VerdictConfig): Promise<RunningColl
     if (config.scorer) {
       const scorers = await Promise.all(config.scorer.split(',').map((s) => s.trim()).filter(Boolean).map(loadScorer));
       await schemaReady;
-      scoring = startOnlineScoring(store.client, scorers, { timeoutMs: config.scorerTimeoutMs, quietMs: config.scorerQuietMs, log });
+      // Behind: a sealed segment is being inserted, or waits for its insert; receiving: the open one has spans.
+      const ingest = (): IngestState => {
+        const q = queue.stats();
+        return q.sealedSegments > 0 ? 'behind' : q.rows > 0 ? 'receiving' : 'idle';
+      };
+      scoring = startOnlineScoring(store.client, scorers, { timeoutMs: config.scorerTimeoutMs, quietMs: config.scorerQuietMs, log, ingest });
       log.info({ scorers: scorers.map((s) => `${s.name}@${s.version}`) }, 'scoring new traces online');
       stopInserters.push(() => scoring!.stop());
     }

@@ -10,6 +10,10 @@ export interface FeedbackSettle {
   run(since: string, token: string, extra: { query_id?: string }): Promise<void>;
 }
 
+/** At most this many changed traces travel as a parameter (about 35 bytes each). */
+const CARRIED_TRACES = 50_000;
+const CARRIED = 'SELECT arrayJoin({changed_ids:Array(String)}) AS TraceId';
+
 export function createFeedbackSettle(client: ClickHouseClient, overlapMs: number): FeedbackSettle {
   let feedbackSince: string | undefined;
 
@@ -37,12 +41,17 @@ export function createFeedbackSettle(client: ClickHouseClient, overlapMs: number
         { from: feedbackSince },
       );
       // Most runs (spans of traces nobody assessed) change no feedback: one small read says so, where
-      // the whole statement would look the traces up in verdict_traces.
+      // the whole statement would look the traces up in verdict_traces. The traces it finds are
+      // handed to the statement as they are (the statement reads them four times, and each read of
+      // the union is two index lookups); a set too large to carry (a bulk import) is read again there.
       const changed = readSqlFile('schema/feedback-changed.sql');
       const params = { since, feedback_since: feedbackSince };
-      const count = await first(`SELECT toString(count()) AS at FROM (${changed})`, extra, params);
-      if (count !== '0') {
+      const found = await client.query({ query: `SELECT TraceId FROM (${changed}) LIMIT {most:UInt32}`, query_params: { ...params, most: CARRIED_TRACES + 1 }, format: 'JSONCompactEachRow', ...extra });
+      const ids = (await found.json<[string]>()).map(([id]) => id);
+      if (ids.length > CARRIED_TRACES) {
         await client.command({ query: renderSqlFile('schema/feedback-settle.sql', { changed }), query_params: { ...params, token: `${token}-feedback` }, ...extra });
+      } else if (ids.length > 0) {
+        await client.command({ query: renderSqlFile('schema/feedback-settle.sql', { changed: CARRIED }), query_params: { changed_ids: ids, token: `${token}-feedback` }, ...extra });
       }
       if (next > feedbackSince) feedbackSince = next;
     },

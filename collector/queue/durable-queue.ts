@@ -22,6 +22,8 @@ export interface DurableQueueOptions extends SealLimits {
 
 export interface QueueStats extends RecoveryStats {
   segments: number;
+  /** Of those, the sealed ones: waiting for their insert, or being inserted (the rest is the open one). */
+  sealedSegments: number;
   rows: number;
   bytes: number;
   /** Segments set aside in rejected/ and their bytes: kept on disk, counted against the budget. */
@@ -192,6 +194,7 @@ export function openDurableQueue(options: DurableQueueOptions): DurableQueue {
       const openRows = writer.openRows();
       return {
         segments: sealed.length + (openRows === undefined ? 0 : 1),
+        sealedSegments: sealed.length,
         rows: sealed.reduce((n, s) => n + s.rows, 0) + (openRows ?? 0),
         bytes: diskBytes,
         rejectedSegments: rejected.segments,
