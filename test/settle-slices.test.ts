@@ -87,25 +87,36 @@ describe('settling a large window in slices of traces', () => {
     expect(answer.versions.map((r) => [r.version, r.requests, r.errors])).toEqual([['2.0.0', TRACES, 9]]);
   });
 
-  it('after a restart, settles nothing again from a window whose traces are all settled, and settles one that is not', async () => {
-    // Every trace's parts stamped in one millisecond after their settled state, as a migration's backfill leaves them: a fresh
-    // settler's window (the newest millisecond again) holds them all.
-    await store.client.command({ query: 'ALTER TABLE verdict_trace_parts UPDATE LastArrival = toDateTime64(now(), 3) WHERE 1 SETTINGS mutations_sync = 2' });
+  it('after a restart, settles nothing again from a window whose traces are all settled, and settles those that are not', async () => {
+    // Every trace's parts and summary stamped in one millisecond past the settler's watermark, as
+    // a migration's backfill leaves them (it settles what it stamped): a fresh settler's window
+    // holds them all, and all are settled.
+    const stamp = "toDateTime64('2030-01-01 00:00:00', 3)";
+    await store.client.command({ query: `ALTER TABLE verdict_trace_parts UPDATE LastArrival = ${stamp} WHERE 1 SETTINGS mutations_sync = 2` });
+    await store.client.command({ query: `ALTER TABLE verdict_traces UPDATE LastArrival = ${stamp} WHERE 1 SETTINGS mutations_sync = 2` });
     const w = countingSettles(store.client);
-    await createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
+    const restart = () => createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
+    await restart();
     expect(w.settles()).toBe(0);
 
     // A span stored but not settled before the restart (its trace's summary lacks it): its slice settles.
+    const five = `${'0'.repeat(30)}05`;
     await store.client.command({
       query: `INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, Duration, StatusCode)
-        SETTINGS async_insert = 0 VALUES (now64(9) - 500, '${'0'.repeat(30)}05', '00000000000000c3', '00000000000000a1', 'tool', 'Internal', 'shop', 1000, 'Ok')`,
+        SETTINGS async_insert = 0 VALUES (now64(9) - 500, '${five}', '00000000000000c3', '00000000000000a1', 'tool', 'Internal', 'shop', 1000, 'Ok')`,
     });
-    await store.client.command({ query: 'ALTER TABLE verdict_trace_parts UPDATE LastArrival = toDateTime64(now(), 3) WHERE 1 SETTINGS mutations_sync = 2' });
-    await createSettler(w.client, { overlapMs: 1, minGapMs: 0, sliceParts: SLICE_PARTS }).settle();
+    await store.client.command({ query: `ALTER TABLE verdict_trace_parts UPDATE LastArrival = ${stamp} WHERE TraceId = '${five}' SETTINGS mutations_sync = 2` });
+    await restart();
     expect(w.settles()).toBe(1);
+    expect(await rows<{ spans: string }>(`SELECT toString(sum(Sign * Spans)) AS spans FROM verdict_traces WHERE TraceId = '${five}'`)).toEqual([{ spans: '3' }]);
+
+    // A part with no spans that arrived after the summary (how migration 032 asked for every stored
+    // trace to be settled again, priced): its slice settles too.
+    const six = `${'0'.repeat(30)}06`;
+    await store.client.command({ query: `ALTER TABLE verdict_trace_parts UPDATE LastArrival = LastArrival + 1 WHERE TraceId = '${six}' SETTINGS mutations_sync = 2` });
+    await restart();
+    expect(w.settles()).toBe(2);
     const [settled, whole] = await settledAndWhole();
     expect(settled).toEqual(whole);
-    const spansOf = await rows<{ spans: string }>(`SELECT toString(sum(Sign * Spans)) AS spans FROM verdict_traces WHERE TraceId = '${'0'.repeat(30)}05'`);
-    expect(spansOf).toEqual([{ spans: '3' }]);
   });
 });
