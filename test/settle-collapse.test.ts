@@ -2,18 +2,13 @@
 // summary per trace; until a merge meets both rows of each pair, every question reading
 // verdict_traces_live carries them. The settler collapses the table after such a run, and answers
 // stay the same.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { versions } from '../queries/versions.js';
-import { applySchema } from '../schema/apply-schema.js';
-import { loadConfig } from '../store/config.js';
 import { COLLAPSE_SETTLED, createSettler } from '../store/settle.js';
-import { openStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openTestStore, removeTestStore } from './helpers/seed-spans.js';
 
 const TRACES = 40;
-let dir: string;
 let store: Store;
 
 async function one(query: string): Promise<number> {
@@ -33,14 +28,11 @@ async function spans(kind: 'child' | 'root', version: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'verdict-settle-collapse-'));
-  store = openStore(loadConfig({}, { 'data-dir': dir }));
-  await applySchema(store.client);
+  store = await openTestStore();
 });
 
 afterAll(async () => {
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await removeTestStore(store);
 });
 
 describe('collapsing after a large re-settle', () => {

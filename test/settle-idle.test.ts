@@ -2,17 +2,12 @@
 // runs every few seconds, so an idle collector would re-settle its last batch (or every trace a
 // migration's backfill stamped in one millisecond) forever. Such a run skips the settle statement;
 // any new part, even one stamped behind the newest arrival, makes the next run settle.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySchema } from '../schema/apply-schema.js';
-import { loadConfig } from '../store/config.js';
 import { createSettler } from '../store/settle.js';
-import { openStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openTestStore, removeTestStore } from './helpers/seed-spans.js';
 import { countingSettles } from './helpers/settle-statements.js';
 
-let dir: string;
 let store: Store;
 
 
@@ -32,14 +27,11 @@ async function live(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'verdict-settle-idle-'));
-  store = openStore(loadConfig({}, { 'data-dir': dir }));
-  await applySchema(store.client);
+  store = await openTestStore();
 });
 
 afterAll(async () => {
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await removeTestStore(store);
 });
 
 describe('settling when nothing new was stored', () => {

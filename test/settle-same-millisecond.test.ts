@@ -1,17 +1,12 @@
 // Two collectors can store parts of one trace stamped in the same millisecond. The summary settled
 // from both parts must still be the trace's newest summary in verdict_trace_state (found by its
 // LastArrival), or a later run may take the older one as the last and cancel it a second time.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySchema } from '../schema/apply-schema.js';
-import { loadConfig } from '../store/config.js';
 import { createSettler } from '../store/settle.js';
-import { openStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openTestStore, removeTestStore } from './helpers/seed-spans.js';
 
 const TRACE = '0000000000000000000000000000abcd';
-let dir: string;
 let store: Store;
 
 async function rows<T>(query: string): Promise<T[]> {
@@ -26,14 +21,11 @@ async function span(spanId: string, parent: string, service: string, version: st
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'verdict-settle-tie-'));
-  store = openStore(loadConfig({}, { 'data-dir': dir }));
-  await applySchema(store.client);
+  store = await openTestStore();
 });
 
 afterAll(async () => {
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await removeTestStore(store);
 });
 
 describe('settling parts stamped in the same millisecond', () => {

@@ -2,20 +2,15 @@
 // stamped millions of traces in one millisecond, a long replay) is settled in slices of traces, one
 // statement each. The slices together must settle exactly what one statement would: every trace
 // once, re-attributed traces cancelled once, rollups equal to the settled traces.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { versions } from '../queries/versions.js';
-import { applySchema } from '../schema/apply-schema.js';
-import { loadConfig } from '../store/config.js';
 import { createSettler } from '../store/settle.js';
-import { openStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openTestStore, removeTestStore } from './helpers/seed-spans.js';
 import { countingSettles } from './helpers/settle-statements.js';
 
 const TRACES = 60;
 const SLICE_PARTS = 16;
-let dir: string;
 let store: Store;
 
 
@@ -47,14 +42,11 @@ async function settledAndWhole(): Promise<[string[], string[]]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'verdict-settle-slices-'));
-  store = openStore(loadConfig({}, { 'data-dir': dir }));
-  await applySchema(store.client);
+  store = await openTestStore();
 });
 
 afterAll(async () => {
-  await store?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await removeTestStore(store);
 });
 
 describe('settling a large window in slices of traces', () => {

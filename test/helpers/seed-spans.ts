@@ -1,9 +1,9 @@
 // Seeds otel_traces with populations whose answers are known exactly, generated inside the engine
 // (INSERT … SELECT FROM numbers()) so that thousands of traces cost milliseconds. Each request is a
 // root Server span, optionally with child spans; the first child of each trace carries the tokens.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadConfig } from '../../store/config.js';
 import { openStore, type Store } from '../../store/store.js';
@@ -133,6 +133,13 @@ export async function openTestStore(): Promise<Store> {
   const store = openStore(loadConfig({}, { 'data-dir': mkdtempSync(join(tmpdir(), 'verdict-queries-')) }));
   await applySchema(store.client);
   return store;
+}
+
+/** Closes a store openTestStore made and removes its folder (for files that do not reopen it). */
+export async function removeTestStore(store: Store | undefined): Promise<void> {
+  if (!store) return;
+  await store.close();
+  rmSync(dirname(store.location), { recursive: true, force: true });
 }
 
 export const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
