@@ -26,9 +26,23 @@ export interface SchemaOptions {
   holderFile?: string;
 }
 
-/** The lock every settle run and every migration takes on a shared server. */
-export function settleLock(client: ClickHouseClient, options: Pick<SchemaOptions, 'cluster' | 'holderFile'> & { lockLeaseMs: number }): LeaseLock {
-  return createLeaseLock(client, { name: 'settle', leaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile });
+type LockOptions = Pick<SchemaOptions, 'cluster' | 'holderFile'> & { lockLeaseMs: number };
+
+/**
+ * The lock every settle run takes on a shared server. It gives way to a migration: while one holds
+ * the migration lock no settle run starts, so the migration gets the settle lock after at most the
+ * run in progress.
+ */
+export function settleLock(client: ClickHouseClient, options: LockOptions): LeaseLock {
+  return createLeaseLock(client, { ...settleLockOptions(options), yieldTo: migrationLock(client, options) });
+}
+
+function settleLockOptions(options: LockOptions) {
+  return { name: 'settle', leaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile };
+}
+
+function migrationLock(client: ClickHouseClient, options: LockOptions): LeaseLock {
+  return createLeaseLock(client, { name: 'migrations', leaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile });
 }
 
 /** Where a collector keeps its lock holders: beside its queue, in its data directory. */
@@ -48,8 +62,10 @@ export async function applySchema(client: ClickHouseClient, options: SchemaOptio
   let result = await applyPending(client, files, transform, undefined, true);
   if (result.applied.length > 0 && options.lockLeaseMs !== undefined) {
     // Something is pending and others may be starting too: look again under the locks.
-    const migrations = createLeaseLock(client, { name: 'migrations', leaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile });
-    const settle = settleLock(client, { lockLeaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile });
+    const locks = { lockLeaseMs: options.lockLeaseMs, cluster: options.cluster, holderFile: options.holderFile };
+    const migrations = migrationLock(client, locks);
+    // The migration's own settle lock does not give way to the migration lock it holds.
+    const settle = createLeaseLock(client, settleLockOptions(locks));
     await migrations.acquire();
     try {
       await settle.acquire();

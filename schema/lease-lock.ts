@@ -23,6 +23,12 @@ export interface LeaseLockOptions {
   holderFile?: string;
   /** This process's run in the holder file (default: one per process; tests stand in a restart). */
   run?: string;
+  /**
+   * A lock this one gives way to: while someone alive holds it, this one is not taken. Settle runs
+   * back to back would otherwise starve a migration waiting for the settle lock (the lock is not
+   * fair: a waiter only looks every pollMs, and a busy settler lets go and takes it again at once).
+   */
+  yieldTo?: LeaseLock;
 }
 
 export interface LeaseLock {
@@ -32,6 +38,8 @@ export interface LeaseLock {
   acquire(signal?: AbortSignal): Promise<void>;
   /** Takes the lock if nobody else holds it; false at once otherwise. */
   tryAcquire(): Promise<boolean>;
+  /** Whether someone alive other than this caller holds it now (one look; nothing is claimed). */
+  heldByOther(): Promise<boolean>;
   /** Lets go; the next caller claims the next generation at once. */
   release(): Promise<void>;
   /** Whether this caller still holds it (false once another took it over after a silence). */
@@ -155,12 +163,16 @@ export function createLeaseLock(client: ClickHouseClient, options: LeaseLockOpti
     }
   }
 
+  async function prepare(): Promise<void> {
+    if (prepared) return;
+    await store.prepare();
+    prepared = true;
+  }
+
   /** One look at the lock: true if this caller now holds it, false if someone alive does. */
   async function attempt(): Promise<boolean> {
-    if (!prepared) {
-      await store.prepare();
-      prepared = true;
-    }
+    await prepare();
+    if (options.yieldTo && (await options.yieldTo.heldByOther())) return false;
     const [top] = await generations();
     if (!top) return claimAfter(undefined);
     if (top.holder === holder) {
@@ -193,6 +205,13 @@ export function createLeaseLock(client: ClickHouseClient, options: LeaseLockOpti
       }
     },
     tryAcquire: () => attempt(),
+    async heldByOther() {
+      await prepare();
+      const [top] = await generations();
+      if (!top || top.holder === holder) return false;
+      const { silentMs, released } = await store.silence(top.lock);
+      return !released && silentMs <= options.leaseMs;
+    },
     async release() {
       const g = mine;
       stopBeating();

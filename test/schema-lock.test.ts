@@ -161,6 +161,18 @@ describe('migrations on a shared server', () => {
     await other.release();
   }, 30_000);
 
+  it('settle runs give way to a waiting migration: while the migration lock is held, no settle run takes the settle lock', async () => {
+    // Settle runs back to back (a busy collector) would otherwise take the settle lock again between
+    // a waiting migrator's looks, and starve the migration.
+    const migrating = createLeaseLock(client(fresh), { name: 'migrations', leaseMs: 5_000 });
+    const settling = settleLock(client(fresh), { lockLeaseMs: 5_000 });
+    await migrating.acquire();
+    expect(await settling.tryAcquire()).toBe(false);
+    await migrating.release();
+    expect(await settling.tryAcquire()).toBe(true);
+    await settling.release();
+  }, 30_000);
+
   it('a live holder keeps its lock past its lease: it heartbeats by the server clock', async () => {
     const lease = 1_000;
     const holder = createLeaseLock(client(fresh), { name: 'kept', leaseMs: lease });
