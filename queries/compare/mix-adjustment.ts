@@ -37,7 +37,7 @@ export interface Stratum {
   c: Record<string, number>;
 }
 
-const SUMS = ['traces', 'r', 'rr', 'errors', 'lat', 'latlat', 'latr', 'ti', 'titi', 'tir', 'to', 'toto', 'tor', 'sp', 'spsp', 'spr', 'usd', 'usdusd', 'usdr'];
+export const SUMS = ['traces', 'r', 'rr', 'errors', 'lat', 'latlat', 'latr', 'ti', 'titi', 'tir', 'to', 'toto', 'tor', 'sp', 'spsp', 'spr', 'usd', 'usdusd', 'usdr'];
 
 function clusterSums(s: Record<string, number>, x: string): ClusterSums {
   return { n: s.traces, sumX: s[x], sumR: s.r, sumXX: s[`${x}${x}`], sumRR: s.rr, sumXR: s[`${x}r`] };
@@ -54,16 +54,6 @@ export function stratumSql(keys: string[], conditions: SideConditions): { stratu
     return 'attribute_value';
   });
   return { stratum: `[${parts.join(', ')}]`, join, params };
-}
-
-/**
- * A stratum of compare's sample (sample.sql `strata`: its key, then SUMS for the baseline, then
- * for the candidate; named `s_b_…`, `s_c_…` where the engine names a tuple's elements).
- */
-export function stratumOf(entry: unknown): Stratum {
-  const values = Array.isArray(entry) ? entry : Object.values(entry as Record<string, unknown>);
-  const side = (offset: number) => Object.fromEntries(SUMS.map((k, i) => [k, num(values[offset + i])]));
-  return { key: (values[0] as unknown[]).map(String), b: side(1), c: side(1 + SUMS.length) };
 }
 
 function adjusted(raw: Metric | { baseline: number | null; candidate: number | null; delta: number | null }, name: AdjustedMetric['name'], unit: AdjustedMetric['unit'], m: Metric): AdjustedMetric {

@@ -2,8 +2,8 @@
 // stratifying, the mix adjustment's sums per stratum, from the same deterministic sample of each
 // side's settled traces. One pass where the tests and the strata each read the sample again.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows, renderSql } from '../run-query.js';
-import { DEFAULT_STRATIFY, stratumOf, stratumSql, type Stratum } from './mix-adjustment.js';
+import { num, queryRows, renderSql } from '../run-query.js';
+import { DEFAULT_STRATIFY, SUMS, stratumSql, type Stratum } from './mix-adjustment.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
 import { quantileIntervals, sampleScope, type Cuts } from './sides.js';
 
@@ -33,7 +33,31 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
     }),
     { ...conditions.params, ...strata.params, ...ci.params, baseline_cut: cuts.baseline, candidate_cut: cuts.candidate },
   );
+  if (!row) return { tests: undefined, strata: keys.length > 0 ? [] : undefined };
+  const parts = ((row.parts as unknown[] | undefined) ?? []).map(partOf);
+  // The whole sample's sums: every group's, with requests or not.
+  const totals = (side: 'b' | 'c') => Object.fromEntries(SUMS.map((k) => [`${side}_${k}`, parts.reduce((sum, p) => sum + p[side][k], 0)]));
+  const tests = { ...row, ...totals('b'), ...totals('c') };
   // A stratum counts only traces with requests; one without any is no stratum.
-  const all = ((row?.strata as unknown[] | undefined) ?? []).map(stratumOf).filter((s) => s.b.traces + s.c.traces > 0);
-  return { tests: row, strata: keys.length > 0 ? all : undefined };
+  const found = parts
+    .filter((p) => p.withRequests && p.b.traces + p.c.traces > 0)
+    .map(({ key, b, c }) => ({ key, b, c }))
+    .sort((x, y) => compareKeys(x.key, y.key));
+  return { tests, strata: keys.length > 0 ? found : undefined };
+}
+
+/** One group of the scan (sample.sql `parts`): its stratum, whether it has requests, each side's sums. */
+function partOf(entry: unknown): Stratum & { withRequests: boolean } {
+  const values = Array.isArray(entry) ? entry : Object.values(entry as Record<string, unknown>);
+  const side = (offset: number) => Object.fromEntries(SUMS.map((k, i) => [k, num(values[offset + i])]));
+  return { key: (values[0] as unknown[]).map(String), withRequests: num(values[1]) === 1, b: side(2), c: side(2 + SUMS.length) };
+}
+
+/** The engine's order of stratum keys: element by element, each compared as UTF-8 bytes. */
+function compareKeys(x: string[], y: string[]): number {
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const order = Buffer.compare(Buffer.from(x[i], 'utf8'), Buffer.from(y[i], 'utf8'));
+    if (order !== 0) return order;
+  }
+  return x.length - y.length;
 }
