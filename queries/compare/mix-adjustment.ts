@@ -37,7 +37,9 @@ export interface Stratum {
   c: Record<string, number>;
 }
 
-export const SUMS = ['traces', 'r', 'rr', 'errors', 'lat', 'latlat', 'latr', 'ti', 'titi', 'tir', 'to', 'toto', 'tor', 'sp', 'spsp', 'spr', 'usd', 'usdusd', 'usdr'];
+/** Each side's sums over a stratum's traces (compare's sample, sample.ts): n, then per quantity Σx, Σx², Σx·r. */
+export const SUMS = ['traces', 'r', 'rr', 'errors', 'lat', 'latlat', 'latr', 'ti', 'titi', 'tir', 'to', 'toto', 'tor', 'sp', 'spsp', 'spr', 'usd', 'usdusd', 'usdr'] as const;
+export type SumName = (typeof SUMS)[number];
 
 function clusterSums(s: Record<string, number>, x: string): ClusterSums {
   return { n: s.traces, sumX: s[x], sumR: s.r, sumXX: s[`${x}${x}`], sumRR: s.rr, sumXR: s[`${x}r`] };

@@ -3,7 +3,7 @@
 // side's settled traces. One pass where the tests and the strata each read the sample again.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { num, queryRows, renderSql } from '../run-query.js';
-import { DEFAULT_STRATIFY, SUMS, stratumSql, type Stratum } from './mix-adjustment.js';
+import { DEFAULT_STRATIFY, SUMS, stratumSql, type Stratum, type SumName } from './mix-adjustment.js';
 import { pick, type Plan, type SideConditions } from './plan.js';
 import { quantileIntervals, sampleScope, type Cuts } from './sides.js';
 
@@ -14,6 +14,37 @@ export interface Sample {
   strata: Stratum[] | undefined;
 }
 
+/** Each sum's per-trace term over the scan's columns (sample.sql: `lat` in ms, `usd` in USD); `traces` counts. */
+const TERMS: Record<SumName, string> = {
+  traces: '',
+  r: 'Requests',
+  rr: 'Requests * Requests',
+  errors: 'Errors',
+  lat: 'lat',
+  latlat: 'lat * lat',
+  latr: 'lat * Requests',
+  ti: 'InputTokens',
+  titi: 'InputTokens * InputTokens',
+  tir: 'InputTokens * Requests',
+  to: 'OutputTokens',
+  toto: 'OutputTokens * OutputTokens',
+  tor: 'OutputTokens * Requests',
+  sp: 'Spans',
+  spsp: 'Spans * Spans',
+  spr: 'Spans * Requests',
+  usd: 'usd',
+  usdusd: 'usd * usd',
+  usdr: 'usd * Requests',
+};
+
+const SIDES = ['b', 'c'] as const;
+
+/** sample.sql's per-side sums (one conditional sum per quantity and side) and the columns `parts` carries, in SUMS order. */
+const SUM_FRAGMENTS = {
+  side_sums: SIDES.flatMap((side) => SUMS.map((k) => (k === 'traces' ? `countIf(${side})` : `sumIf(${TERMS[k]}, ${side})`) + ` AS ${side}_${k}`)).join(',\n        '),
+  part_sums: SIDES.flatMap((side) => SUMS.map((k) => `${side}_${k}`)).join(', '),
+};
+
 export async function readSample(client: ClickHouseClient, plan: Plan, conditions: SideConditions, cuts: Cuts): Promise<Sample> {
   const keys = plan.options.stratify ?? DEFAULT_STRATIFY;
   const strata = stratumSql(keys, conditions);
@@ -23,6 +54,7 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
     renderSql('compare/sample', {
       ...pick(conditions.fragments, 'scope', 'baseline', 'candidate'),
       ...ci.fragments,
+      ...SUM_FRAGMENTS,
       stratum: strata.stratum,
       group_join: strata.join,
       live: renderSql('compare/live-traces'),
@@ -36,7 +68,7 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
   if (!row) return { tests: undefined, strata: keys.length > 0 ? [] : undefined };
   const parts = ((row.parts as unknown[] | undefined) ?? []).map(partOf);
   // The whole sample's sums: every group's, with requests or not.
-  const totals = (side: 'b' | 'c') => Object.fromEntries(SUMS.map((k) => [`${side}_${k}`, parts.reduce((sum, p) => sum + p[side][k], 0)]));
+  const totals = (side: (typeof SIDES)[number]) => Object.fromEntries(SUMS.map((k) => [`${side}_${k}`, parts.reduce((sum, p) => sum + p[side][k], 0)]));
   const tests = { ...row, ...totals('b'), ...totals('c') };
   // A stratum counts only traces with requests; one without any is no stratum.
   const found = parts
