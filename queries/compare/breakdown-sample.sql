@@ -4,8 +4,8 @@
 -- on TraceHash is also a range of verdict_traces' sort key, so the sample is all that is read
 -- ({{sampled}}: each side within its largest cut, sides.ts sampleScope). The live summaries by
 -- verdict_traces_live's rule ({{live}}: live-traces.sql).
--- The sorted samples stay in the engine: only what is computed from them comes out.
-SELECT * EXCEPT (b_sorted, c_sorted) FROM (
+-- The sorted samples stay in the engine (WITH: no output columns): only what is computed from them comes out.
+WITH arraySort(b_durations) AS b_sorted, arraySort(c_durations) AS c_sorted
 SELECT
     group_key,
     length(b_durations) > 0 AND length(c_durations) > 0 AS both_sides,
@@ -25,5 +25,4 @@ FROM (
             AND {{group_key}} IN {groups:Array(String)}
     )
     GROUP BY group_key
-)
 )

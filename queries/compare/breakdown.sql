@@ -2,8 +2,8 @@
 -- attribute ({{group_join}} brings the attribute's value). Per group and side: requests, errors,
 -- p50/p95, and the group's tests ({{group_tests}}: group-tests.sql), in one pass over the settled
 -- traces; the largest groups first.
--- The sorted samples stay in the engine: only what is computed from them comes out.
-SELECT * EXCEPT (b_sorted, c_sorted) FROM (
+-- The sorted samples stay in the engine (WITH: no output columns): only what is computed from them comes out.
+WITH arraySort(b_durations) AS b_sorted, arraySort(c_durations) AS c_sorted
 SELECT
     group_key,
     b_requests, b_errors, b_latency_ns,
@@ -34,7 +34,5 @@ FROM (
     GROUP BY group_key
     ORDER BY b_requests + c_requests DESC, group_key
     LIMIT {limit:UInt32}
-)
-ORDER BY b_requests + c_requests DESC, group_key
 )
 ORDER BY b_requests + c_requests DESC, group_key

@@ -16,12 +16,13 @@
 -- mostly analysing the statement, about 0.15 ms of CPU per aggregate.
 -- The live summaries are read from verdict_traces by verdict_traces_live's own rule ({{live}}:
 -- live-traces.sql).
--- The sorted samples stay in the engine: only what is computed from them comes out.
-SELECT * EXCEPT (b_sorted, c_sorted) FROM (
+-- The sorted samples stay in the engine (WITH: no output column, and no layer above only to drop
+-- them): only what is computed from them comes out.
+WITH
+    arraySort(arrayFlatten(groupArray(b_durations))) AS b_sorted,
+    arraySort(arrayFlatten(groupArray(c_durations))) AS c_sorted
 SELECT
     groupArray((stratum, with_requests, {{part_sums}})) AS parts,
-    arraySort(arrayFlatten(groupArray(b_durations))) AS b_sorted,
-    arraySort(arrayFlatten(groupArray(c_durations))) AS c_sorted,
     -- A stand-in pair keeps mannWhitneyUTest from an empty sample, as in group-tests.sql.
     length(b_sorted) > 0 AND length(c_sorted) > 0 AS both_sides,
     if(both_sides,
@@ -52,5 +53,4 @@ FROM (
     WHERE {{live}}
         AND {{scope}} AND ({{sampled}})
     GROUP BY stratum, with_requests
-)
 )
