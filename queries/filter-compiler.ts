@@ -318,8 +318,15 @@ export interface FilterToCompile {
  */
 export function compileFilters(filters: FilterToCompile[], spanScope: string): CompiledFilter[] {
   const trees = filters.map((f) => parseFilter(f.filter));
-  const spanLeaves = trees.reduce((n, tree) => n + countSpanLeaves(tree), 0);
-  if (spanLeaves <= 1) return trees.map((tree, i) => compileFilterTree(tree, { paramPrefix: filters[i].paramPrefix, spanScope, versions: filters[i].versions }));
+  const alone = () => trees.map((tree, i) => compileFilterTree(tree, { paramPrefix: filters[i].paramPrefix, spanScope, versions: filters[i].versions }));
+  let spanLeaves: number;
+  try {
+    spanLeaves = trees.reduce((n, tree) => n + countSpanLeaves(tree), 0);
+  } catch {
+    // A bad field: compiled alone, each filter reports its first error as compileFilter would.
+    return alone();
+  }
+  if (spanLeaves <= 1) return alone();
   const shared: SharedScans = { request: [], any: [] };
   const compilers = filters.map((f) => new Compiler({ paramPrefix: f.paramPrefix, spanScope }, shared));
   const sqls = trees.map((tree, i) => compilers[i].node(tree));
