@@ -2,7 +2,7 @@
 // applies to every settled trace (verdict_traces_live); a *cohort* (one side of a comparison) is a
 // version, a filter, or both. Conditions that need raw spans (attributes, span.*) reach them through
 // a sub-query under the scope's *span* conditions. Every value is a query parameter.
-import { compileFilter } from './filter-compiler.js';
+import { compileFilter, compileFilters, type CompiledFilter } from './filter-compiler.js';
 import type { QueryParams } from './run-query.js';
 import type { TimeRange } from './time-range.js';
 
@@ -64,14 +64,32 @@ export function scopeSql(scope: Scope, prefix = ''): ScopeSql {
 
 /** `prefix` keeps two cohorts apart in one query (`b_`, `c_`). */
 export function cohortSql(cohort: CohortSpec, scope: ScopeSql, prefix: string): CohortSql {
+  const compiled = cohort.filter ? compileFilter(cohort.filter, { paramPrefix: prefix, spanScope: scope.spans, versions: versionsOf(cohort) }) : undefined;
+  return withVersion(cohort, prefix, compiled);
+}
+
+/**
+ * Cohorts that one statement reads together (compare's sides, prefixes `b_`, `c_`): as cohortSql
+ * each, but their filters' conditions on raw spans are read by one scan for all of them
+ * (compileFilters), not one each. The SQL of each refers to the parameters of all: a statement
+ * takes them all.
+ */
+export function cohortsSql(cohorts: Array<{ cohort: CohortSpec; prefix: string }>, scope: ScopeSql): CohortSql[] {
+  const filtered = cohorts.filter((c) => c.cohort.filter);
+  const compiled = compileFilters(filtered.map((c) => ({ filter: c.cohort.filter as string, paramPrefix: c.prefix, versions: versionsOf(c.cohort) })), scope.spans);
+  return cohorts.map((c) => withVersion(c.cohort, c.prefix, c.cohort.filter ? compiled[filtered.indexOf(c)] : undefined));
+}
+
+const versionsOf = (cohort: CohortSpec) => (cohort.version !== undefined ? [cohort.version] : undefined);
+
+function withVersion(cohort: CohortSpec, prefix: string, compiled: CompiledFilter | undefined): CohortSql {
   const parts: string[] = [];
   const params: QueryParams = {};
   if (cohort.version !== undefined) {
     parts.push(`AppVersion = {${prefix}version:String}`);
     params[`${prefix}version`] = cohort.version;
   }
-  if (cohort.filter) {
-    const compiled = compileFilter(cohort.filter, { paramPrefix: prefix, spanScope: scope.spans, versions: cohort.version !== undefined ? [cohort.version] : undefined });
+  if (compiled) {
     parts.push(compiled.sql);
     Object.assign(params, compiled.params);
   }

@@ -142,12 +142,31 @@ const STATUS_CODES: Record<string, string[]> = {
   IN_PROGRESS: [],
 };
 
+/**
+ * The raw-span conditions of several filters compiled together (compileFilters), read by one scan
+ * per kind instead of one sub-query per condition: each condition is a numbered leaf, the scan
+ * gives each matching (trace, service) — or trace, for span.* — the numbers of the leaves it
+ * matches, and a leaf becomes a probe of that one set. The scan's text is the same at every leaf,
+ * so the engine builds its set once per statement.
+ */
+interface SharedScans {
+  /** Request-span conditions (attributes.*, tags.*, resource.*), leaf k at index k - 1. */
+  request: string[];
+  /** Any-span conditions (span.*). */
+  any: string[];
+}
+
+const leafToken = (kind: keyof SharedScans, k: number) => `\u0001${kind}:${k}\u0001`;
+
 class Compiler {
   readonly params: QueryParams = {};
   private n = 0;
   /** Conditions for the raw-span sub-queries (the caller's scope, perhaps narrowed to the versions' hours). */
   spanScope: string | undefined;
-  constructor(private readonly options: CompileOptions) {
+  constructor(
+    private readonly options: CompileOptions,
+    private readonly shared?: SharedScans,
+  ) {
     this.spanScope = options.spanScope;
   }
 
@@ -178,8 +197,10 @@ class Compiler {
     // are matched by their hash (TraceHash = cityHash64(TraceId)): a set of numbers builds and probes
     // faster than one of 32-character ids. identity() keeps the engine from trying a set of 10^5
     // hashes against verdict_traces' primary key (TraceHash is in it), which cost more than the probe.
+    if (anySpan && this.shared) return leafToken('any', this.shared.any.push(condition));
     if (anySpan) return `(identity(TraceHash) IN (SELECT cityHash64(TraceId) FROM otel_traces WHERE ${scope}${condition}))`;
     if (target.kind === 'assessment') return assessmentCondition(target, this.param(target.name, 'String'), this.param(target.kinds, 'Array(String)'), condition);
+    if (target.kind === 'attribute' && this.shared) return leafToken('request', this.shared.request.push(condition));
     if (target.kind === 'attribute') return `((identity(TraceHash), ServiceName) IN (SELECT cityHash64(TraceId), ServiceName FROM otel_traces WHERE IsRequest = 1 AND ${scope}${condition}))`;
     return condition;
   }
@@ -263,19 +284,71 @@ class Compiler {
   }
 }
 
+/**
+ * The raw-span scope narrowed to the hours in which the trace's versions served (from the hourly
+ * rollup, an hour of margin each side for spans around their trace's start): a canary's filter
+ * then reads days of spans, not the whole range.
+ */
+function servedScope(compiler: Compiler, spanScope: string, versions: string[]): string {
+  const list = compiler.param(versions, 'Array(String)');
+  const served = (fn: string) => `(SELECT ${fn}(${fn === 'min' ? 'FirstSeen' : 'LastSeen'}) FROM verdict_rollup_1h WHERE AppVersion IN ${list} AND Requests > 0)`;
+  return `${spanScope ? `${spanScope} AND ` : ''}Timestamp >= ${served('min')} - INTERVAL 1 HOUR AND Timestamp <= ${served('max')} + INTERVAL 1 HOUR`;
+}
+
 export function compileFilterTree(tree: FilterNode, options: CompileOptions = {}): CompiledFilter {
   const versions = options.versions ?? requiredVersions(tree);
   const compiler = new Compiler(options);
-  if (versions && options.spanScope !== undefined && needsSpans(tree)) {
-    // The sub-queries over raw spans read only the hours in which the trace's version served (from
-    // the hourly rollup, an hour of margin each side for spans around their trace's start): a
-    // canary's filter then reads days of spans, not the whole range.
-    const list = compiler.param(versions, 'Array(String)');
-    const served = (fn: string) => `(SELECT ${fn}(${fn === 'min' ? 'FirstSeen' : 'LastSeen'}) FROM verdict_rollup_1h WHERE AppVersion IN ${list} AND Requests > 0)`;
-    compiler.spanScope = `${options.spanScope ? `${options.spanScope} AND ` : ''}Timestamp >= ${served('min')} - INTERVAL 1 HOUR AND Timestamp <= ${served('max')} + INTERVAL 1 HOUR`;
-  }
+  if (versions && options.spanScope !== undefined && needsSpans(tree)) compiler.spanScope = servedScope(compiler, options.spanScope, versions);
   const sql = compiler.node(tree);
   return { sql, params: compiler.params };
+}
+
+/** One filter of compileFilters: its text, parameter prefix and the versions its traces have. */
+export interface FilterToCompile {
+  filter: string;
+  paramPrefix: string;
+  versions?: string[];
+}
+
+/**
+ * Several filters that one statement evaluates together (compare's two sides), under one span
+ * scope: their raw-span conditions are read by one scan per kind (request span, any span) for all
+ * of them, not one sub-query each (SharedScans). The same traces match as with compileFilter.
+ * With at most one raw-span condition in all, each filter is compiled on its own.
+ */
+export function compileFilters(filters: FilterToCompile[], spanScope: string): CompiledFilter[] {
+  const trees = filters.map((f) => parseFilter(f.filter));
+  const alone = () => trees.map((tree, i) => compileFilterTree(tree, { paramPrefix: filters[i].paramPrefix, spanScope, versions: filters[i].versions }));
+  let spanLeaves: number;
+  try {
+    spanLeaves = trees.reduce((n, tree) => n + countSpanLeaves(tree), 0);
+  } catch {
+    // A bad field: compiled alone, each filter reports its first error as compileFilter would.
+    return alone();
+  }
+  if (spanLeaves <= 1) return alone();
+  const shared: SharedScans = { request: [], any: [] };
+  const compilers = filters.map((f) => new Compiler({ paramPrefix: f.paramPrefix, spanScope }, shared));
+  const sqls = trees.map((tree, i) => compilers[i].node(tree));
+  // The scan reads the hours of every filter's versions, when each filter that reads spans has some.
+  const versions = trees.map((tree, i) => (needsSpans(tree) ? filters[i].versions ?? requiredVersions(tree) ?? null : []));
+  const scope = versions.every((v) => v !== null) ? servedScope(compilers[0], spanScope, [...new Set(versions.flat() as string[])]) : spanScope;
+  const where = scope ? `${scope} AND ` : '';
+  const numbered = (conditions: string[]) => `arrayJoin(arrayFilter(k -> k > 0, [${conditions.map((c, i) => `if(${c}, ${i + 1}, 0)`).join(', ')}]))`;
+  const any = (conditions: string[]) => `(${conditions.join(' OR ')})`;
+  const scans: Record<keyof SharedScans, (k: number) => string> = {
+    request: (k) => `((identity(TraceHash), ServiceName, ${k}) IN (SELECT cityHash64(TraceId), ServiceName, ${numbered(shared.request)} FROM otel_traces WHERE IsRequest = 1 AND ${where}${any(shared.request)}))`,
+    any: (k) => `((identity(TraceHash), ${k}) IN (SELECT cityHash64(TraceId), ${numbered(shared.any)} FROM otel_traces WHERE ${where}${any(shared.any)}))`,
+  };
+  const expand = (sql: string) => sql.replace(/\u0001(request|any):(\d+)\u0001/g, (_, kind: keyof SharedScans, k: string) => scans[kind](Number(k)));
+  return sqls.map((sql, i) => ({ sql: expand(sql), params: compilers[i].params }));
+}
+
+/** How many conditions of the filter read raw spans. */
+function countSpanLeaves(node: FilterNode): number {
+  if (node.kind === 'and' || node.kind === 'or') return node.items.reduce((n, item) => n + countSpanLeaves(item), 0);
+  if (node.kind === 'not') return countSpanLeaves(node.operand);
+  return needsSpans(node) ? 1 : 0;
 }
 
 /** The versions a filter requires of every trace it matches (`version = 'x'` or `IN` at its top level), if any. */

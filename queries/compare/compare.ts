@@ -105,7 +105,9 @@ export async function compare(client: ClickHouseClient, asked: CompareOptions): 
   }
 
   // Feedback and cost read their own rollups (or the settled traces): alongside the tests.
-  const extraResult = withGroups ? withGroups.then((w) => w.whole) : qualityAndCost(client, options, range, plan, options.quality);
+  // Read from the settled traces, the sides' totals came with the cost sums (sides.sql).
+  const costRow = plan.raw && sidesRow ? Promise.resolve(sidesRow) : undefined;
+  const extraResult = withGroups ? withGroups.then((w) => w.whole) : qualityAndCost(client, options, range, plan, options.quality, costRow);
   extraResult.catch(() => {});
   const baselineRate = b.requests > 0 ? Math.min(1, plan.sampleCap / b.requests) : 1;
   const candidateRate = c.requests > 0 ? Math.min(1, plan.sampleCap / c.requests) : 1;

@@ -10,28 +10,7 @@ WITH
     toInt64(round(Cost * 1e9)) AS nano
 SELECT
     {{group_key}} AS group_key,
-    countIf(b AND Requests > 0) AS b_request_traces,
-    countIf(b) AS b_rows,
-    sumIf(Requests, b) AS b_r,
-    sumIf(Requests * Requests, b) AS b_rr,
-    sumIf(nano, b) / 1e9 AS b_x,
-    toFloat64(sumIf(toInt128(nano) * toInt128(nano), b)) / 1e18 AS b_xx,
-    toFloat64(sumIf(toInt128(nano) * toInt128(Requests), b)) / 1e9 AS b_xr,
-    sumIf(LlmCalls, b) AS b_calls,
-    sumIf(UnpricedCalls, b) AS b_unpriced,
-    arraySort(groupUniqArrayArrayIf(UnpricedModels, b)) AS b_unpriced_models,
-    arraySort(groupUniqArrayArrayIf(PriceSources, b)) AS b_price_sources,
-    countIf(c AND Requests > 0) AS c_request_traces,
-    countIf(c) AS c_rows,
-    sumIf(Requests, c) AS c_r,
-    sumIf(Requests * Requests, c) AS c_rr,
-    sumIf(nano, c) / 1e9 AS c_x,
-    toFloat64(sumIf(toInt128(nano) * toInt128(nano), c)) / 1e18 AS c_xx,
-    toFloat64(sumIf(toInt128(nano) * toInt128(Requests), c)) / 1e9 AS c_xr,
-    sumIf(LlmCalls, c) AS c_calls,
-    sumIf(UnpricedCalls, c) AS c_unpriced,
-    arraySort(groupUniqArrayArrayIf(UnpricedModels, c)) AS c_unpriced_models,
-    arraySort(groupUniqArrayArrayIf(PriceSources, c)) AS c_price_sources
+{{cost_sums}}
 FROM verdict_traces_live
 {{group_join}}
 WHERE {{scope}} AND (b OR c)

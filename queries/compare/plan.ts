@@ -1,7 +1,7 @@
 // What a comparison will read, decided before any counting: the checked options with defaults
 // filled in, the source (rollups for version against version, raw spans when a side is a filter),
 // and the SQL conditions of the scope and of each side.
-import { cohortSql, scopeSql, type CohortSpec, type CohortSql, type ScopeSql } from '../cohort.js';
+import { cohortsSql, scopeSql, type CohortSpec, type CohortSql, type ScopeSql } from '../cohort.js';
 import { readsRaw, rollupSource } from '../rollup.js';
 import { QueryInputError, renderSql, type QueryParams } from '../run-query.js';
 import type { TimeRange } from '../time-range.js';
@@ -97,8 +97,8 @@ export interface SideConditions {
  */
 export function sideConditions(options: CompareOptions, range: TimeRange, unaligned = false): SideConditions {
   const scope = scopeSql({ service: options.service, environment: options.environment, range });
-  const baseline = cohortSql(options.baseline, scope, 'b_');
-  const candidate = cohortSql(options.candidate, scope, 'c_');
+  // The sides' conditions on raw spans are read by one scan for both (cohortsSql).
+  const [baseline, candidate] = cohortsSql([{ cohort: options.baseline, prefix: 'b_' }, { cohort: options.candidate, prefix: 'c_' }], scope);
   const params: QueryParams = {};
   if (options.align && !unaligned && options.alignedMinutes) {
     scope.sql = `${scope.sql} AND ${renderSql('compare/aligned-minutes-param', { minute: 'toStartOfMinute(Start)' })}`;

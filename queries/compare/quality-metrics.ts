@@ -174,7 +174,7 @@ const WHOLE: Grouping = { key: "''", join: '', params: {} };
  * traces; for filters (and attribute groups), which need the traces' attributes, from the settled
  * traces and their assessments.
  */
-async function sums(client: ClickHouseClient, options: CompareOptions, range: TimeRange, raw: boolean, grouping: Grouping, alsoWhole = false): Promise<[Row[], Row[]]> {
+async function sums(client: ClickHouseClient, options: CompareOptions, range: TimeRange, raw: boolean, grouping: Grouping, alsoWhole = false, costRow?: Promise<Row | undefined>): Promise<[Row[], Row[]]> {
   if (!raw && grouping.join === '') {
     const source = rollupScope(options, range);
     const suffix = source.table.slice('verdict_rollup_'.length);
@@ -189,9 +189,11 @@ async function sums(client: ClickHouseClient, options: CompareOptions, range: Ti
     ]);
   }
   const s = sideConditions(options, range);
-  const fragments = { ...pick(s.fragments, 'scope', 'baseline', 'candidate'), group_key: grouping.key, group_join: grouping.join };
+  const fragments = { ...pick(s.fragments, 'scope', 'baseline', 'candidate'), group_key: grouping.key, group_join: grouping.join, cost_sums: renderSql('compare/cost-sums') };
   const params = { ...s.params, ...grouping.params };
-  return Promise.all([queryRows(client, renderSql('compare/cost', fragments), params), queryRows(client, renderSql('compare/quality', fragments), params)]);
+  // The whole comparison's cost sums may have been read already, with the sides' totals (sides.sql).
+  const cost = costRow && grouping === WHOLE ? costRow.then((row) => (row ? [row] : [])) : queryRows(client, renderSql('compare/cost', fragments), params);
+  return Promise.all([cost, queryRows(client, renderSql('compare/quality', fragments), params)]);
 }
 
 function qualityRules(quality: Partial<QualityRules>): QualityRules {
@@ -208,9 +210,20 @@ function assemble(costRow: Row, qualityRows: Row[], rules: Rules, q: QualityRule
   };
 }
 
-/** Both sides' feedback metrics and cost, over the settled traces of the compared range. */
-export async function qualityAndCost(client: ClickHouseClient, options: CompareOptions, range: TimeRange, rules: Rules & { raw?: boolean }, quality: Partial<QualityRules> = {}): Promise<QualityAndCost> {
-  const [costRows, qualityRows] = await sums(client, options, range, rules.raw ?? true, WHOLE);
+/**
+ * Both sides' feedback metrics and cost, over the settled traces of the compared range. `costRow`:
+ * the cost sums (cost-sums.sql columns) when already read over the same traces, with the sides'
+ * totals (sides.sql, settled traces only).
+ */
+export async function qualityAndCost(
+  client: ClickHouseClient,
+  options: CompareOptions,
+  range: TimeRange,
+  rules: Rules & { raw?: boolean },
+  quality: Partial<QualityRules> = {},
+  costRow?: Promise<Row | undefined>,
+): Promise<QualityAndCost> {
+  const [costRows, qualityRows] = await sums(client, options, range, rules.raw ?? true, WHOLE, false, costRow);
   return assemble(costRows[0] ?? {}, qualityRows, rules, qualityRules(quality));
 }
 

@@ -5,42 +5,40 @@
 -- settled row (a trace's service) with requests counts its trace's feedback once, as requests are
 -- counted per row: the feedback rollup (quality-rollup.sql) keeps the same sums. Per group
 -- ({{group_key}}, {{group_join}}: '' for the whole comparison; compare --by's key).
+-- The sides' traces are selected once, as the join's right-hand side: the assessments are joined to
+-- them before verdict_assessments_live's rule (the latest per trace, name and source) is applied, so
+-- that rule is computed only for the sides' traces without selecting them a second time (for a
+-- filter side, a second scan of raw spans per side).
 SELECT
-    t.group_key AS group_key,
-    a.Name AS name,
-    groupUniqArray(a.ValueType) AS value_types,
-    countIf(t.b AND a.Score IS NOT NULL) AS b_n,
-    sumIf(a.Score, t.b AND a.Score IS NOT NULL) AS b_sum,
-    sumIf(a.Score * a.Score, t.b AND a.Score IS NOT NULL) AS b_sum_sq,
-    sumMapIf([a.Label], [toUInt64(1)], t.b AND a.ValueType = 'string') AS b_labels,
-    uniqExactIf((t.TraceId, t.ServiceName), t.b) AS b_traces,
-    countIf(t.c AND a.Score IS NOT NULL) AS c_n,
-    sumIf(a.Score, t.c AND a.Score IS NOT NULL) AS c_sum,
-    sumIf(a.Score * a.Score, t.c AND a.Score IS NOT NULL) AS c_sum_sq,
-    sumMapIf([a.Label], [toUInt64(1)], t.c AND a.ValueType = 'string') AS c_labels,
-    uniqExactIf((t.TraceId, t.ServiceName), t.c) AS c_traces
+    group_key,
+    Name AS name,
+    groupUniqArray(latest.1) AS value_types,
+    countIf(b AND latest.2 IS NOT NULL) AS b_n,
+    sumIf(latest.2, b AND latest.2 IS NOT NULL) AS b_sum,
+    sumIf(latest.2 * latest.2, b AND latest.2 IS NOT NULL) AS b_sum_sq,
+    sumMapIf([latest.3], [toUInt64(1)], b AND latest.1 = 'string') AS b_labels,
+    uniqExactIf((TraceId, ServiceName), b) AS b_traces,
+    countIf(c AND latest.2 IS NOT NULL) AS c_n,
+    sumIf(latest.2, c AND latest.2 IS NOT NULL) AS c_sum,
+    sumIf(latest.2 * latest.2, c AND latest.2 IS NOT NULL) AS c_sum_sq,
+    sumMapIf([latest.3], [toUInt64(1)], c AND latest.1 = 'string') AS c_labels,
+    uniqExactIf((TraceId, ServiceName), c) AS c_traces
 FROM (
-    WITH
-        ({{baseline}}) AS in_baseline,
-        ({{candidate}}) AS in_candidate
-    SELECT TraceId, ServiceName, {{group_key}} AS group_key, in_baseline AS b, in_candidate AS c
-    FROM verdict_traces_live
-    {{group_join}}
-    WHERE {{scope}} AND (in_baseline OR in_candidate) AND Requests > 0
-) AS t
-INNER JOIN (
-    -- verdict_assessments_live's rule (the latest per trace, name and source), computed here only
-    -- for the sides' traces: grouping every assessment stored is what would cost.
-    SELECT TraceId, Name, latest.1 AS ValueType, latest.2 AS Score, latest.3 AS Label
-    FROM (
-        SELECT TraceId, Name, argMax(tuple(ValueType, Score, Label, Error), (Timestamp, Arrival)) AS latest
-        FROM verdict_assessments
-        WHERE Kind = 'feedback' AND TraceId IN (
-            WITH ({{baseline}}) AS in_baseline, ({{candidate}}) AS in_candidate
-            SELECT TraceId FROM verdict_traces_live WHERE {{scope}} AND (in_baseline OR in_candidate) AND Requests > 0)
-        GROUP BY TraceId, Name, SourceType, SourceId
-    )
-    WHERE latest.4 = '' AND latest.1 IN ('number', 'boolean', 'string')
-) AS a ON a.TraceId = t.TraceId
+    SELECT t.TraceId AS TraceId, t.ServiceName AS ServiceName, t.group_key AS group_key, t.b AS b, t.c AS c, a.Name AS Name,
+        argMax(tuple(a.ValueType, a.Score, a.Label, a.Error), (a.Timestamp, a.Arrival)) AS latest
+    FROM verdict_assessments AS a
+    INNER JOIN (
+        WITH
+            ({{baseline}}) AS in_baseline,
+            ({{candidate}}) AS in_candidate
+        SELECT TraceId, ServiceName, {{group_key}} AS group_key, in_baseline AS b, in_candidate AS c
+        FROM verdict_traces_live
+        {{group_join}}
+        WHERE {{scope}} AND (in_baseline OR in_candidate) AND Requests > 0
+    ) AS t ON a.TraceId = t.TraceId
+    WHERE a.Kind = 'feedback'
+    GROUP BY t.TraceId, t.ServiceName, t.group_key, t.b, t.c, a.Name, a.SourceType, a.SourceId
+)
+WHERE latest.4 = '' AND latest.1 IN ('number', 'boolean', 'string')
 GROUP BY group_key, name
 ORDER BY group_key, name

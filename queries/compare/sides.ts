@@ -57,7 +57,8 @@ const settledTraces: Source = {
   },
   async sides(client, options, range) {
     const s = sideConditions(options, range);
-    const [row] = await queryRows(client, renderSql('compare/sides', pick(s.fragments, ...SIDE_FRAGMENTS)), s.params);
+    // The cost sums come with the totals (one pass, not two: quality-metrics.ts takes them from here).
+    const [row] = await queryRows(client, renderSql('compare/sides', { ...pick(s.fragments, ...SIDE_FRAGMENTS), cost_sums: renderSql('compare/cost-sums') }), s.params);
     return row;
   },
 };

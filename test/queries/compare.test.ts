@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../store/store.js';
 import { compare } from '../../queries/compare/compare.js';
 import type { CompareResult, Metric } from '../../queries/compare/schema.js';
+import { cohortSql, cohortsSql, scopeSql, type CohortSpec } from '../../queries/cohort.js';
+import { queryRows } from '../../queries/run-query.js';
 import { openTestStore, seed, T0, MINUTE } from '../helpers/seed-spans.js';
 
 let store: Store;
@@ -223,6 +225,47 @@ describe('verdict rules', () => {
     expect(r.candidate).toMatchObject({ requests: 1000, errors: 50, spansPerRequest: 2 });
     expect(m(r, 'errorRate')).toMatchObject({ delta: 0, pValue: 1, verdict: 'no_significant_difference' });
     expect(m(r, 'latencyP50').verdict).toBe('worse');
+  });
+});
+
+describe("the sides' filters, compiled together", () => {
+  const scope = scopeSql({ service: 'chat-api', environment: 'production', range: { fromMs: T0 - MINUTE, toMs: T0 + 120 * MINUTE } });
+  /** The raw-span sub-queries in a side's SQL (balanced parentheses from each `(SELECT cityHash64(TraceId)`). */
+  const scans = (sql: string): string[] => {
+    const found: string[] = [];
+    for (let at = sql.indexOf('(SELECT cityHash64(TraceId)'); at >= 0; at = sql.indexOf('(SELECT cityHash64(TraceId)', at + 1)) {
+      let depth = 0;
+      let end = at;
+      for (; end < sql.length; end++) {
+        depth += sql[end] === '(' ? 1 : sql[end] === ')' ? -1 : 0;
+        if (depth === 0) break;
+      }
+      found.push(sql.slice(at, end + 1));
+    }
+    return found;
+  };
+  const counts = async (b: { sql: string; params: object }, c: { sql: string; params: object }) =>
+    (await queryRows(store.client, `SELECT countIf(${b.sql}) AS b, countIf(${c.sql}) AS c FROM verdict_traces_live WHERE ${scope.sql}`, { ...scope.params, ...b.params, ...c.params }))[0];
+
+  const pairs: Array<[CohortSpec, CohortSpec]> = [
+    [{ version: '2.0.0', filter: "attributes.`feature.flag` = 'off'" }, { version: '2.0.0', filter: "attributes.`feature.flag` = 'on'" }],
+    // Request-span and any-span conditions, NOT and OR, a fact, and one side without a version.
+    [{ filter: "attributes.`feature.flag` = 'on' OR span.name = 'chat gpt-4o-mini'" }, { version: '2.0.0', filter: "NOT attributes.`feature.flag` = 'on' AND span.name LIKE 'chat%' AND status = 'ERROR'" }],
+    [{ version: '1.1.0' }, { filter: "tags.`feature.flag` IN ('on', 'off') AND span.name = 'chat gpt-4o'" }],
+  ];
+
+  it.each(pairs.map((p, i) => [i, ...p]))('pair %i: match the same traces as each compiled alone, read by one scan per kind', async (_, baseline, candidate) => {
+    const alone = [cohortSql(baseline, scope, 'b_'), cohortSql(candidate, scope, 'c_')] as const;
+    const together = cohortsSql([{ cohort: baseline, prefix: 'b_' }, { cohort: candidate, prefix: 'c_' }], scope);
+    const expected = await counts(alone[0], alone[1]);
+    expect(Number(expected.b)).toBeGreaterThan(0);
+    expect(Number(expected.c)).toBeGreaterThan(0);
+    expect(await counts(together[0], together[1])).toEqual(expected);
+    // Raw-span conditions in all: one scan text per kind (request span, any span) across both sides.
+    const all = [...scans(together[0].sql), ...scans(together[1].sql)];
+    const kinds = new Set(all.map((scan) => (scan.startsWith('(SELECT cityHash64(TraceId), ServiceName') ? 'request' : 'any')));
+    if (scans(alone[0].sql).length + scans(alone[1].sql).length > 1) expect(new Set(all).size).toBe(kinds.size);
+    else expect(together).toEqual([...alone]);
   });
 });
 
