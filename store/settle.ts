@@ -113,6 +113,8 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
   let running: Promise<void> = Promise.resolve();
   const feedback = createFeedbackSettle(client, OVERLAP_MS);
   const carry = createFeedbackCarry(opts.feedbackCarryFile);
+  /** A run of this process handed its window over and no feedback settle has covered it yet. */
+  let handedOver = false;
 
   async function watermark(): Promise<string> {
     // After a restart: from the newest arrival already settled, so nothing unsettled is skipped.
@@ -159,6 +161,7 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     // Handed over (or, should this run stop before its feedback, left) to the next feedback settle:
     // on disk before the traces change, so that no crash in between loses the window.
     await carry.extend(from);
+    if (options.handOverFeedback) handedOver = true;
     // New (provider, model, day) keys get their price first, so the summaries below can join it.
     await pricer.priceNewKeys(client);
     // A window too large for one statement's memory is settled a slice of traces at a time.
@@ -183,6 +186,7 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     const carried = await carry.earliest();
     await feedback.run(carried !== undefined && carried < from ? carried : from, token, queryId());
     await carry.clear();
+    handedOver = false;
   }
 
   async function pending(from: string, shards: number, shard: number): Promise<number> {
@@ -240,7 +244,9 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
       // A failure leaves the traces to the next start's first run (from the stored watermark), and
       // their feedback to its first feedback settle (from the carried window on disk).
       await running;
-      if (trailing || (await carry.earliest().catch(() => undefined)) !== undefined) await settle().catch(() => {});
+      // Only what this process handed over: a store opened to read (the CLI) leaves a crashed
+      // collector's carried window to that collector's next start.
+      if (trailing || handedOver) await settle().catch(() => {});
       await running;
     },
   };
