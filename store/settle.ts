@@ -44,7 +44,7 @@ export interface Settler {
    * feedback is handed over to the next `settle` (SettleOptions.handOverFeedback).
    */
   settleSoon(token: string, options?: SettleOptions): Promise<void>;
-  /** Runs a pending trailing run now, so that a closed store has settled all it stored. */
+  /** Runs a pending trailing run now, and the feedback settle of what was handed over, so that a closed store has settled all it stored. */
   close(): Promise<void>;
 }
 
