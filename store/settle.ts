@@ -16,7 +16,10 @@ import { createFeedbackSettle } from './feedback-settle.js';
 import { createPricer, type Pricer } from './prices.js';
 
 export interface SettleOptions {
-  /** Skip this run if another collector is settling: its run covers the same traces (the timed run). */
+  /**
+   * Skip this run if another collector is settling: its run covers the same traces (the timed run).
+   * Not skipped while feedback handed over by this process's runs is owed (handOverFeedback).
+   */
   skipIfBusy?: boolean;
   /**
    * Look back at least to this time (ms since the epoch) in this run: a batch replayed after a
@@ -205,7 +208,9 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
 
   async function locked(token: string, options: SettleOptions): Promise<void> {
     if (!lock) return run(token, options);
-    if (options.skipIfBusy) {
+    // Not when this process owes the feedback of windows it handed over: nobody else settles it, and
+    // under steady traffic from several collectors the lock is busy at most beats.
+    if (options.skipIfBusy && !handedOver) {
       if (!(await lock.tryAcquire())) return;
     } else {
       await lock.acquire();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAssessment } from '../quality/assessment.js';
 import { insertAssessments } from '../quality/assessment-store.js';
+import { createLeaseLock, type LeaseLock } from '../schema/lease-lock.js';
 import { createSettler } from '../store/settle.js';
 import type { Store } from '../store/store.js';
 import { openTestStore, removeTestStore } from './helpers/seed-spans.js';
@@ -110,5 +111,42 @@ describe('feedback settled on its own beat', () => {
     // Closing settles what this process handed over.
     await settler.close();
     expect(await feedbackVersions(t)).toEqual({ '4.0.0': 1 });
+  });
+
+  it('does not skip a timed run for a busy lock while it owes handed-over feedback', async () => {
+    // Two collectors' settle locks on one store: `other` settles while this one's timed beat comes.
+    const mine = createLeaseLock(store.client, { name: 'settle_handover_test', leaseMs: 30_000, pollMs: 20 });
+    const other = createLeaseLock(store.client, { name: 'settle_handover_test', leaseMs: 30_000, pollMs: 20 });
+    // The same lock, telling when the settler has asked for it (so `other` lets go only after).
+    let asked = () => {};
+    const watched: LeaseLock = {
+      ...mine,
+      async tryAcquire() {
+        const got = await mine.tryAcquire();
+        asked();
+        return got;
+      },
+      async acquire(signal) {
+        asked();
+        await mine.acquire(signal);
+      },
+    };
+    const settler = createSettler(store.client, { overlapMs: 1, minGapMs: 0, lock: watched });
+    const t = '0000000000000000000000000000f0a7';
+    await span(t, '00000000000000b1', '1.0.0', false);
+    await thumbsUp(t);
+    await settler.settle();
+    await span(t, '00000000000000a1', '5.0.0', true);
+    await settler.settleSoon('insert-6');
+    expect(await feedbackVersions(t)).toEqual({ '1.0.0': 1 });
+
+    await other.acquire();
+    const askedNow = new Promise<void>((resolve) => (asked = resolve));
+    const beat = settler.settle(undefined, { skipIfBusy: true });
+    await askedNow;
+    await other.release();
+    await beat;
+    expect(await feedbackVersions(t)).toEqual({ '5.0.0': 1 });
+    await settler.close();
   });
 });
