@@ -30,7 +30,7 @@ export interface VerdictConfig {
   queueMaxBytes: number;
   /** On SIGTERM, how long to keep inserting queued spans before exiting (the rest stays queued). */
   shutdownTimeoutMs: number;
-  /** How often traces whose spans other writers inserted (the upstream exporter) are settled. */
+  /** How often traces whose spans other writers inserted (the upstream exporter), and feedback, are settled. */
   settleIntervalMs: number;
   settleGapMs: number;
   maxAttributesPerSpan: number;
@@ -170,7 +170,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'batchMaxDelayMs', flag: 'batch-max-delay-ms', env: 'VERDICT_BATCH_MAX_DELAY_MS', kind: 'int', description: 'longest wait in ms before spans are queryable' },
   { key: 'queueMaxBytes', flag: 'queue-max-bytes', env: 'VERDICT_QUEUE_MAX_BYTES', kind: 'int', description: 'bytes of spans waiting on disk before ingest answers 503' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'VERDICT_SHUTDOWN_TIMEOUT_MS', kind: 'int', description: 'on SIGTERM, ms to keep inserting before exit (the rest stays queued)' },
-  { key: 'settleIntervalMs', flag: 'settle-interval-ms', env: 'VERDICT_SETTLE_INTERVAL_MS', kind: 'int', description: 'ms between settling traces that other writers (the upstream exporter) inserted' },
+  { key: 'settleIntervalMs', flag: 'settle-interval-ms', env: 'VERDICT_SETTLE_INTERVAL_MS', kind: 'int', description: 'ms between settling traces that other writers (the upstream exporter) inserted, and feedback (assessments, and the feedback of traces settled since)' },
   { key: 'settleGapMs', flag: 'settle-gap-ms', env: 'VERDICT_SETTLE_GAP_MS', kind: 'int', description: 'least ms between settling runs after inserts: stored spans reach the questions within it (flush settles at once)' },
   { key: 'maxAttributesPerSpan', flag: 'max-attributes-per-span', env: 'VERDICT_MAX_ATTRIBUTES_PER_SPAN', kind: 'int', description: 'attributes kept per span, event, link or resource (the rest dropped and counted)' },
   { key: 'maxAttributeValueLength', flag: 'max-attribute-value-length', env: 'VERDICT_MAX_ATTRIBUTE_VALUE_LENGTH', kind: 'int', description: 'characters kept per attribute value (longer ones truncated and counted)' },

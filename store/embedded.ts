@@ -9,6 +9,7 @@ import { LOG_ROW_STRUCTURE } from '../schema/otel-logs.js';
 import { insertColumnList, rowStructure } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
+import { feedbackCarryFileIn } from './feedback-carry.js';
 import { createPricer } from './prices.js';
 import { COLLAPSE_AFTER, COLLAPSE_SETTLED, createSettler, settleAfter } from './settle.js';
 import { insertFailure, NoStoreError } from './errors.js';
@@ -50,7 +51,11 @@ export function openEmbeddedStore(config: VerdictConfig, options: OpenStoreOptio
   const structure = rowStructure();
   const logInsert = renderSqlFile('schema/inserts/log-rows-from-file.sql', { structure: LOG_ROW_STRUCTURE });
   // One sequential inserter writes here: no part can commit behind an arrival already settled.
-  const settler = createSettler(client, { overlapMs: 1, minGapMs: config.settleGapMs, collapse: { statement: COLLAPSE_SETTLED, ...COLLAPSE_AFTER } }, createPricer({ pricesFile: config.prices }));
+  const settler = createSettler(
+    client,
+    { overlapMs: 1, minGapMs: config.settleGapMs, collapse: { statement: COLLAPSE_SETTLED, ...COLLAPSE_AFTER }, feedbackCarryFile: feedbackCarryFileIn(resolve(config.dataDir)) },
+    createPricer({ pricesFile: config.prices }),
+  );
   return {
     client,
     readOnlyClient,

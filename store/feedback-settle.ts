@@ -1,12 +1,13 @@
 // Settles feedback after traces (schema/feedback-settle.sql): every trace whose parts changed in
 // this run, or that got an assessment since the last one, has its live feedback recomputed into
 // verdict_feedback_traces, which feeds the feedback rollups compare reads. Called by the settler
-// inside its run, so under the settle lock and one run at a time.
+// inside a run that settles feedback (flush, the timed beat; store/settle.ts), so under the settle
+// lock and one run at a time; `since` then reaches back over every window handed over to it.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { readSqlFile, renderSqlFile } from '../schema/sql-files.js';
 
 export interface FeedbackSettle {
-  /** `since` is the trace settle's own window start; `token` the run's (a retried run is dropped). */
+  /** `since`: the earliest trace-settle window not covered yet; `token` the run's (a retried run is dropped). */
   run(since: string, token: string, extra: { query_id?: string }): Promise<void>;
 }
 

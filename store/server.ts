@@ -8,6 +8,7 @@ import { clusterDdl, mergeTreeTables } from '../schema/cluster-ddl.js';
 import { insertColumnList } from '../schema/otel-traces.js';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { VerdictConfig } from './config.js';
+import { feedbackCarryFileIn } from './feedback-carry.js';
 import { createPricer } from './prices.js';
 import { COLLAPSE_AFTER, COLLAPSE_SETTLED, createSettler, settleAfter } from './settle.js';
 import { insertFailure } from './errors.js';
@@ -54,7 +55,11 @@ export function openServerStore(config: VerdictConfig, url: string): Store {
   // 2 s back again for parts they committed behind an arrival already seen.
   const lock = settleLock(client, { lockLeaseMs: config.lockLeaseMs, cluster: config.cluster, holderFile: holderFileIn(config.dataDir) });
   const collapse = cluster ? undefined : { statement: COLLAPSE_SETTLED, ...COLLAPSE_AFTER };
-  const settler = createSettler(client, { overlapMs: 2_000, minGapMs: config.settleGapMs, lock, collapse }, createPricer({ pricesFile: config.prices }));
+  const settler = createSettler(
+    client,
+    { overlapMs: 2_000, minGapMs: config.settleGapMs, lock, collapse, feedbackCarryFile: feedbackCarryFileIn(config.dataDir) },
+    createPricer({ pricesFile: config.prices }),
+  );
   let replayed = false;
   return {
     client,

@@ -2,17 +2,24 @@
 // since the last run gets its summary recomputed from all its parts, so its facts and totals are
 // the whole trace's whatever order its spans came in. One run at a time per store: two runs
 // cancelling the same old summary would subtract it twice. On a server that several collectors
-// share, every run holds the settle lock (schema/lease-lock.ts; why: docs/operations.md).
+// share, every run holds the settle lock (schema/lease-lock.ts; why: docs/operations.md). A run
+// after an insert leaves the feedback of what it settled to the next run that settles feedback
+// (flush, the timed beat): on the embedded engine every statement waits for the one before it, and
+// settling the feedback of a scorer's batch cost more than scoring it (store/feedback-carry.ts).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
 import type { LeaseLock } from '../schema/lease-lock.js';
 import { readSqlFile } from '../schema/sql-files.js';
 import { StoreUnavailableError } from './errors.js';
+import { createFeedbackCarry } from './feedback-carry.js';
 import { createFeedbackSettle } from './feedback-settle.js';
 import { createPricer, type Pricer } from './prices.js';
 
 export interface SettleOptions {
-  /** Skip this run if another collector is settling: its run covers the same traces (the timed run). */
+  /**
+   * Skip this run if another collector is settling: its run covers the same traces (the timed run).
+   * Not skipped while feedback handed over by this process's runs is owed (handOverFeedback).
+   */
   skipIfBusy?: boolean;
   /**
    * Look back at least to this time (ms since the epoch) in this run: a batch replayed after a
@@ -20,6 +27,12 @@ export interface SettleOptions {
    * watermark past it.
    */
   lookBackToMs?: number;
+  /**
+   * Leave the feedback of the traces this run settles to the next run that settles feedback (every
+   * run without this: flush, the timed beat), which covers every window handed to it. A run after
+   * an insert does, so that the insert (and the next) never waits for it.
+   */
+  handOverFeedback?: boolean;
 }
 
 export interface Settler {
@@ -30,10 +43,11 @@ export interface Settler {
   settle(token?: string, options?: SettleOptions): Promise<void>;
   /**
    * After an insert: settles now when the last run started at least `minGapMs` ago, else once,
-   * `minGapMs` after it, for every insert in between. Many small batches then share one run.
+   * `minGapMs` after it, for every insert in between. Many small batches then share one run. Their
+   * feedback is handed over to the next `settle` (SettleOptions.handOverFeedback).
    */
   settleSoon(token: string, options?: SettleOptions): Promise<void>;
-  /** Runs a pending trailing run now, so that a closed store has settled all it stored. */
+  /** Runs a pending trailing run now, and the feedback settle of what was handed over, so that a closed store has settled all it stored. */
   close(): Promise<void>;
 }
 
@@ -63,6 +77,11 @@ export interface SettlerOptions {
   collapse?: CollapseOptions;
   /** The most trace parts one settle statement reads (SLICE_PARTS unless set; tests set it small). */
   sliceParts?: number;
+  /**
+   * Where the window handed over to the next feedback settle is kept (in the data directory), so
+   * that a restart after a crash re-attributes its feedback. Absent: in memory only.
+   */
+  feedbackCarryFile?: string;
 }
 
 export interface CollapseOptions {
@@ -96,6 +115,9 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
   let lastSeen: string | undefined;
   let running: Promise<void> = Promise.resolve();
   const feedback = createFeedbackSettle(client, OVERLAP_MS);
+  const carry = createFeedbackCarry(opts.feedbackCarryFile);
+  /** A run of this process handed its window over and no feedback settle has covered it yet. */
+  let handedOver = false;
 
   async function watermark(): Promise<string> {
     // After a restart: from the newest arrival already settled, so nothing unsettled is skipped.
@@ -136,9 +158,13 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     // stamped in one millisecond) every few seconds. Any new part adds spans; merges never lower the sum.
     const seen = `${from}|${next}|${parts}|${spans}`;
     if (seen === lastSeen) {
-      await feedback.run(from, token, queryId());
+      if (!options.handOverFeedback) await settleFeedback(from, token);
       return;
     }
+    // Handed over (or, should this run stop before its feedback, left) to the next feedback settle:
+    // on disk before the traces change, so that no crash in between loses the window.
+    await carry.extend(from);
+    if (options.handOverFeedback) handedOver = true;
     // New (provider, model, day) keys get their price first, so the summaries below can join it.
     await pricer.priceNewKeys(client);
     // A window too large for one statement's memory is settled a slice of traces at a time.
@@ -151,11 +177,19 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
       const sliceToken = shards === 1 ? token : `${token}-${shard}/${shards}`;
       await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token: sliceToken, shards, shard }, ...queryId() });
     }
-    // Then the feedback of the traces that changed, and of those assessed since (feedback-settle.ts).
-    await feedback.run(from, token, queryId());
+    // Then, unless handed over, the feedback of the traces that changed in this run and in every
+    // run that handed its window over, and of those assessed since (feedback-settle.ts).
+    if (!options.handOverFeedback) await settleFeedback(from, token);
     if (opts.collapse && Number(parts) >= opts.collapse.afterParts) await collapse(opts.collapse);
     lastSeen = seen;
     if (next > since) since = next;
+  }
+
+  async function settleFeedback(from: string, token: string): Promise<void> {
+    const carried = await carry.earliest();
+    await feedback.run(carried !== undefined && carried < from ? carried : from, token, queryId());
+    await carry.clear();
+    handedOver = false;
   }
 
   async function pending(from: string, shards: number, shard: number): Promise<number> {
@@ -174,7 +208,9 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
 
   async function locked(token: string, options: SettleOptions): Promise<void> {
     if (!lock) return run(token, options);
-    if (options.skipIfBusy) {
+    // Not when this process owes the feedback of windows it handed over: nobody else settles it, and
+    // under steady traffic from several collectors the lock is busy at most beats.
+    if (options.skipIfBusy && !handedOver) {
       if (!(await lock.tryAcquire())) return;
     } else {
       await lock.acquire();
@@ -203,15 +239,19 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     settleSoon(token, options = {}) {
       const wait = lastStart + opts.minGapMs - Date.now();
       // A replayed batch's look-back belongs to this run: it is not deferred.
-      if (wait <= 0 || options.lookBackToMs !== undefined) return settle(token, options);
+      if (wait <= 0 || options.lookBackToMs !== undefined) return settle(token, { ...options, handOverFeedback: true });
       // A failed trailing run loses nothing: the watermark stays, and the next run covers it.
-      trailing ??= setTimeout(() => void settle().catch(() => {}), wait);
+      trailing ??= setTimeout(() => void settle(undefined, { handOverFeedback: true }).catch(() => {}), wait);
       trailing.unref();
       return Promise.resolve();
     },
     async close() {
-      // A failure leaves the traces to the next start's first run (from the stored watermark).
-      if (trailing) await settle().catch(() => {});
+      // A failure leaves the traces to the next start's first run (from the stored watermark), and
+      // their feedback to its first feedback settle (from the carried window on disk).
+      await running;
+      // Only what this process handed over: a store opened to read (the CLI) leaves a crashed
+      // collector's carried window to that collector's next start.
+      if (trailing || handedOver) await settle().catch(() => {});
       await running;
     },
   };
