@@ -6,8 +6,8 @@
 //         condition cache, page cache); the OS page cache stays warm — the data set fits in RAM.
 //   warm: the median of 5 runs after one untimed run.
 //
-// The data set is kept in .verdict/bench-query-<size> (BENCH_DIR) and reused while the generator
-// and size are unchanged; `--spans 1M | 10M | 100M` sets the size (default 10M; 4 spans per trace;
+// The data set is kept in .verdict/bench-query-<size> (BENCH_DIR) and reused; one of another size or
+// generator is refused, never replaced, unless BENCH_REGENERATE=1; `--spans 1M | 10M | 100M` sets the size (default 10M; 4 spans per trace;
 // BENCH_TRACES still sets it in traces), BENCH_REGENERATE=1 rebuilds it. BENCH_ONLY=regex times only the matching questions. The disk each table uses,
 // and its rows, are printed with the timings: the rollups' rows are what the rolled-up questions
 // read, so they show how those questions grow with the data kept.
@@ -159,10 +159,17 @@ async function main(): Promise<void> {
   const generator = createHash('sha256').update(readFileSync(join(PACKAGE_ROOT, 'bench', 'query-data.sql'))).update(String(TRACES)).update('settled-per-chunk').digest('hex').slice(0, 16);
   const markerFile = join(DIR, 'bench-query.json');
   let marker: Marker | undefined = existsSync(markerFile) ? (JSON.parse(readFileSync(markerFile, 'utf8')) as Marker) : undefined;
-  if (marker && (marker.generator !== generator || process.env.BENCH_REGENERATE === '1')) {
-    log(`the data set in ${DIR} is from another generator or size: rebuilding it`);
+  if (marker && process.env.BENCH_REGENERATE === '1') {
+    log(`rebuilding the data set in ${DIR} (BENCH_REGENERATE=1)`);
     rmSync(DIR, { recursive: true, force: true });
     marker = undefined;
+  } else if (marker && marker.generator !== generator) {
+    // Never thrown away unasked: a 100M-span set takes an hour to make, and a run that forgot its
+    // --spans (or a changed generator) would otherwise replace it.
+    const why = marker.traces !== TRACES
+      ? `holds ${marker.spans.toLocaleString('en-US')} spans (${marker.traces.toLocaleString('en-US')} traces), not the ${(TRACES * 4).toLocaleString('en-US')} asked for: run with --spans of its size to reuse it`
+      : 'was made by another version of bench/query-data.sql';
+    throw new Error(`the data set in ${DIR} ${why}, or set BENCH_REGENERATE=1 to rebuild it`);
   }
   const store = openStore(loadConfig({}, { 'data-dir': DIR }));
   const client = store.client;
