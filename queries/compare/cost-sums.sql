@@ -1,25 +1,15 @@
--- compare's cost sums per side over the settled traces (b, c: the sides' conditions; nano: a
--- trace's cost in integer nanodollars), as columns of a select list: read by cost.sql, and by
--- sides.sql in the same pass as the sides' totals (cost.sql documents what they are).
-    countIf(b AND Requests > 0) AS b_request_traces,
-    countIf(b) AS b_rows,
-    sumIf(Requests, b) AS b_r,
-    sumIf(Requests * Requests, b) AS b_rr,
-    sumIf(nano, b) / 1e9 AS b_x,
-    toFloat64(sumIf(toInt128(nano) * toInt128(nano), b)) / 1e18 AS b_xx,
-    toFloat64(sumIf(toInt128(nano) * toInt128(Requests), b)) / 1e9 AS b_xr,
-    sumIf(LlmCalls, b) AS b_calls,
-    sumIf(UnpricedCalls, b) AS b_unpriced,
-    arraySort(groupUniqArrayArrayIf(UnpricedModels, b)) AS b_unpriced_models,
-    arraySort(groupUniqArrayArrayIf(PriceSources, b)) AS b_price_sources,
-    countIf(c AND Requests > 0) AS c_request_traces,
-    countIf(c) AS c_rows,
-    sumIf(Requests, c) AS c_r,
-    sumIf(Requests * Requests, c) AS c_rr,
-    sumIf(nano, c) / 1e9 AS c_x,
-    toFloat64(sumIf(toInt128(nano) * toInt128(nano), c)) / 1e18 AS c_xx,
-    toFloat64(sumIf(toInt128(nano) * toInt128(Requests), c)) / 1e9 AS c_xr,
-    sumIf(LlmCalls, c) AS c_calls,
-    sumIf(UnpricedCalls, c) AS c_unpriced,
-    arraySort(groupUniqArrayArrayIf(UnpricedModels, c)) AS c_unpriced_models,
-    arraySort(groupUniqArrayArrayIf(PriceSources, c)) AS c_price_sources
+-- compare's cost sums for one side ({{side}}: b or c, the side's condition and its columns' prefix)
+-- over the settled traces (nano: a trace's cost in integer nanodollars), as columns of a select
+-- list; sides.ts costSums renders it for both sides. Read by cost.sql, and by sides.sql in the same
+-- pass as the sides' totals (cost.sql documents what they are).
+    countIf({{side}} AND Requests > 0) AS {{side}}_request_traces,
+    countIf({{side}}) AS {{side}}_rows,
+    sumIf(Requests, {{side}}) AS {{side}}_r,
+    sumIf(Requests * Requests, {{side}}) AS {{side}}_rr,
+    sumIf(nano, {{side}}) / 1e9 AS {{side}}_x,
+    toFloat64(sumIf(toInt128(nano) * toInt128(nano), {{side}})) / 1e18 AS {{side}}_xx,
+    toFloat64(sumIf(toInt128(nano) * toInt128(Requests), {{side}})) / 1e9 AS {{side}}_xr,
+    sumIf(LlmCalls, {{side}}) AS {{side}}_calls,
+    sumIf(UnpricedCalls, {{side}}) AS {{side}}_unpriced,
+    arraySort(groupUniqArrayArrayIf(UnpricedModels, {{side}})) AS {{side}}_unpriced_models,
+    arraySort(groupUniqArrayArrayIf(PriceSources, {{side}})) AS {{side}}_price_sources

@@ -8,7 +8,7 @@ import { num, QueryInputError, queryRows, renderSql, type QueryParams } from '..
 import { meanDifferenceTest, twoProportionTest, verdictOf, type TestResult } from '../statistics.js';
 import type { TimeRange } from '../time-range.js';
 import { pick, sideConditions, type CompareOptions, type Rules } from './plan.js';
-import { rollupScope } from './sides.js';
+import { costSums, rollupScope } from './sides.js';
 import { DEFAULT_QUALITY_RULES, type CostComparison, type QualityMetric, type QualityRules } from './quality-schema.js';
 
 export interface QualityAndCost {
@@ -189,7 +189,7 @@ async function sums(client: ClickHouseClient, options: CompareOptions, range: Ti
     ]);
   }
   const s = sideConditions(options, range);
-  const fragments = { ...pick(s.fragments, 'scope', 'baseline', 'candidate'), group_key: grouping.key, group_join: grouping.join, cost_sums: renderSql('compare/cost-sums') };
+  const fragments = { ...pick(s.fragments, 'scope', 'baseline', 'candidate'), group_key: grouping.key, group_join: grouping.join, cost_sums: costSums() };
   const params = { ...s.params, ...grouping.params };
   // The whole comparison's cost sums may have been read already, with the sides' totals (sides.sql).
   const cost = costRow && grouping === WHOLE ? costRow.then((row) => (row ? [row] : [])) : queryRows(client, renderSql('compare/cost', fragments), params);

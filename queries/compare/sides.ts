@@ -48,6 +48,11 @@ export function quantileIntervals(): { fragments: Record<string, string>; params
   };
 }
 
+/** compare's cost sums over the settled traces (cost-sums.sql), for both sides: columns of a select list. */
+export function costSums(): string {
+  return (['b', 'c'] as const).map((side) => renderSql('compare/cost-sums', { side })).join(',\n');
+}
+
 /** Any cohorts, from the settled traces: cohort conditions compiled to SQL over their rows. */
 const settledTraces: Source = {
   async window(client, options, range) {
@@ -58,7 +63,7 @@ const settledTraces: Source = {
   async sides(client, options, range) {
     const s = sideConditions(options, range);
     // The cost sums come with the totals (one pass, not two: quality-metrics.ts takes them from here).
-    const [row] = await queryRows(client, renderSql('compare/sides', { ...pick(s.fragments, ...SIDE_FRAGMENTS), cost_sums: renderSql('compare/cost-sums') }), s.params);
+    const [row] = await queryRows(client, renderSql('compare/sides', { ...pick(s.fragments, ...SIDE_FRAGMENTS), cost_sums: costSums() }), s.params);
     return row;
   },
 };
