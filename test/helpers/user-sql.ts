@@ -7,12 +7,14 @@ export const CPU_BOUND_QUERY = 'SELECT count() FROM numbers(900000000) WHERE NOT
 
 /**
  * Users' queries in the engine's process list right now (they start with Verdict's marker), or only
- * those whose text contains `containing`: the sandbox's own checks of a query (its parse, its
- * EXPLAIN) run under the marker too, briefly, and are not the query itself.
+ * those whose text contains `containing` and that are not an EXPLAIN: the sandbox's own checks
+ * of a query (its parse, its EXPLAIN AST, which quotes the query) run under the marker too,
+ * briefly, and are not the query itself.
  */
 export async function runningUserQueries(writer: ClickHouseClient, containing = ''): Promise<number> {
   const result = await writer.query({
-    query: "SELECT count() AS n FROM system.processes WHERE startsWith(query, '/* verdict-user-sql') AND position(query, {containing:String}) > 0",
+    // The EXPLAIN of the sandbox's check quotes the query whole: only the query itself counts.
+    query: "SELECT count() AS n FROM system.processes WHERE startsWith(query, '/* verdict-user-sql') AND position(query, {containing:String}) > 0 AND NOT match(query, '^/[*] verdict-user-sql [^*]*[*]/\\s*EXPLAIN')",
     query_params: { containing },
     format: 'JSONEachRow',
   });
