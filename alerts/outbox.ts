@@ -4,8 +4,9 @@
 // delivered message is removed. Every delivery carries the message id (x-verdict-delivery) so a
 // receiver can drop the rare repeat after a crash between its 2xx and the removal.
 import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { syncDirectorySync, writeFileWholeSync } from '../schema/whole-file.js';
 
 export interface OutboxMessage {
   id: string;
@@ -40,28 +41,6 @@ export interface Outbox {
   /** Delivers on a timer until close(). */
   start(intervalMs: number): void;
   close(): Promise<void>;
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeDurably(dir: string, name: string, data: unknown): void {
-  const tmp = join(dir, `.${name}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, JSON.stringify(data));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, name));
-  syncDir(dir);
 }
 
 const fileName = (m: OutboxMessage) => `${m.order}-${m.id}.json`;
@@ -117,14 +96,14 @@ export function openOutbox(options: OutboxOptions): Outbox {
       const error = await send(m);
       if (error === undefined) {
         unlinkSync(join(dir, fileName(m)));
-        syncDir(dir);
+        syncDirectorySync(dir);
         delivered++;
         deliveredTotal++;
       } else {
         failed++;
         blocked.add(m.url);
         const next = { ...m, attempts: m.attempts + 1, lastError: error, dueMs: now() + Math.min(max, base * 2 ** m.attempts) };
-        writeDurably(dir, fileName(next), next);
+        writeFileWholeSync(join(dir, fileName(next)), JSON.stringify(next));
         options.onError?.(next, error);
       }
     }
@@ -136,7 +115,7 @@ export function openOutbox(options: OutboxOptions): Outbox {
       const createdMs = now();
       const order = `${String(createdMs).padStart(15, '0')}-${String(seq++ % 1e6).padStart(6, '0')}`;
       const m: OutboxMessage = { id: randomUUID(), url, body, createdMs, order, attempts: 0, dueMs: dueMs ?? now() };
-      writeDurably(dir, fileName(m), m);
+      writeFileWholeSync(join(dir, fileName(m)), JSON.stringify(m));
       return m;
     },
     async deliverDue() {

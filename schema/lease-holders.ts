@@ -2,8 +2,8 @@
 // restarts after dying with a lock finds its earlier run's holder there and takes the lock back at
 // once, instead of waiting a lease for its own old claim (schema/lease-lock.ts).
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileWhole } from './whole-file.js';
 
 export interface HolderFile {
   /** Holders of this lock name recorded by earlier runs (other processes) of this collector. */
@@ -39,13 +39,10 @@ export function createHolderFile(path: string, run = THIS_RUN): HolderFile {
       return new Set((await read()).filter((e) => e.name === name && e.run !== run).map((e) => e.holder));
     },
     record(name, holder) {
-      // One write at a time, each whole (a temporary file renamed over the old one).
+      // One write at a time, each whole: a restart must find the holder it claimed with.
       const next = writing.then(async () => {
         const entries = [...(await read()).filter((e) => e.holder !== holder), { name, holder, run }].slice(-KEEP);
-        await mkdir(dirname(path), { recursive: true });
-        const tmp = `${path}.${process.pid}.tmp`;
-        await writeFile(tmp, JSON.stringify(entries));
-        await rename(tmp, path);
+        await writeFileWhole(path, JSON.stringify(entries));
       });
       writing = next.catch(() => {});
       return next;

@@ -2,8 +2,9 @@
 // but leaves their feedback (store/feedback-settle.ts) to the next run that settles it, which
 // covers every window handed to it since the last. Kept in a file of the data directory, written
 // before the span settle it covers, so that a restart after a crash (SIGKILL) covers it too.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileWhole } from '../schema/whole-file.js';
 
 export interface FeedbackCarry {
   /** The earliest window start not covered by a feedback settle yet (none: nothing carried). */
@@ -55,18 +56,9 @@ export function createFeedbackCarry(file?: string): FeedbackCarry {
       await rm(file, { force: true });
       return;
     }
-    // Whole or not at all: a crash in the middle of a write leaves the file it replaces. Synced
-    // before the rename, so a power loss too leaves one or the other (a write happens once per
-    // carried window, when it first reaches back, so at most once a beat).
-    await mkdir(dirname(file), { recursive: true });
-    const handle = await open(`${file}.tmp`, 'w');
-    try {
-      await handle.writeFile(`${JSON.stringify({ since: carried })}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(`${file}.tmp`, file);
+    // Whole or not at all, even on a power loss (a write happens once per carried window, when it
+    // first reaches back, so at most once a beat).
+    await writeFileWhole(file, `${JSON.stringify({ since: carried })}\n`);
   }
 
   return {
