@@ -92,7 +92,8 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
 /** One group of the scan (sample.sql `parts`): its stratum, whether it has requests, each side's sums. */
 function partOf(entry: unknown): Stratum & { withRequests: boolean } {
   const values = Array.isArray(entry) ? entry : Object.values(entry as Record<string, unknown>);
-  // Per side: traces, the integer sums (INT_SUMS order), the Float64 sums (FLOAT_TERMS order).
+  // Per side: traces, the integer sums (INT_SUMS order), the Float64 sums (FLOAT_TERMS order). A side
+  // with no trace in this group has empty arrays (sumForEach over no rows), read as 0 as sumIf gave.
   const side = (offset: number) => {
     const ints = values[offset + 1] as unknown[];
     const floats = values[offset + 2] as unknown[];
