@@ -5,15 +5,16 @@
 -- by stratum ({{stratum}}: an array of the stratifying keys' values, [] when not stratifying)
 -- and by whether a trace has requests; one row comes out:
 --   * `parts`: per group, its stratum, whether its traces have requests, and each side's sums
---     ({{side_sums}}, {{part_sums}}: sample.ts renders them in mix-adjustment.ts SUMS order): traces,
+--     ({{side_sums}} over the terms {{sum_terms}}, {{part_sums}}: sample.ts renders them): traces,
 --     requests and errors, and per trace the cluster sums (Σx, Σx², Σx·r) of latency (ms), tokens,
---     spans and cost (USD). sample.ts adds them up into
---     the whole sample's sums and takes the strata from the groups with requests.
+--     spans and cost (USD), the integer ones in one array and the Float64 ones in another. sample.ts
+--     adds them up into the whole sample's sums and takes the strata from the groups with requests.
 --   * per request: durations, gathered from the groups → the Mann–Whitney U p-value (ranks, so the
 --     order the durations are gathered in does not change it) and each side's order-statistic
 --     interval per quantile (quantile-ci.sql)
--- One conditional sum per quantity and side, and nothing summed twice: the engine's cost here is
--- mostly analysing the statement, about 0.15 ms of CPU per aggregate.
+-- Nothing summed twice, and few aggregates: the engine's cost here is much of it analysing the
+-- statement, about 0.15 ms of CPU per aggregate, so each side's sums are two sumForEachIf over
+-- arrays of terms (integers, Float64) rather than a sumIf per quantity.
 -- The live summaries are read from verdict_traces by verdict_traces_live's own rule ({{live}}:
 -- live-traces.sql).
 -- The sorted samples stay in the engine (WITH: no output column, and no layer above only to drop
@@ -41,7 +42,8 @@ FROM (
         in_baseline AND TraceHash <= {baseline_cut:UInt64} AS b,
         in_candidate AND TraceHash <= {candidate_cut:UInt64} AS c,
         arraySum(arrayMap(d -> d / 1e6, RequestDurations)) AS lat,
-        toFloat64(Cost) AS usd
+        toFloat64(Cost) AS usd,
+        {{sum_terms}}
     SELECT
         {{stratum}} AS stratum,
         Requests > 0 AS with_requests,

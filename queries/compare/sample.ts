@@ -39,10 +39,21 @@ const TERMS: Record<SumName, string> = {
 
 const SIDES = ['b', 'c'] as const;
 
-/** sample.sql's per-side sums (one conditional sum per quantity and side) and the columns `parts` carries, in SUMS order. */
+/** The sums kept exact in integers (UInt64), and those over Float64 terms (latency in ms, cost in USD). */
+const FLOAT_SUMS = new Set<SumName>(['lat', 'latlat', 'latr', 'usd', 'usdusd', 'usdr']);
+const INT_SUMS = SUMS.filter((k) => k !== 'traces' && !FLOAT_SUMS.has(k));
+const FLOAT_TERMS = SUMS.filter((k) => FLOAT_SUMS.has(k));
+
+/**
+ * sample.sql's per-side sums: the traces counted, then one sumForEachIf over an array of the
+ * integer terms and one over the Float64 terms, rather than a sumIf per quantity (the engine's
+ * analysis costs about as much per aggregate as summing the sample does). Each element is summed
+ * row by row as its own sumIf would be, so the sums are the same; partOf reads them back by name.
+ */
 const SUM_FRAGMENTS = {
-  side_sums: SIDES.flatMap((side) => SUMS.map((k) => (k === 'traces' ? `countIf(${side})` : `sumIf(${TERMS[k]}, ${side})`) + ` AS ${side}_${k}`)).join(',\n        '),
-  part_sums: SIDES.flatMap((side) => SUMS.map((k) => `${side}_${k}`)).join(', '),
+  sum_terms: `[${INT_SUMS.map((k) => TERMS[k]).join(', ')}] AS int_terms,\n        [${FLOAT_TERMS.map((k) => TERMS[k]).join(', ')}] AS float_terms`,
+  side_sums: SIDES.map((side) => `countIf(${side}) AS ${side}_traces,\n        sumForEachIf(int_terms, ${side}) AS ${side}_ints,\n        sumForEachIf(float_terms, ${side}) AS ${side}_floats`).join(',\n        '),
+  part_sums: SIDES.map((side) => `${side}_traces, ${side}_ints, ${side}_floats`).join(', '),
 };
 
 export async function readSample(client: ClickHouseClient, plan: Plan, conditions: SideConditions, cuts: Cuts): Promise<Sample> {
@@ -81,8 +92,17 @@ export async function readSample(client: ClickHouseClient, plan: Plan, condition
 /** One group of the scan (sample.sql `parts`): its stratum, whether it has requests, each side's sums. */
 function partOf(entry: unknown): Stratum & { withRequests: boolean } {
   const values = Array.isArray(entry) ? entry : Object.values(entry as Record<string, unknown>);
-  const side = (offset: number) => Object.fromEntries(SUMS.map((k, i) => [k, num(values[offset + i])]));
-  return { key: (values[0] as unknown[]).map(String), withRequests: num(values[1]) === 1, b: side(2), c: side(2 + SUMS.length) };
+  // Per side: traces, the integer sums (INT_SUMS order), the Float64 sums (FLOAT_TERMS order). A side
+  // with no trace in this group has empty arrays (sumForEach over no rows), read as 0 as sumIf gave.
+  const side = (offset: number) => {
+    const ints = values[offset + 1] as unknown[];
+    const floats = values[offset + 2] as unknown[];
+    const sums: Record<string, number> = { traces: num(values[offset]) };
+    INT_SUMS.forEach((k, i) => (sums[k] = num(ints[i])));
+    FLOAT_TERMS.forEach((k, i) => (sums[k] = num(floats[i])));
+    return Object.fromEntries(SUMS.map((k) => [k, sums[k]])) as Stratum['b'];
+  };
+  return { key: (values[0] as unknown[]).map(String), withRequests: num(values[1]) === 1, b: side(2), c: side(5) };
 }
 
 /** The engine's order of stratum keys: element by element, each compared as UTF-8 bytes. */
