@@ -9,7 +9,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { randomUUID } from 'node:crypto';
 import type { LeaseLock } from '../schema/lease-lock.js';
-import { readSqlFile } from '../schema/sql-files.js';
+import { readSqlFile, renderSqlFile } from '../schema/sql-files.js';
 import { StoreUnavailableError } from './errors.js';
 import { createFeedbackCarry } from './feedback-carry.js';
 import { createFeedbackSettle } from './feedback-settle.js';
@@ -42,8 +42,9 @@ export interface Settler {
    */
   settle(token?: string, options?: SettleOptions): Promise<void>;
   /**
-   * After an insert: settles now when the last run started at least `minGapMs` ago, else once,
-   * `minGapMs` after it, for every insert in between. Many small batches then share one run. Their
+   * After an insert: settles now when the last run started at least the gap ago, else once, the
+   * gap after it, for every insert in between. Many small batches then share one run. The gap is
+   * `minGapMs`, or GAP_PER_RUN times the last run's duration when longer (nextGapMs). Their
    * feedback is handed over to the next `settle` (SettleOptions.handOverFeedback).
    */
   settleSoon(token: string, options?: SettleOptions): Promise<void>;
@@ -63,7 +64,8 @@ export interface SettlerOptions {
   /**
    * The least time between runs started by inserts. A run has a fixed cost (a dozen index
    * lookups and three views) that small batches cannot carry one each: at a few hundred spans a
-   * batch it was most of the collector's CPU. Questions see a stored span settled within this.
+   * batch it was most of the collector's CPU. Questions see a stored span settled within this,
+   * or within GAP_PER_RUN times the last run's duration when the engine is saturated.
    */
   minGapMs: number;
   /** The settle lock shared with other collectors on the same server (none on the embedded engine). */
@@ -101,11 +103,37 @@ export interface CollapseOptions {
  */
 export const SLICE_PARTS = 200_000;
 
+/**
+ * After an insert, the next run waits at least this many times as long as the last run took (and
+ * never less than `minGapMs`). A run costs a fixed part (planning one large statement, the views
+ * on verdict_traces, a part in each of a dozen tables to merge) plus a part per trace, so under
+ * saturation longer gaps make larger, cheaper runs per trace, while an idle collector's short
+ * runs keep the configured gap. Settling then takes at most about 1/GAP_PER_RUN of the engine's
+ * time between inserts.
+ */
+export const GAP_PER_RUN = 3;
+
+/**
+ * The least time from the start of the last run to the next run after an insert: `minGapMs`,
+ * stretched to GAP_PER_RUN times the last run's duration. 0 stays 0 (settle after every insert).
+ */
+export function nextGapMs(minGapMs: number, lastRunMs: number): number {
+  return minGapMs > 0 ? Math.max(minGapMs, Math.round(GAP_PER_RUN * lastRunMs)) : 0;
+}
+
 /** A run this large is a backfill or a replay, not traffic: collapsing once then is cheap next to it. */
 export const COLLAPSE_AFTER = { afterParts: 100_000, cancelled: 100_000 };
 
 /** Merges verdict_traces whole, so each cancelled summary meets the summary it cancels. */
 export const COLLAPSE_SETTLED = 'OPTIMIZE TABLE verdict_traces FINAL';
+
+let statement: string | undefined;
+
+/** schema/settle.sql with the summaries it compares (schema/trace-summaries.sql) inline. */
+export function settleStatement(): string {
+  statement ??= renderSqlFile('schema/settle.sql', { summaries: readSqlFile('schema/trace-summaries.sql') });
+  return statement;
+}
 
 export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pricer: Pricer = createPricer()): Settler {
   const OVERLAP_MS = opts.overlapMs;
@@ -175,7 +203,7 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
       if (lastSeen === undefined && (await pending(from, shards, shard)) === 0) continue;
       await lock?.confirm();
       const sliceToken = shards === 1 ? token : `${token}-${shard}/${shards}`;
-      await client.command({ query: readSqlFile('schema/settle.sql'), query_params: { since: from, token: sliceToken, shards, shard }, ...queryId() });
+      await client.command({ query: settleStatement(), query_params: { since: from, token: sliceToken, shards, shard }, ...queryId() });
     }
     // Then, unless handed over, the feedback of the traces that changed in this run and in every
     // run that handed its window over, and of those assessed since (feedback-settle.ts).
@@ -206,8 +234,20 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
     await client.command({ query: c.statement, ...queryId() });
   }
 
+  /** How long the last run took (ms, under the lock): stretches the next gap after an insert. */
+  let lastRunMs = 0;
+
+  async function timed(token: string, options: SettleOptions): Promise<void> {
+    const began = performance.now();
+    try {
+      await run(token, options);
+    } finally {
+      lastRunMs = performance.now() - began;
+    }
+  }
+
   async function locked(token: string, options: SettleOptions): Promise<void> {
-    if (!lock) return run(token, options);
+    if (!lock) return timed(token, options);
     // Not when this process owes the feedback of windows it handed over: nobody else settles it, and
     // under steady traffic from several collectors the lock is busy at most beats.
     if (options.skipIfBusy && !handedOver) {
@@ -216,7 +256,7 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
       await lock.acquire();
     }
     try {
-      await run(token, options);
+      await timed(token, options);
     } finally {
       await lock.release();
     }
@@ -237,7 +277,7 @@ export function createSettler(client: ClickHouseClient, opts: SettlerOptions, pr
   return {
     settle,
     settleSoon(token, options = {}) {
-      const wait = lastStart + opts.minGapMs - Date.now();
+      const wait = lastStart + nextGapMs(opts.minGapMs, lastRunMs) - Date.now();
       // A replayed batch's look-back belongs to this run: it is not deferred.
       if (wait <= 0 || options.lookBackToMs !== undefined) return settle(token, { ...options, handOverFeedback: true });
       // A failed trailing run loses nothing: the watermark stays, and the next run covers it.

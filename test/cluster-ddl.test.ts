@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterDdlError, clusterDdl, mergeTreeTables } from '../schema/cluster-ddl.js';
 import { listSqlFiles, readSqlFile, renderSqlFile, splitStatements } from '../schema/sql-files.js';
 import { loadConfig } from '../store/config.js';
+import { settleStatement } from '../store/settle.js';
 import { openStore, type Store } from '../store/store.js';
 
 const CLUSTER = 'verdict_cluster';
@@ -71,7 +72,7 @@ describe('the cluster layout', () => {
     const [out] = clusterDdl(mv, CLUSTER);
     expect(out).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS verdict_rollup_1h_mv ON CLUSTER 'verdict_cluster' TO verdict_rollup_1h_local /);
     expect(out).toMatch(/FROM verdict_rollup_1m_local\b/);
-    const settle = readSqlFile('schema/settle.sql');
+    const settle = settleStatement();
     expect(clusterDdl(settle, CLUSTER)).toEqual([settle]);
   });
 

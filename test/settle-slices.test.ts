@@ -4,6 +4,7 @@
 // once, re-attributed traces cancelled once, rollups equal to the settled traces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { versions } from '../queries/versions.js';
+import { readSqlFile } from '../schema/sql-files.js';
 import { createSettler } from '../store/settle.js';
 import type { Store } from '../store/store.js';
 import { openTestStore, removeTestStore } from './helpers/seed-spans.js';
@@ -25,8 +26,8 @@ async function spans(kind: 'child' | 'root', version: string): Promise<void> {
   });
 }
 
-async function rows<T>(query: string): Promise<T[]> {
-  return (await store.client.query({ query, format: 'JSONEachRow' })).json<T>();
+async function rows<T>(query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
+  return (await store.client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
 }
 
 /** The live settled summaries, and what one statement over every part would settle. */
@@ -36,7 +37,8 @@ async function settledAndWhole(): Promise<[string[], string[]]> {
   );
   const whole = await rows<{ k: string }>(
     `SELECT concat(TraceId, ':', AppVersion, ':', toString(SummaryHash)) AS k
-     FROM verdict_trace_summaries(since = '1970-01-01 00:00:00.000', shards = 1, shard = 0) ORDER BY k`,
+     FROM (${readSqlFile('schema/trace-summaries.sql')}) ORDER BY k`,
+    { since: '1970-01-01 00:00:00.000', shards: 1, shard: 0 },
   );
   return [settled.map((r) => r.k), whole.map((r) => r.k)];
 }
