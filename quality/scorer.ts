@@ -88,10 +88,16 @@ const OUTPUT_EVENTS = ['gen_ai.choice', 'gen_ai.assistant.message'];
 
 /** The first of `keys` on the root span, else on any span (the last one for outputs), else in events. */
 function textOf(spans: ScorerSpan[], keys: string[], events: string[], last: boolean): string | undefined {
-  const ordered = [...spans.filter((s) => s.parentSpanId === ''), ...(last ? [...spans].reverse() : spans)];
-  for (const s of ordered) for (const k of keys) if (s.attributes[k]) return s.attributes[k];
-  for (const s of last ? [...spans].reverse() : spans) {
-    for (const e of s.events) {
+  // Indexed rather than through copied and reversed arrays: this runs twice for every trace scored.
+  const n = spans.length;
+  const at = (i: number) => spans[last ? n - 1 - i : i];
+  for (const s of spans) {
+    if (s.parentSpanId !== '') continue;
+    for (const k of keys) if (s.attributes[k]) return s.attributes[k];
+  }
+  for (let i = 0; i < n; i++) for (const k of keys) if (at(i).attributes[k]) return at(i).attributes[k];
+  for (let i = 0; i < n; i++) {
+    for (const e of at(i).events) {
       if (!events.includes(e.name)) continue;
       const a = e.attributes;
       const text = a.content ?? a.message ?? a['gen_ai.event.content'] ?? (Object.keys(a).length > 0 ? JSON.stringify(a) : undefined);
@@ -172,6 +178,20 @@ export async function loadTraces(client: ClickHouseClient, traceIds: string[], s
 
 class ScorerTimeout extends Error {}
 
+/** When a scorer answered: one text per millisecond, not one per trace (a batch scores thousands in a few). */
+let stampMs = -1;
+let stampText = '';
+function assessedNow(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stampText = formatTimestamp(now);
+  }
+  return stampText;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<ScorerResult> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
 /** Scores one trace; never throws: a failure or a timeout is an error assessment. */
 export async function scoreTrace(scorer: Scorer, trace: ScorerTrace, timeoutMs: number): Promise<AssessmentRow> {
   const base = {
@@ -184,14 +204,19 @@ export async function scoreTrace(scorer: Scorer, trace: ScorerTrace, timeoutMs: 
     SourceId: scorerSource(scorer),
     Metadata: {},
     Origin: 'scorer' as const,
-    Timestamp: formatTimestamp(Date.now()),
+    Timestamp: assessedNow(),
   };
   let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ScorerTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    });
-    const result = await Promise.race([Promise.resolve().then(() => scorer.score(trace)), timeout]);
+    let result = scorer.score(trace);
+    // Only an answer still to come is raced against the timeout: a synchronous scorer has answered
+    // already (nothing could have interrupted it), and a timer per trace is most of a trivial scorer's cost.
+    if (isThenable(result)) {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ScorerTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      });
+      result = await Promise.race([result, timeout]);
+    }
     const withRationale = typeof result === 'object' && result !== null && !Array.isArray(result) && 'value' in result;
     const value = withRationale ? (result as { value: ScorerValue }).value : result;
     const rationale = withRationale ? String((result as { rationale?: unknown }).rationale ?? '') : '';
