@@ -51,6 +51,9 @@ export async function scoreBatch(client: ClickHouseClient, scorers: readonly Sco
     counts.skipped += traces.length - todo.length;
     const concurrency = options.concurrency ?? 16;
     for (let i = 0; i < todo.length; i += concurrency) {
+      // Each chunk waits for the event loop's turn: synchronous scorers settle in microtasks, and a
+      // batch of them would otherwise hold up requests (ingest) for its whole run.
+      if (i > 0) await new Promise(setImmediate);
       const results = await Promise.all(todo.slice(i, i + concurrency).map((t) => scoreTrace(scorer, t, options.timeoutMs ?? 30_000)));
       for (const r of results) {
         rows.push(r);
