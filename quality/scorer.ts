@@ -194,18 +194,25 @@ const isThenable = (v: unknown): v is PromiseLike<ScorerResult> => typeof (v as 
 
 /** Scores one trace; never throws: a failure or a timeout is an error assessment. */
 export async function scoreTrace(scorer: Scorer, trace: ScorerTrace, timeoutMs: number): Promise<AssessmentRow> {
-  const base = {
+  // Written out rather than spread from a shared base: this runs for every trace scored.
+  const row = (v: Pick<AssessmentRow, 'ValueType' | 'Score' | 'Label' | 'Value'>, rationale: string, error: string): AssessmentRow => ({
     AssessmentId: scorerAssessmentId(scorer, trace.traceId),
     TraceId: trace.traceId,
     SpanId: '',
     Name: scorer.name,
-    Kind: 'feedback' as const,
-    SourceType: 'CODE' as const,
+    Kind: 'feedback',
+    ValueType: v.ValueType,
+    Score: v.Score,
+    Label: v.Label,
+    Value: v.Value,
+    SourceType: 'CODE',
     SourceId: scorerSource(scorer),
+    Rationale: rationale,
     Metadata: {},
-    Origin: 'scorer' as const,
+    Error: error,
+    Origin: 'scorer',
     Timestamp: assessedNow(),
-  };
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     let result = scorer.score(trace);
@@ -220,10 +227,10 @@ export async function scoreTrace(scorer: Scorer, trace: ScorerTrace, timeoutMs: 
     const withRationale = typeof result === 'object' && result !== null && !Array.isArray(result) && 'value' in result;
     const value = withRationale ? (result as { value: ScorerValue }).value : result;
     const rationale = withRationale ? String((result as { rationale?: unknown }).rationale ?? '') : '';
-    return { ...base, ...typedValue(value, 'value'), Rationale: rationale, Error: '' };
+    return row(typedValue(value, 'value'), rationale, '');
   } catch (err) {
     const code = err instanceof ScorerTimeout ? 'SCORER_TIMEOUT' : 'SCORER_ERROR';
-    return { ...base, ValueType: 'none', Score: null, Label: '', Value: 'null', Rationale: '', Error: `${code}: ${(err as Error)?.message ?? String(err)}` };
+    return row({ ValueType: 'none', Score: null, Label: '', Value: 'null' }, '', `${code}: ${(err as Error)?.message ?? String(err)}`);
   } finally {
     clearTimeout(timer);
   }
