@@ -7,7 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { renderSqlFile } from '../schema/sql-files.js';
+import { readSqlFile, renderSqlFile } from '../schema/sql-files.js';
 import { formatTimestamp, typedValue, type AssessmentRow } from './assessment.js';
 import { BUILTIN_SCORERS } from './builtin-scorers.js';
 
@@ -88,10 +88,16 @@ const OUTPUT_EVENTS = ['gen_ai.choice', 'gen_ai.assistant.message'];
 
 /** The first of `keys` on the root span, else on any span (the last one for outputs), else in events. */
 function textOf(spans: ScorerSpan[], keys: string[], events: string[], last: boolean): string | undefined {
-  const ordered = [...spans.filter((s) => s.parentSpanId === ''), ...(last ? [...spans].reverse() : spans)];
-  for (const s of ordered) for (const k of keys) if (s.attributes[k]) return s.attributes[k];
-  for (const s of last ? [...spans].reverse() : spans) {
-    for (const e of s.events) {
+  // Indexed rather than through copied and reversed arrays: this runs twice for every trace scored.
+  const n = spans.length;
+  const at = (i: number) => spans[last ? n - 1 - i : i];
+  for (const s of spans) {
+    if (s.parentSpanId !== '') continue;
+    for (const k of keys) if (s.attributes[k]) return s.attributes[k];
+  }
+  for (let i = 0; i < n; i++) for (const k of keys) if (at(i).attributes[k]) return at(i).attributes[k];
+  for (let i = 0; i < n; i++) {
+    for (const e of at(i).events) {
       if (!events.includes(e.name)) continue;
       const a = e.attributes;
       const text = a.content ?? a.message ?? a['gen_ai.event.content'] ?? (Object.keys(a).length > 0 ? JSON.stringify(a) : undefined);
@@ -113,18 +119,31 @@ export interface LoadedTraces {
   scored(scorer: Scorer, traceId: string): boolean;
 }
 
+/** Where an online batch lies in verdict_scorer_queue: after `from` (the checkpoint), up to and including `to` (its last row). */
+export interface QueueRange {
+  from: { at: string; trace: string };
+  to: { at: string; trace: string };
+}
+
+const BY_IDS = '{traces:Array(String)}';
+const BY_QUEUE = readSqlFile('quality/scorer-queue-range.sql');
+
 /**
  * Loads a batch of traces as scorers see them, and which of `scorers` have scored each already:
  * two queries, whatever the batch size (each statement carrying a batch of ids costs the engine
- * a few ms before it reads anything, so the expectations and the scored marks share one).
+ * a few ms before it reads anything, so the expectations and the scored marks share one). An
+ * online batch names its traces by its `queue` range instead: an array parameter is parsed from
+ * the statement's text at each use (~1.7 µs an id), the range is a key range the engine reads.
  */
-export async function loadTraces(client: ClickHouseClient, traceIds: string[], scorers: readonly Scorer[] = []): Promise<LoadedTraces> {
+export async function loadTraces(client: ClickHouseClient, traceIds: string[], scorers: readonly Scorer[] = [], queue?: QueueRange): Promise<LoadedTraces> {
   if (traceIds.length === 0) return { traces: [], scored: () => false };
   const sources = scorers.map(scorerSource);
+  const batch = queue ? BY_QUEUE : BY_IDS;
+  const batchParams = queue ? { from_at: queue.from.at, from_trace: queue.from.trace, to_at: queue.to.at, to_trace: queue.to.trace } : { traces: traceIds };
   // One after the other: the embedded engine runs parameterized statements one at a time anyway.
-  const spanResult = await client.query({ query: renderSqlFile('quality/scorer-traces.sql'), query_params: { traces: traceIds }, format: 'JSONCompactEachRow' });
+  const spanResult = await client.query({ query: renderSqlFile('quality/scorer-traces.sql', { batch }), query_params: batchParams, format: 'JSONCompactEachRow' });
   const spanRows = await spanResult.json<SpanRow>();
-  const assessedResult = await client.query({ query: renderSqlFile('quality/scorer-assessed.sql'), query_params: { traces: traceIds, sources }, format: 'JSONEachRow' });
+  const assessedResult = await client.query({ query: renderSqlFile('quality/scorer-assessed.sql', { batch }), query_params: { ...batchParams, sources }, format: 'JSONEachRow' });
   const assessedRows = await assessedResult.json<Record<string, unknown>>();
   const byTrace = new Map<string, ScorerTrace>(traceIds.map((id) => [id, { traceId: id, spans: [], inputs: undefined, outputs: undefined, expectations: {} }]));
   // Each trace's spans by start; sorted here rather than in the engine, which would carry every
@@ -159,33 +178,59 @@ export async function loadTraces(client: ClickHouseClient, traceIds: string[], s
 
 class ScorerTimeout extends Error {}
 
+/** When a scorer answered: one text per millisecond, not one per trace (a batch scores thousands in a few). */
+let stampMs = -1;
+let stampText = '';
+function assessedNow(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stampText = formatTimestamp(now);
+  }
+  return stampText;
+}
+
+const isThenable = (v: unknown): v is PromiseLike<ScorerResult> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
 /** Scores one trace; never throws: a failure or a timeout is an error assessment. */
 export async function scoreTrace(scorer: Scorer, trace: ScorerTrace, timeoutMs: number): Promise<AssessmentRow> {
-  const base = {
+  // Written out rather than spread from a shared base: this runs for every trace scored.
+  const row = (v: Pick<AssessmentRow, 'ValueType' | 'Score' | 'Label' | 'Value'>, rationale: string, error: string): AssessmentRow => ({
     AssessmentId: scorerAssessmentId(scorer, trace.traceId),
     TraceId: trace.traceId,
     SpanId: '',
     Name: scorer.name,
-    Kind: 'feedback' as const,
-    SourceType: 'CODE' as const,
+    Kind: 'feedback',
+    ValueType: v.ValueType,
+    Score: v.Score,
+    Label: v.Label,
+    Value: v.Value,
+    SourceType: 'CODE',
     SourceId: scorerSource(scorer),
+    Rationale: rationale,
     Metadata: {},
-    Origin: 'scorer' as const,
-    Timestamp: formatTimestamp(Date.now()),
-  };
+    Error: error,
+    Origin: 'scorer',
+    Timestamp: assessedNow(),
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ScorerTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    });
-    const result = await Promise.race([Promise.resolve().then(() => scorer.score(trace)), timeout]);
+    let result = scorer.score(trace);
+    // Only an answer still to come is raced against the timeout: a synchronous scorer has answered
+    // already (nothing could have interrupted it), and a timer per trace is most of a trivial scorer's cost.
+    if (isThenable(result)) {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ScorerTimeout(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      });
+      result = await Promise.race([result, timeout]);
+    }
     const withRationale = typeof result === 'object' && result !== null && !Array.isArray(result) && 'value' in result;
     const value = withRationale ? (result as { value: ScorerValue }).value : result;
     const rationale = withRationale ? String((result as { rationale?: unknown }).rationale ?? '') : '';
-    return { ...base, ...typedValue(value, 'value'), Rationale: rationale, Error: '' };
+    return row(typedValue(value, 'value'), rationale, '');
   } catch (err) {
     const code = err instanceof ScorerTimeout ? 'SCORER_TIMEOUT' : 'SCORER_ERROR';
-    return { ...base, ValueType: 'none', Score: null, Label: '', Value: 'null', Rationale: '', Error: `${code}: ${(err as Error)?.message ?? String(err)}` };
+    return row({ ValueType: 'none', Score: null, Label: '', Value: 'null' }, '', `${code}: ${(err as Error)?.message ?? String(err)}`);
   } finally {
     clearTimeout(timer);
   }

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { renderSqlFile } from '../schema/sql-files.js';
 import type { AssessmentRow } from './assessment.js';
 import { insertAssessments } from './assessment-store.js';
-import { loadTraces, scorerSource, scoreTrace, type Scorer } from './scorer.js';
+import { loadTraces, scorerSource, scoreTrace, type QueueRange, type Scorer } from './scorer.js';
 
 export interface ScoreOptions {
   /** Per call of a scorer on one trace. */
@@ -41,16 +41,19 @@ async function rowsOf<T>(client: ClickHouseClient, file: string, params: Record<
 }
 
 /** Scores one batch of traces with every scorer, skipping what each has scored already. */
-export async function scoreBatch(client: ClickHouseClient, scorers: readonly Scorer[], traceIds: string[], options: ScoreOptions = {}): Promise<ScoreCounts> {
+export async function scoreBatch(client: ClickHouseClient, scorers: readonly Scorer[], traceIds: string[], options: ScoreOptions = {}, queue?: QueueRange): Promise<ScoreCounts> {
   const counts: ScoreCounts = { scored: 0, errors: 0, skipped: 0 };
   if (traceIds.length === 0) return counts;
-  const { traces, scored } = await loadTraces(client, traceIds, scorers);
+  const { traces, scored } = await loadTraces(client, traceIds, scorers, queue);
   const rows: AssessmentRow[] = [];
   for (const scorer of scorers) {
     const todo = traces.filter((t) => !scored(scorer, t.traceId));
     counts.skipped += traces.length - todo.length;
     const concurrency = options.concurrency ?? 16;
     for (let i = 0; i < todo.length; i += concurrency) {
+      // Each chunk waits for the event loop's turn: synchronous scorers settle in microtasks, and a
+      // batch of them would otherwise hold up requests (ingest) for its whole run.
+      if (i > 0) await new Promise(setImmediate);
       const results = await Promise.all(todo.slice(i, i + concurrency).map((t) => scoreTrace(scorer, t, options.timeoutMs ?? 30_000)));
       for (const r of results) {
         rows.push(r);
@@ -165,13 +168,14 @@ export function startOnlineScoring(client: ClickHouseClient, scorers: readonly S
       const pending: Array<{ traceId: string; arrival: string }> = await rowsOf(client, 'quality/scorer-pending.sql', { watermark: from.at, last_trace: from.trace, quiet_ms: options.quietMs ?? 2_000, limit });
       // Until none is left: a batch can be short of its limit with more behind it (a trace's services share one).
       if (pending.length === 0 || stopped) break;
-      const c = await scoreBatch(client, scorers, pending.map((p) => p.traceId), options);
+      const last = { at: pending[pending.length - 1].arrival, trace: pending[pending.length - 1].traceId };
+      const c = await scoreBatch(client, scorers, pending.map((p) => p.traceId), options, { from, to: last });
       total.scored += c.scored;
       total.errors += c.errors;
       total.skipped += c.skipped;
       // Stored first, then the checkpoint (at most CHECKPOINT_EVERY_MS behind): a crash in between
       // re-reads the batches it had not covered yet and skips them as scored.
-      from = { at: pending[pending.length - 1].arrival, trace: pending[pending.length - 1].traceId };
+      from = last;
       since = from;
       if (Date.now() - writtenAtMs >= CHECKPOINT_EVERY_MS) await checkpoint();
       while (options.ingest?.() === 'behind' && !stopped && Date.now() - batchStartedMs < YIELD_MS) await delay(YIELD_POLL_MS);
